@@ -1,0 +1,52 @@
+"""Token and request accounting, as reported by the API."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+
+
+@dataclass
+class Usage:
+    """Counters for requests and tokens; all zero offline.
+
+    Attributes:
+        requests: HTTP requests that reached the model (SDK retries not counted twice).
+        prompt_tokens: Prompt tokens, as the API reported them.
+        completion_tokens: Completion tokens, as the API reported them.
+        total_tokens: Total tokens, as the API reported them.
+        cached_tokens: Prompt tokens served from the provider's prompt cache.
+        reasoning_tokens: Reasoning tokens inside the completion tokens.
+        cache_hits: Targets answered from the local cache.
+        latency_s: Summed wall time of the requests, in seconds.
+    """
+
+    requests: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    total_tokens: int = 0
+    cached_tokens: int = 0
+    reasoning_tokens: int = 0
+    cache_hits: int = 0
+    latency_s: float = 0.0
+
+    def add(self, other: Usage) -> None:
+        """Add another usage record into this one, in place.
+
+        Args:
+            other: The counters to add.
+        """
+        for f in fields(self):
+            setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
+
+    def __add__(self, other: Usage) -> Usage:
+        total = Usage(**asdict(self))
+        total.add(other)
+        return total
+
+    def to_dict(self) -> dict[str, int | float]:
+        """The counters as a JSON-ready dict.
+
+        Returns:
+            A mapping from counter name to value.
+        """
+        return asdict(self)

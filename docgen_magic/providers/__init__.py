@@ -1,0 +1,1 @@
+"""Docstring providers: the offline template, Azure OpenAI and OpenAI-compatible servers."""
