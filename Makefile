@@ -1,0 +1,28 @@
+# The two commands of the README:  `make demo`  and  `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+
+.PHONY: setup demo test lint check bench
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $@
+
+# The main job, offline (no credentials): document a messy analysis script and show the diff.
+demo: setup
+	$(BIN)/docgen examples/messy_analysis.py --diff
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/docgen --check docgen_magic
+
+test: lint
+	$(BIN)/python -m pytest -q
+
+bench: setup
+	$(BIN)/python benchmarks/run_all.py

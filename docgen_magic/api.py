@@ -1,0 +1,307 @@
+"""The Python API: ``document``, ``document_async``, ``check`` and session helpers.
+
+Shells (CLI, magic, widget) call these; the async pipeline runs on a private event loop so a caller's own
+loop (an IPython kernel's) is never touched.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from docgen_magic.core.check import CheckFinding, check_target, coverage
+from docgen_magic.core.model import SCHEMA_VERSION
+from docgen_magic.core.pipeline import (
+    KeyFunction,
+    ProgressEvent,
+    RunContext,
+    document_cell,
+    document_cells,
+    new_run_context,
+    plan_cell,
+)
+from docgen_magic.core.prompt import PROMPT_VERSION
+from docgen_magic.core.result import Result
+from docgen_magic.core.usage import Usage
+from docgen_magic.providers.base import Provider
+from docgen_magic.providers.select import ProviderChoice, build_provider, choose_provider
+from docgen_magic.settings import Settings, resolve_settings
+
+__all__ = [
+    "CheckReport",
+    "ProgressEvent",
+    "check",
+    "clear_cache",
+    "describe_provider",
+    "document",
+    "document_async",
+    "document_cells",
+    "document_cells_async",
+    "session_usage",
+]
+
+_session_usage = Usage()
+_session_lock = threading.Lock()
+# Model providers hold an SDK client bound to the loop that created it: one per (loop, configuration).
+_providers: dict[tuple[Any, ...], Provider] = {}
+
+
+def _settings_for(settings: Settings | None, options: Mapping[str, Any]) -> Settings:
+    explicit = {k: v for k, v in options.items() if v is not None}
+    if settings is None:
+        return resolve_settings(explicit)
+    return settings.with_changes(**explicit) if explicit else settings
+
+
+def _fingerprint(settings: Settings) -> str:
+    secret = settings.azure_api_key or settings.openai_api_key
+    return hashlib.sha256(secret.reveal().encode()).hexdigest() if secret else ""
+
+
+def _provider_for(choice: ProviderChoice, settings: Settings) -> Provider:
+    key = (id(asyncio.get_running_loop()), choice.name, choice.model, choice.endpoint, settings.api_version,
+           _fingerprint(settings), settings.timeout, settings.max_retries, settings.strict,
+           settings.max_completion_tokens, settings.send_temperature)
+    provider = _providers.get(key)
+    if provider is None:
+        provider = build_provider(choice, settings)
+        if choice.name != "offline":
+            _providers[key] = provider
+    return provider
+
+
+def _cache_key_function(provider: Provider, settings: Settings, endpoint: str | None) -> KeyFunction:
+    from docgen_magic.infra.cache import cache_key
+
+    def key(target: Any, context: str) -> str:
+        return cache_key(source=target.source, qualname=target.qualname, kind=target.kind.value,
+                         context=context, provider=provider.name, model=provider.model, endpoint=endpoint,
+                         prompt=PROMPT_VERSION, schema=SCHEMA_VERSION, strict=settings.strict)
+
+    return key
+
+
+def _open_cache(settings: Settings) -> Any:
+    from docgen_magic.infra.cache import DocstringCache
+
+    return DocstringCache(settings.resolved_cache_dir())
+
+
+def _run_context(settings: Settings, provider: Provider | None,
+                 on_progress: Callable[[ProgressEvent], None] | None) -> tuple[RunContext, str, Any]:
+    if provider is None:
+        choice = choose_provider(settings)
+        provider = _provider_for(choice, settings)
+        reason, endpoint = choice.reason, choice.endpoint
+    else:
+        reason, endpoint = f"{provider.name}: given by the caller", None
+    cache = None
+    if settings.use_cache and not provider.is_template:
+        cache = _open_cache(settings)
+    run = new_run_context(provider, settings, cache=cache,
+                          cache_key=_cache_key_function(provider, settings, endpoint),
+                          on_progress=on_progress)
+    return run, reason, cache
+
+
+def _record(results: Sequence[Result], reason: str) -> None:
+    with _session_lock:
+        for result in results:
+            result.provider_reason = reason
+            _session_usage.add(result.usage)
+
+
+async def document_async(
+    source: str,
+    *,
+    settings: Settings | None = None,
+    provider: Provider | str | None = None,
+    on_progress: Callable[[ProgressEvent], None] | None = None,
+    **options: Any,
+) -> Result:
+    """Document the functions and classes of one cell (or file), in the running event loop.
+
+    Args:
+        source: The cell text.
+        settings: Resolved settings; resolved from the environment when None.
+        provider: A provider name (auto, offline, azure, openai) or a Provider instance.
+        on_progress: Called with a ProgressEvent as targets start and finish.
+        **options: Setting overrides, e.g. ``style="numpy"``, ``overwrite=True``.
+
+    Returns:
+        The result: the documented code, per-target outcomes and usage.
+
+    Raises:
+        CellSyntaxError: The cell does not parse.
+        SettingsError: A setting cannot be used.
+    """
+    instance = provider if provider is not None and not isinstance(provider, str) else None
+    if isinstance(provider, str):
+        options = {**options, "provider": provider}
+    resolved = _settings_for(settings, options)
+    run, reason, cache = _run_context(resolved, instance, on_progress)
+    try:
+        result = await document_cell(source, run)
+    finally:
+        if cache is not None:
+            cache.close()
+    _record([result], reason)
+    return result
+
+
+async def document_cells_async(
+    sources: Sequence[str],
+    *,
+    settings: Settings | None = None,
+    provider: Provider | str | None = None,
+    on_progress: Callable[[ProgressEvent], None] | None = None,
+    **options: Any,
+) -> list[Result]:
+    """Document several cells (a notebook's code cells) concurrently under one concurrency bound.
+
+    Args:
+        sources: Cell texts.
+        settings: Resolved settings; resolved from the environment when None.
+        provider: A provider name or instance.
+        on_progress: Progress callback.
+        **options: Setting overrides.
+
+    Returns:
+        One result per cell.
+
+    Raises:
+        CellSyntaxError: A cell does not parse (before any request is made).
+    """
+    instance = provider if provider is not None and not isinstance(provider, str) else None
+    if isinstance(provider, str):
+        options = {**options, "provider": provider}
+    resolved = _settings_for(settings, options)
+    run, reason, cache = _run_context(resolved, instance, on_progress)
+    try:
+        results = await document_cells(sources, run)
+    finally:
+        if cache is not None:
+            cache.close()
+    _record(results, reason)
+    return results
+
+
+def document(source: str, **kwargs: Any) -> Result:
+    """Document one cell synchronously, on the private event loop (safe inside a running kernel).
+
+    Args:
+        source: The cell text.
+        **kwargs: As for :func:`document_async` (settings, provider, on_progress, setting overrides).
+
+    Returns:
+        The result.
+
+    Raises:
+        CellSyntaxError: The cell does not parse.
+        SettingsError: A setting cannot be used.
+        KeyboardInterrupt: Interrupted; the work was cancelled.
+    """
+    from docgen_magic.infra.loop_thread import run_sync
+
+    return run_sync(document_async(source, **kwargs))
+
+
+def document_cells_sync(sources: Sequence[str], **kwargs: Any) -> list[Result]:
+    """Document several cells synchronously, on the private event loop.
+
+    Args:
+        sources: Cell texts.
+        **kwargs: As for :func:`document_cells_async`.
+
+    Returns:
+        One result per cell.
+    """
+    from docgen_magic.infra.loop_thread import run_sync
+
+    return run_sync(document_cells_async(sources, **kwargs))
+
+
+@dataclass
+class CheckReport:
+    """Documentation coverage of a cell, without any model call.
+
+    Attributes:
+        total: Targets found.
+        complete: Targets whose docstring is complete.
+        findings: What is missing, per target.
+        notes: Remarks (e.g. a cell magic cell).
+    """
+
+    total: int
+    complete: int
+    findings: list[CheckFinding] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """True when every target is complete."""
+        return not self.findings
+
+
+def check(source: str, *, settings: Settings | None = None, **options: Any) -> CheckReport:
+    """Report undocumented or incomplete targets, without asking any model.
+
+    Args:
+        source: The cell text.
+        settings: Resolved settings; resolved from the environment when None.
+        **options: Setting overrides (e.g. ``nested_functions=True``).
+
+    Returns:
+        The coverage report.
+
+    Raises:
+        CellSyntaxError: The cell does not parse.
+    """
+    resolved = _settings_for(settings, options)
+    planned = plan_cell(source, resolved.with_changes(overwrite=True))
+    findings = [f for f in (check_target(t) for t in planned.targets) if f is not None]
+    complete, total = coverage(planned.targets)
+    return CheckReport(total=total, complete=complete, findings=findings, notes=planned.notes)
+
+
+def session_usage() -> Usage:
+    """Usage totals of every run in this process.
+
+    Returns:
+        A copy of the session counters.
+    """
+    with _session_lock:
+        return Usage() + _session_usage
+
+
+def clear_cache(settings: Settings | None = None) -> int:
+    """Empty the docstring cache.
+
+    Args:
+        settings: Resolved settings (for the cache folder); from the environment when None.
+
+    Returns:
+        The number of entries removed.
+    """
+    cache = _open_cache(settings or resolve_settings())
+    try:
+        return cache.clear()
+    finally:
+        cache.close()
+
+
+def describe_provider(settings: Settings | None = None) -> tuple[str, str | None, str]:
+    """Which provider a run would use, without building it.
+
+    Args:
+        settings: Resolved settings; from the environment when None.
+
+    Returns:
+        (provider name, model or None, the reason it is picked).
+    """
+    choice = choose_provider(settings or resolve_settings())
+    return choice.name, choice.model, choice.reason

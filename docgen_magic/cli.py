@@ -1,0 +1,309 @@
+"""The ``docgen`` command: document a .py file, a notebook or stdin.
+
+Exit status: 0 when every target is documented or skipped, 1 when some target failed (the others are still
+applied) or ``--check`` found gaps, 2 for unusable input (unreadable file, syntax error, bad option).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from docgen_magic.settings import PROVIDERS, STYLES, SettingsError
+
+logger = logging.getLogger("docgen")
+
+EXIT_OK, EXIT_FAILED, EXIT_INPUT = 0, 1, 2
+
+
+class InputError(Exception):
+    """The input cannot be used (exit status 2)."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command-line parser.
+
+    Returns:
+        The parser.
+    """
+    parser = argparse.ArgumentParser(
+        prog="docgen",
+        description="Add validated docstrings to the functions, classes and methods of Python code or a "
+                    "notebook. With no model configured, writes offline templates.")
+    parser.add_argument("paths", nargs="+", metavar="PATH",
+                        help="a .py file, a .ipynb notebook, or - for standard input; with --check, "
+                             "several files or folders")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--diff", action="store_true", help="print a unified diff instead of the code")
+    mode.add_argument("--write", action="store_true", help="rewrite the file in place")
+    mode.add_argument("--check", action="store_true",
+                      help="write nothing; list undocumented or incomplete targets; exit 1 if any")
+    mode.add_argument("--json", action="store_true", help="print one JSON object (code, targets, usage)")
+    parser.add_argument("--style", choices=STYLES, help="docstring style (default: google)")
+    parser.add_argument("--provider", choices=PROVIDERS,
+                        help="where docstrings come from (default: auto — azure, then openai, then offline)")
+    parser.add_argument("--model", help="model name (OpenAI) or deployment name (Azure)")
+    parser.add_argument("--overwrite", action="store_true", default=None,
+                        help="replace existing docstrings")
+    parser.add_argument("--nested", dest="nested_functions", action="store_true", default=None,
+                        help="also document functions nested inside functions")
+    parser.add_argument("--width", type=int, help="line width of docstrings (default: 88)")
+    parser.add_argument("--cache-dir", help="cache folder (default: the user cache dir; DOCGEN_CACHE_DIR)")
+    parser.add_argument("--no-cache", dest="use_cache", action="store_false", default=None,
+                        help="neither read nor write the cache")
+    parser.add_argument("--concurrency", type=int, help="requests in flight at once (default: 8)")
+    parser.add_argument("--max-attempts", type=int, help="model attempts per target (default: 3)")
+    parser.add_argument("--timeout", type=float, help="seconds before a request times out (default: 60)")
+    parser.add_argument("--max-retries", type=int, help="SDK retries for transport faults (default: 3)")
+    parser.add_argument("--no-strict", dest="strict", action="store_false", default=None,
+                        help="send the tool schema without strict mode (for servers that reject it)")
+    parser.add_argument("--token-budget", type=int, help="stop asking before total tokens exceed this")
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="more diagnostics (-vv: debug)")
+    parser.add_argument("-q", "--quiet", action="store_true", help="only errors on stderr")
+    return parser
+
+
+OPTION_NAMES = ("style", "provider", "model", "overwrite", "nested_functions", "width", "cache_dir",
+                "use_cache", "concurrency", "max_attempts", "timeout", "max_retries", "strict",
+                "token_budget")
+
+
+@dataclass
+class Source:
+    """What the command reads.
+
+    Attributes:
+        label: Name used in messages and diffs.
+        path: The file, or None for stdin.
+        text: The text of a .py file or stdin.
+        notebook: The parsed notebook JSON, or None.
+    """
+
+    label: str
+    path: Path | None
+    text: str = ""
+    notebook: dict[str, Any] | None = None
+
+
+def read_source(arg: str) -> Source:
+    """Read the input named on the command line.
+
+    Args:
+        arg: A path or ``-``.
+
+    Returns:
+        The source.
+
+    Raises:
+        InputError: The file cannot be read or is not a notebook.
+    """
+    if arg == "-":
+        return Source("<stdin>", None, sys.stdin.read())
+    path = Path(arg)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{arg}: cannot read: {exc.strerror or exc}") from None
+    try:
+        text = raw.decode("utf-8-sig" if raw.startswith(b"\xef\xbb\xbf") else "utf-8")
+    except UnicodeDecodeError:
+        raise InputError(f"{arg}: not UTF-8 text") from None
+    if path.suffix == ".ipynb":
+        try:
+            notebook = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"{arg}: not a notebook: {exc.msg} at line {exc.lineno}") from None
+        if not isinstance(notebook, dict) or not isinstance(notebook.get("cells"), list):
+            raise InputError(f"{arg}: not a notebook: no cells")
+        return Source(arg, path, text, notebook)
+    return Source(arg, path, text)
+
+
+def _cell_text(cell: dict[str, Any]) -> str:
+    source = cell.get("source", "")
+    return "".join(source) if isinstance(source, list) else str(source)
+
+
+def _code_cells(notebook: dict[str, Any]) -> list[tuple[int, dict[str, Any]]]:
+    return [(i, c) for i, c in enumerate(notebook["cells"]) if c.get("cell_type") == "code"]
+
+
+def _set_cell_text(cell: dict[str, Any], text: str) -> None:
+    cell["source"] = text.splitlines(keepends=True) if isinstance(cell.get("source"), list) else text
+
+
+def _write_text(path: Path, text: str) -> None:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        handle.write(text)
+
+
+def _report_failures(label: str, results: Sequence[Any], cells: Sequence[int] | None = None) -> None:
+    for n, result in enumerate(results):
+        where = label if cells is None else f"{label}[cell {cells[n] + 1}]"
+        for outcome in result.failed:
+            logger.error("%s:%d: %s: %s", where, outcome.lineno, outcome.name, outcome.error)
+        for note in result.notes:
+            logger.debug("%s: %s", where, note)
+
+
+def _usage_summary(results: Sequence[Any]) -> dict[str, int]:
+    from docgen_magic.core.usage import Usage
+
+    total = Usage()
+    for result in results:
+        total.add(result.usage)
+    keys = ("requests", "prompt_tokens", "completion_tokens", "total_tokens", "cached_tokens",
+            "reasoning_tokens", "cache_hits")
+    return {k: getattr(total, k) for k in keys}
+
+
+def _run_check(source: Source, settings: Any) -> int:
+    from docgen_magic.api import check
+
+    texts = [source.text] if source.notebook is None else [_cell_text(c) for _, c in
+                                                             _code_cells(source.notebook)]
+    indices = None if source.notebook is None else [i for i, _ in _code_cells(source.notebook)]
+    gaps = total = complete = 0
+    for n, text in enumerate(texts):
+        report = check(text, settings=settings)
+        total, complete = total + report.total, complete + report.complete
+        where = source.label if indices is None else f"{source.label}[cell {indices[n] + 1}]"
+        for finding in report.findings:
+            gaps += 1
+            sys.stdout.write(f"{where}:{finding.lineno}: {finding.qualname}: {finding.message}\n")
+    logger.info("%s: %d of %d documented completely", source.label, complete, total)
+    return EXIT_FAILED if gaps else EXIT_OK
+
+
+def _run_file(source: Source, args: argparse.Namespace, settings: Any) -> int:
+    from docgen_magic.api import document
+
+    result = document(source.text, settings=settings)
+    _report_failures(source.label, [result])
+    if args.json:
+        sys.stdout.write(json.dumps(result.to_dict(), ensure_ascii=False) + "\n")
+    elif args.diff:
+        sys.stdout.write(result.diff(name=source.label.lstrip("<").rstrip(">")))
+    elif args.write:
+        if source.path is None:
+            raise InputError("--write needs a file, not standard input")
+        if result.changed:
+            _write_text(source.path, result.code)
+    else:
+        sys.stdout.write(result.code)
+    if not args.json:
+        logger.info("%s", result.usage_line())
+    return EXIT_OK if result.ok else EXIT_FAILED
+
+
+def _run_notebook(source: Source, args: argparse.Namespace, settings: Any) -> int:
+    from docgen_magic.api import document_cells_sync
+
+    assert source.notebook is not None and source.path is not None
+    cells = _code_cells(source.notebook)
+    results = document_cells_sync([_cell_text(c) for _, c in cells], settings=settings)
+    indices = [i for i, _ in cells]
+    _report_failures(source.label, results, indices)
+    if args.json:
+        payload = {"cells": [r.to_dict() for r in results], "usage": _usage_summary(results)}
+        sys.stdout.write(json.dumps(payload, ensure_ascii=False) + "\n")
+    elif args.diff:
+        for (index, _), result in zip(cells, results):
+            sys.stdout.write(result.diff(name=f"{source.label}[cell {index + 1}]"))
+    elif args.write:
+        changed = False
+        for (_, cell), result in zip(cells, results):
+            if result.changed:
+                _set_cell_text(cell, result.code)
+                changed = True
+        if changed:
+            _write_text(source.path, json.dumps(source.notebook, indent=1, sort_keys=True,
+                                                ensure_ascii=False) + "\n")
+    else:
+        for (index, _), result in zip(cells, results):
+            sys.stdout.write(f"# %% [cell {index + 1}]\n{result.code}")
+            if result.code and not result.code.endswith("\n"):
+                sys.stdout.write("\n")
+    if not args.json:
+        documented = sum(len(r.documented) for r in results)
+        logger.info("%s: %d cells, %d documented, %s", source.label, len(results), documented,
+                    _usage_summary(results))
+    return EXIT_OK if all(r.ok for r in results) else EXIT_FAILED
+
+
+def expand_paths(paths: Sequence[str]) -> list[str]:
+    """Expand folders into the .py and .ipynb files below them (hidden folders and venvs left out).
+
+    Args:
+        paths: Paths as given.
+
+    Returns:
+        Files, in a stable order.
+    """
+    files: list[str] = []
+    for arg in paths:
+        path = Path(arg)
+        if arg != "-" and path.is_dir():
+            found = [p for p in sorted(path.rglob("*")) if p.suffix in (".py", ".ipynb") and p.is_file()
+                     and not any(part.startswith(".") or part in ("node_modules", "__pycache__")
+                                 for part in p.relative_to(path).parts)]
+            files.extend(str(p) for p in found)
+        else:
+            files.append(arg)
+    return files
+
+
+def _configure_logging(args: argparse.Namespace) -> None:
+    level = logging.ERROR if args.quiet else logging.INFO if args.verbose == 0 else logging.DEBUG
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("docgen: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.WARNING if args.verbose < 2 else logging.DEBUG)
+    logger.setLevel(level)
+    logging.getLogger("docgen_magic").setLevel(logging.WARNING if args.verbose == 0 else logging.DEBUG)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command.
+
+    Args:
+        argv: Arguments without the program name; ``sys.argv[1:]`` when None.
+
+    Returns:
+        The exit status.
+    """
+    args = build_parser().parse_args(argv)
+    _configure_logging(args)
+    from docgen_magic.core.cell import CellSyntaxError
+    from docgen_magic.settings import resolve_settings
+
+    label = args.paths[0]
+    try:
+        settings = resolve_settings({name: getattr(args, name) for name in OPTION_NAMES})
+        if args.check:
+            status = EXIT_OK
+            for label in expand_paths(args.paths):
+                status = max(status, _run_check(read_source(label), settings))
+            return status
+        if len(args.paths) != 1:
+            raise InputError("give one path (several only with --check)")
+        source = read_source(label)
+        if source.notebook is not None:
+            return _run_notebook(source, args, settings)
+        return _run_file(source, args, settings)
+    except CellSyntaxError as exc:
+        logger.error("%s:%d: syntax error: %s", label if label != "-" else "<stdin>", exc.lineno, exc.message)
+        return EXIT_INPUT
+    except (InputError, SettingsError) as exc:
+        logger.error("%s", exc)
+        return EXIT_INPUT
+    except KeyboardInterrupt:
+        logger.error("interrupted")
+        return 130

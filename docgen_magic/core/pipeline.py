@@ -1,0 +1,288 @@
+"""The async pipeline: cell → targets → (cache | provider loop) → render → splice → guard → Result."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from docgen_magic.core.cell import Cell, parse_cell
+from docgen_magic.core.facts import Target, extract_targets, is_documented
+from docgen_magic.core.model import Docstring
+from docgen_magic.core.prompt import build_context
+from docgen_magic.core.refine import Abort, Generation, TokenBudget, generate_docstring
+from docgen_magic.core.render import render
+from docgen_magic.core.result import DOCUMENTED, FAILED, SKIPPED, Result, TargetOutcome
+from docgen_magic.core.splice import Insertion, body_indent, splice
+from docgen_magic.core.usage import Usage
+from docgen_magic.providers.base import Provider
+from docgen_magic.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ProgressEvent:
+    """A step of a run, for progress bars.
+
+    Attributes:
+        name: Qualified target name; empty for the ``planned`` event.
+        status: planned, started, cached, documented, skipped or failed.
+        done: Targets finished so far.
+        total: Targets in the run.
+    """
+
+    name: str
+    status: str
+    done: int
+    total: int
+
+
+ProgressCallback = Callable[[ProgressEvent], None]
+
+
+class Cache(Protocol):
+    """What the pipeline needs of a docstring cache (see ``infra.cache.DocstringCache``)."""
+
+    def get(self, key: str) -> dict[str, Any] | None:
+        """Look a docstring up."""
+        ...
+
+    def set(self, key: str, value: dict[str, Any]) -> None:
+        """Store a docstring."""
+        ...
+
+
+KeyFunction = Callable[[Target, str], str]
+
+
+@dataclass
+class RunContext:
+    """What the targets of one run (one cell or a whole notebook) share.
+
+    Attributes:
+        provider: Where docstrings come from.
+        settings: The resolved settings.
+        cache: The docstring cache, or None.
+        cache_key: Builds a cache key from a target and its context.
+        on_progress: Progress callback, or None.
+        semaphore: Bounds requests in flight across the run.
+        abort: Set once a fatal provider error makes further requests pointless.
+        budget: Optional token budget.
+        total: Targets planned in the run.
+        done: Targets finished.
+    """
+
+    provider: Provider
+    settings: Settings
+    cache: Cache | None = None
+    cache_key: KeyFunction | None = None
+    on_progress: ProgressCallback | None = None
+    semaphore: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(8))
+    abort: Abort = field(default_factory=Abort)
+    budget: TokenBudget | None = None
+    total: int = 0
+    done: int = 0
+
+    def emit(self, name: str, status: str, *, finished: bool = False) -> None:
+        """Report progress, never letting a callback failure break the run.
+
+        Args:
+            name: Target name.
+            status: The event's status.
+            finished: True when this event completes a target.
+        """
+        if finished:
+            self.done += 1
+        if self.on_progress is None:
+            return
+        try:
+            self.on_progress(ProgressEvent(name, status, self.done, self.total))
+        except Exception:
+            logger.debug("progress callback failed", exc_info=True)
+
+
+def new_run_context(provider: Provider, settings: Settings, **kwargs: Any) -> RunContext:
+    """Create the shared state of a run, inside the running loop.
+
+    Args:
+        provider: The provider.
+        settings: The resolved settings.
+        **kwargs: cache, cache_key, on_progress.
+
+    Returns:
+        The run context.
+    """
+    budget = TokenBudget(settings.token_budget) if settings.token_budget else None
+    return RunContext(provider=provider, settings=settings, semaphore=asyncio.Semaphore(settings.concurrency),
+                      budget=budget, **kwargs)
+
+
+@dataclass
+class _Planned:
+    cell: Cell
+    targets: list[Target]
+    selected: list[Target]
+    notes: list[str]
+
+
+def plan_cell(source: str, settings: Settings) -> _Planned:
+    """Parse a cell and choose its targets.
+
+    Args:
+        source: The cell text.
+        settings: The resolved settings.
+
+    Returns:
+        The parsed cell, all its targets, the ones to document and notes for the user.
+
+    Raises:
+        CellSyntaxError: The cell does not parse.
+    """
+    cell = parse_cell(source)
+    notes: list[str] = []
+    if cell.cell_magic:
+        notes.append(f"cell magic %%{cell.cell_magic}: nothing to document")
+        return _Planned(cell, [], [], notes)
+    if not source.strip():
+        notes.append("empty cell: nothing to document")
+        return _Planned(cell, [], [], notes)
+    targets = extract_targets(cell, nested_functions=settings.nested_functions)
+    selected = [t for t in targets if settings.overwrite or not is_documented(t)]
+    if not targets:
+        notes.append("no functions or classes to document")
+    return _Planned(cell, targets, selected, notes)
+
+
+async def _obtain(target: Target, planned: _Planned, run: RunContext) -> tuple[Generation, bool, float]:
+    started = time.perf_counter()
+    provider, settings = run.provider, run.settings
+    context = "" if provider.is_template else build_context(planned.cell, target)
+    key = run.cache_key(target, context) if run.cache is not None and run.cache_key is not None else None
+    if key is not None and run.cache is not None:
+        stored = run.cache.get(key)
+        if stored is not None:
+            try:
+                return Generation(docstring=Docstring.from_dict(stored), usage=Usage(cache_hits=1)), True, \
+                    time.perf_counter() - started
+            except (TypeError, ValueError, KeyError):
+                logger.debug("ignoring an unreadable cache entry for %s", target.qualname)
+    async with run.semaphore:
+        run.emit(target.qualname, "started")
+        generation = await generate_docstring(
+            target, provider, context=context, max_attempts=settings.max_attempts, strict=settings.strict,
+            abort=run.abort, budget=run.budget, max_completion_tokens=settings.max_completion_tokens)
+    if generation.docstring is not None and key is not None and run.cache is not None:
+        run.cache.set(key, generation.docstring.to_dict())
+    return generation, False, time.perf_counter() - started
+
+
+async def _generate_one(target: Target, planned: _Planned, run: RunContext) -> TargetOutcome:
+    outcome = TargetOutcome(name=target.qualname, kind=target.kind.value, status=FAILED, lineno=target.lineno)
+    try:
+        generation, cached, elapsed = await _obtain(target, planned, run)
+    except asyncio.CancelledError:
+        raise
+    except Exception as exc:  # a bug or an unexpected provider failure must not sink the other targets
+        logger.debug("%s failed", target.qualname, exc_info=True)
+        outcome.error = f"{type(exc).__name__}: {exc}"
+        run.emit(target.qualname, FAILED, finished=True)
+        return outcome
+    outcome.attempts, outcome.cached, outcome.elapsed_s = generation.attempts, cached, elapsed
+    outcome.usage, outcome.problems_fixed = generation.usage, generation.problems_fixed
+    if generation.docstring is None:
+        outcome.error = generation.error or "no docstring"
+        run.emit(target.qualname, FAILED, finished=True)
+    else:
+        outcome.status, outcome.docstring = DOCUMENTED, generation.docstring
+        run.emit(target.qualname, "cached" if cached else DOCUMENTED, finished=True)
+    return outcome
+
+
+def _insertions(planned: _Planned, outcomes: dict[str, TargetOutcome], settings: Settings) -> list[Insertion]:
+    insertions = []
+    for target in planned.selected:
+        outcome = outcomes[target.qualname]
+        if outcome.docstring is None:
+            continue
+        try:
+            indent = body_indent(planned.cell, target)
+            rendered = render(outcome.docstring, target, style=settings.style, width=settings.width,
+                              indent=indent)
+        except Exception as exc:
+            logger.debug("rendering %s failed", target.qualname, exc_info=True)
+            outcome.status, outcome.error = FAILED, f"cannot render the docstring: {exc}"
+            continue
+        insertions.append(Insertion(target=target, literal_lines=rendered.literal_lines,
+                                    expected_docstring=rendered.value))
+    return insertions
+
+
+async def document_cell(source: str, run: RunContext) -> Result:
+    """Document one cell.
+
+    Args:
+        source: The cell text.
+        run: The run's shared state (provider, settings, cache, semaphore, budget).
+
+    Returns:
+        The result; the code is the original text plus the docstrings that passed the guard.
+
+    Raises:
+        CellSyntaxError: The cell does not parse.
+    """
+    started = time.perf_counter()
+    settings, provider = run.settings, run.provider
+    planned = plan_cell(source, settings)
+    run.total += len(planned.targets)
+    run.emit("", "planned")
+    outcomes: dict[str, TargetOutcome] = {}
+    for target in planned.targets:
+        if target not in planned.selected:
+            outcomes[target.qualname] = TargetOutcome(
+                name=target.qualname, kind=target.kind.value, status=SKIPPED, lineno=target.lineno,
+                reason="already documented (use overwrite to replace)")
+            run.emit(target.qualname, SKIPPED, finished=True)
+    generated = await asyncio.gather(*(_generate_one(t, planned, run) for t in planned.selected))
+    outcomes.update({o.name: o for o in generated})
+    code = source
+    insertions = _insertions(planned, outcomes, settings)
+    if insertions:
+        spliced = splice(planned.cell, insertions)
+        code = spliced.text
+        for name, failure in spliced.failures.items():
+            outcomes[name].status, outcomes[name].error = FAILED, failure
+            outcomes[name].docstring = None
+            run.emit(name, FAILED)
+    ordered = [outcomes[t.qualname] for t in planned.targets]
+    usage = Usage()
+    for outcome in ordered:
+        usage.add(outcome.usage)
+    result = Result(code=code, original=source, targets=ordered, usage=usage, provider=provider.name,
+                    model=provider.model, template=provider.is_template, style=settings.style,
+                    elapsed_s=time.perf_counter() - started, notes=planned.notes)
+    if settings.prices is not None and not provider.is_template:
+        result.cost = settings.prices.cost(usage.prompt_tokens, usage.completion_tokens, usage.cached_tokens)
+        result.currency = settings.prices.currency
+    return result
+
+
+async def document_cells(sources: Sequence[str], run: RunContext) -> list[Result]:
+    """Document several cells (a notebook) concurrently, sharing one semaphore, budget and cache.
+
+    Args:
+        sources: Cell texts.
+        run: The shared run state.
+
+    Returns:
+        One result per cell, in order.
+
+    Raises:
+        CellSyntaxError: A cell does not parse (raised before any request is made).
+    """
+    for source in sources:
+        plan_cell(source, run.settings)  # fail fast, before spending anything
+    return list(await asyncio.gather(*(document_cell(s, run) for s in sources)))

@@ -1,0 +1,184 @@
+"""The outcome of documenting one cell: the code, per-target outcomes and usage."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from typing import Any
+
+from docgen_magic.core.model import Docstring
+from docgen_magic.core.usage import Usage
+
+DOCUMENTED = "documented"
+SKIPPED = "skipped"
+FAILED = "failed"
+
+
+@dataclass
+class TargetOutcome:
+    """What happened to one target.
+
+    Attributes:
+        name: Qualified name, e.g. ``Model.fit``.
+        kind: function, method, classmethod, staticmethod, property or class.
+        status: documented, skipped or failed.
+        lineno: Line of the ``def`` / ``class`` in the cell.
+        attempts: Provider attempts made (0 when cached or skipped).
+        cached: True when the docstring came from the local cache.
+        error: Why it failed (one line), or None.
+        reason: Why it was skipped, or None.
+        problems_fixed: Problem codes found in earlier attempts and fixed by refinement.
+        usage: Requests and tokens spent on this target.
+        elapsed_s: Wall time spent on this target.
+        docstring: The validated structured docstring, when documented.
+    """
+
+    name: str
+    kind: str
+    status: str
+    lineno: int = 0
+    attempts: int = 0
+    cached: bool = False
+    error: str | None = None
+    reason: str | None = None
+    problems_fixed: list[str] = field(default_factory=list)
+    usage: Usage = field(default_factory=Usage)
+    elapsed_s: float = 0.0
+    docstring: Docstring | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The outcome in the CLI's JSON shape.
+
+        Returns:
+            name, kind, status, attempts, cached and error, plus the details.
+        """
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "status": self.status,
+            "attempts": self.attempts,
+            "cached": self.cached,
+            "error": self.error,
+            "reason": self.reason,
+            "lineno": self.lineno,
+            "problems_fixed": list(self.problems_fixed),
+            "usage": self.usage.to_dict(),
+            "elapsed_s": round(self.elapsed_s, 4),
+        }
+
+
+@dataclass
+class Result:
+    """The documented cell.
+
+    Attributes:
+        code: The documented code: the original text plus docstrings, nothing else changed.
+        original: The text as given.
+        targets: One outcome per target, in source order.
+        usage: Totals for the run.
+        provider: The provider used: offline, azure or openai.
+        model: The model or deployment, or None offline.
+        provider_reason: Why that provider was picked.
+        template: True when docstrings are offline templates, not model prose.
+        style: The rendering style.
+        elapsed_s: Wall time of the run.
+        notes: Remarks for the user (e.g. a cell magic cell has nothing to document).
+        cost: Estimated cost from the user's price table, or None.
+        currency: The currency of ``cost``.
+    """
+
+    code: str
+    original: str
+    targets: list[TargetOutcome] = field(default_factory=list)
+    usage: Usage = field(default_factory=Usage)
+    provider: str = "offline"
+    model: str | None = None
+    provider_reason: str = ""
+    template: bool = True
+    style: str = "google"
+    elapsed_s: float = 0.0
+    notes: list[str] = field(default_factory=list)
+    cost: float | None = None
+    currency: str = "USD"
+
+    @property
+    def ok(self) -> bool:
+        """True when no target failed."""
+        return not self.failed
+
+    @property
+    def failed(self) -> list[TargetOutcome]:
+        """The targets that failed."""
+        return [t for t in self.targets if t.status == FAILED]
+
+    @property
+    def documented(self) -> list[TargetOutcome]:
+        """The targets that got a docstring."""
+        return [t for t in self.targets if t.status == DOCUMENTED]
+
+    @property
+    def changed(self) -> bool:
+        """True when the code differs from the original."""
+        return self.code != self.original
+
+    def diff(self, name: str = "cell", context: int = 3) -> str:
+        """A unified diff from the original to the documented code.
+
+        Args:
+            name: File name shown in the diff header.
+            context: Lines of context.
+
+        Returns:
+            The diff text; empty when nothing changed.
+        """
+        before = self.original.splitlines(keepends=True)
+        after = self.code.splitlines(keepends=True)
+        lines = difflib.unified_diff(before, after, f"a/{name}", f"b/{name}", n=context)
+        return "".join(line if line.endswith(("\n", "\r")) else line + "\n" for line in lines)
+
+    def usage_line(self) -> str:
+        """One line summing up the run, for people.
+
+        Returns:
+            e.g. ``3 documented, 1 skipped · 3 requests · 1,234 prompt + 210 completion tokens ...``.
+        """
+        counts = [f"{len(self.documented)} documented"]
+        skipped = len(self.targets) - len(self.documented) - len(self.failed)
+        if skipped:
+            counts.append(f"{skipped} skipped")
+        if self.failed:
+            counts.append(f"{len(self.failed)} failed")
+        u = self.usage
+        parts = [", ".join(counts), f"{u.requests} request{'s' if u.requests != 1 else ''}",
+                 f"{u.prompt_tokens:,} prompt + {u.completion_tokens:,} completion tokens"]
+        if u.cached_tokens:
+            parts.append(f"{u.cached_tokens:,} cached")
+        if u.reasoning_tokens:
+            parts.append(f"{u.reasoning_tokens:,} reasoning")
+        parts.append(f"{u.cache_hits} cache hit{'s' if u.cache_hits != 1 else ''}")
+        parts.append(f"{self.elapsed_s:.2f} s")
+        if self.cost is not None:
+            parts.append(f"≈ {self.cost:.4f} {self.currency}")
+        source = self.provider if self.model is None else f"{self.provider}:{self.model}"
+        parts.append(source + (" (template)" if self.template else ""))
+        return " · ".join(parts)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The result in the CLI's JSON shape.
+
+        Returns:
+            ``{"code", "targets", "usage", ...}``.
+        """
+        usage = {k: v for k, v in self.usage.to_dict().items() if k != "latency_s"}
+        return {
+            "code": self.code,
+            "targets": [t.to_dict() for t in self.targets],
+            "usage": usage,
+            "provider": self.provider,
+            "model": self.model,
+            "provider_reason": self.provider_reason,
+            "template": self.template,
+            "style": self.style,
+            "notes": list(self.notes),
+            "cost": self.cost,
+        }

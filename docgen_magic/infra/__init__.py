@@ -1,0 +1,1 @@
+"""Infrastructure: the docstring cache and the private event-loop thread."""

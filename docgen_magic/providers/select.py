@@ -1,0 +1,91 @@
+"""Choosing and building the provider from resolved settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from docgen_magic.providers.base import Provider
+from docgen_magic.settings import DEFAULT_OPENAI_MODEL, Settings, SettingsError
+
+
+@dataclass(frozen=True)
+class ProviderChoice:
+    """Which provider a run uses, and why.
+
+    Attributes:
+        name: offline, azure or openai.
+        model: Model or deployment name, or None offline.
+        reason: One line saying why this provider was picked.
+        endpoint: Endpoint or base URL (never a secret), or None.
+    """
+
+    name: str
+    model: str | None
+    reason: str
+    endpoint: str | None = None
+
+
+def choose_provider(settings: Settings) -> ProviderChoice:
+    """Pick the provider: explicit choice, else azure when its endpoint is set, else openai when its key or
+    base URL is set, else offline.
+
+    Args:
+        settings: The resolved settings.
+
+    Returns:
+        The choice, with its reason.
+
+    Raises:
+        SettingsError: An explicitly chosen provider lacks what it needs.
+    """
+    requested = settings.provider
+    if requested == "offline":
+        return ProviderChoice("offline", None, f"offline: chosen ({settings.source_of('provider')})")
+    if requested == "azure" or (requested == "auto" and settings.azure_endpoint):
+        if not settings.azure_endpoint:
+            raise SettingsError("provider azure needs an endpoint: set AZURE_OPENAI_ENDPOINT")
+        if not settings.model:
+            raise SettingsError("provider azure needs a deployment: set AZURE_OPENAI_DEPLOYMENT or --model")
+        why = ("chosen" if requested == "azure"
+               else f"AZURE_OPENAI_ENDPOINT is set ({settings.source_of('azure_endpoint')})")
+        return ProviderChoice("azure", settings.model, f"azure: {why}", settings.azure_endpoint)
+    if requested == "openai" or (requested == "auto" and (settings.openai_api_key or settings.openai_base_url)):
+        model = settings.model or DEFAULT_OPENAI_MODEL
+        if requested == "openai":
+            why = "chosen"
+        elif settings.openai_api_key:
+            why = f"an OpenAI key is set ({settings.source_of('openai_api_key')})"
+        else:
+            why = f"OPENAI_BASE_URL is set ({settings.source_of('openai_base_url')})"
+        return ProviderChoice("openai", model, f"openai: {why}", settings.openai_base_url)
+    return ProviderChoice(
+        "offline", None,
+        "offline: no AZURE_OPENAI_ENDPOINT, OPENAI_API_KEY or OPENAI_BASE_URL set (templates from the code)")
+
+
+def build_provider(choice: ProviderChoice, settings: Settings) -> Provider:
+    """Build the chosen provider. Model providers create their SDK client lazily inside the running loop.
+
+    Args:
+        choice: From :func:`choose_provider`.
+        settings: The resolved settings.
+
+    Returns:
+        The provider.
+    """
+    if choice.name == "offline":
+        from docgen_magic.providers.offline import OfflineProvider
+
+        return OfflineProvider()
+    from docgen_magic.providers import chat
+
+    common = {"timeout": settings.timeout, "max_retries": settings.max_retries, "strict": settings.strict,
+              "max_completion_tokens": settings.max_completion_tokens,
+              "send_temperature": settings.send_temperature}
+    if choice.name == "azure":
+        key = settings.azure_api_key.reveal() if settings.azure_api_key else None
+        return chat.make_azure_provider(endpoint=settings.azure_endpoint, deployment=choice.model,
+                                        api_version=settings.api_version, api_key=key, **common)
+    key = settings.openai_api_key.reveal() if settings.openai_api_key else None
+    return chat.make_openai_provider(model=choice.model, base_url=settings.openai_base_url, api_key=key,
+                                     **common)

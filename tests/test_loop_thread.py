@@ -1,0 +1,60 @@
+"""The private event loop: results, isolation from the caller's loop, interrupts."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import threading
+
+import pytest
+
+from docgen_magic.infra.loop_thread import LoopThread
+
+
+def test_runs_coroutines_on_its_own_thread() -> None:
+    lt = LoopThread()
+
+    async def where() -> str:
+        return threading.current_thread().name
+
+    assert lt.run(where()) == "docgen-loop"
+    assert lt.run(where()) == "docgen-loop"
+
+
+def test_works_inside_a_running_loop() -> None:
+    lt = LoopThread()
+
+    async def inner() -> int:
+        await asyncio.sleep(0.01)
+        return 7
+
+    async def outer() -> tuple[int, asyncio.AbstractEventLoop]:
+        return lt.run(inner()), asyncio.get_running_loop()
+
+    value, loop = asyncio.run(outer())
+    assert value == 7 and loop is not lt.loop
+
+
+def test_interrupt_cancels_and_loop_stays_usable() -> None:
+    lt = LoopThread()
+    cancelled = threading.Event()
+
+    async def slow() -> None:
+        try:
+            await asyncio.sleep(30)
+        except asyncio.CancelledError:
+            cancelled.set()
+            raise
+
+    # A real SIGINT, as a kernel interrupt sends: it must break the blocking wait.
+    timer = threading.Timer(0.2, os.kill, (os.getpid(), signal.SIGINT))
+    timer.start()
+    with pytest.raises(KeyboardInterrupt):
+        lt.run(slow())
+    assert cancelled.wait(5)
+
+    async def quick() -> str:
+        return "still alive"
+
+    assert lt.run(quick()) == "still alive"
