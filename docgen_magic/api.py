@@ -263,9 +263,29 @@ def check(source: str, *, settings: Settings | None = None, **options: Any) -> C
     """
     resolved = _settings_for(settings, options)
     planned = plan_cell(source, resolved.with_changes(overwrite=True))
-    findings = [f for f in (check_target(t) for t in planned.targets) if f is not None]
-    complete, total = coverage(planned.targets)
+    targets = [t for t in planned.targets if is_public(t.qualname)]
+    findings = [f for f in (check_target(t) for t in targets) if f is not None]
+    complete, total = coverage(targets)
     return CheckReport(total=total, complete=complete, findings=findings, notes=planned.notes)
+
+
+def is_public(qualname: str) -> bool:
+    """Whether a target is part of the public surface that ``check`` holds to account.
+
+    Like pydocstyle: names with a leading underscore (and everything inside them) are private; of the
+    dunder methods only ``__init__`` is checked, since it carries the constructor's parameters.
+
+    Args:
+        qualname: Dotted name, e.g. ``Model.fit``.
+
+    Returns:
+        True when the target should have a complete docstring.
+    """
+    for part in qualname.split("."):
+        dunder = part.startswith("__") and part.endswith("__")
+        if (dunder and part != "__init__") or (part.startswith("_") and not dunder):
+            return False
+    return True
 
 
 def session_usage() -> Usage:

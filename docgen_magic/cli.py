@@ -214,11 +214,11 @@ def _run_notebook(source: Source, args: argparse.Namespace, settings: Any) -> in
         payload = {"cells": [r.to_dict() for r in results], "usage": _usage_summary(results)}
         sys.stdout.write(json.dumps(payload, ensure_ascii=False) + "\n")
     elif args.diff:
-        for (index, _), result in zip(cells, results):
+        for (index, _), result in zip(cells, results, strict=True):
             sys.stdout.write(result.diff(name=f"{source.label}[cell {index + 1}]"))
     elif args.write:
         changed = False
-        for (_, cell), result in zip(cells, results):
+        for (_, cell), result in zip(cells, results, strict=True):
             if result.changed:
                 _set_cell_text(cell, result.code)
                 changed = True
@@ -226,7 +226,7 @@ def _run_notebook(source: Source, args: argparse.Namespace, settings: Any) -> in
             _write_text(source.path, json.dumps(source.notebook, indent=1, sort_keys=True,
                                                 ensure_ascii=False) + "\n")
     else:
-        for (index, _), result in zip(cells, results):
+        for (index, _), result in zip(cells, results, strict=True):
             sys.stdout.write(f"# %% [cell {index + 1}]\n{result.code}")
             if result.code and not result.code.endswith("\n"):
                 sys.stdout.write("\n")

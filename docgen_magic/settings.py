@@ -20,6 +20,11 @@ class Secret:
     __slots__ = ("_value",)
 
     def __init__(self, value: str) -> None:
+        """Wrap a secret value.
+
+        Args:
+            value: The secret; only :meth:`reveal` gives it back.
+        """
         self._value = value
 
     def reveal(self) -> str:

@@ -23,6 +23,9 @@ from docgen_magic.settings import Settings
 
 logger = logging.getLogger(__name__)
 
+# Styles whose convention (pydocstyle numpy / pep257) wants a blank line after a class docstring (D204).
+_BLANK_AFTER_CLASS = frozenset({"numpy", "sphinx"})
+
 
 @dataclass(frozen=True)
 class ProgressEvent:
@@ -48,11 +51,23 @@ class Cache(Protocol):
     """What the pipeline needs of a docstring cache (see ``infra.cache.DocstringCache``)."""
 
     def get(self, key: str) -> dict[str, Any] | None:
-        """Look a docstring up."""
+        """Look a docstring up.
+
+        Args:
+            key: The target's cache key.
+
+        Returns:
+            The stored docstring data, or None.
+        """
         ...
 
     def set(self, key: str, value: dict[str, Any]) -> None:
-        """Store a docstring."""
+        """Store a docstring.
+
+        Args:
+            key: The target's cache key.
+            value: The validated docstring data.
+        """
         ...
 
 
@@ -217,7 +232,8 @@ def _insertions(planned: _Planned, outcomes: dict[str, TargetOutcome], settings:
             outcome.status, outcome.error = FAILED, f"cannot render the docstring: {exc}"
             continue
         insertions.append(Insertion(target=target, literal_lines=rendered.literal_lines,
-                                    expected_docstring=rendered.value))
+                                    expected_docstring=rendered.value,
+                                    blank_after=target.is_class and settings.style in _BLANK_AFTER_CLASS))
     return insertions
 
 

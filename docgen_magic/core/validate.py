@@ -1,12 +1,23 @@
 """Validation of a model's answer: JSON Schema first, then the facts of the code.
 
 Every problem carries a short stable code and a message written so that it can be sent back to the model
-verbatim in a refinement request.
+verbatim in a refinement request. :func:`conform` then makes the structure exactly the code's: parameters
+in signature order under their real names, types from the annotations.
 """
 
 from __future__ import annotations
 
+import ast
+import dataclasses
+import json
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from docgen_magic.core.facts import Target, TargetKind
+from docgen_magic.core.model import ArgDoc, Docstring, ReturnsDoc, YieldsDoc, docstring_schema
+
+_NO_RETURNS_KINDS = frozenset({TargetKind.CLASS})
 
 
 @dataclass(frozen=True)
@@ -21,10 +32,285 @@ class Problem:
     code: str
     message: str
 
-# CONTRACT (to be implemented):
-# def validate(data: object, target: Target, *, strict: bool = True) -> list[Problem]
-#     schema check (jsonschema against docstring_schema(strict=...)), then facts checks.
-# def parse_arguments(text: str | None) -> tuple[object | None, list[Problem]]
-#     JSON text of tool arguments -> data, or a 'malformed-json' / 'no-tool-call' problem.
-# def conform(doc: Docstring, target: Target) -> Docstring
-#     the final docstring: args in signature order, types from annotations, hallucinated names dropped.
+
+@lru_cache(maxsize=2)
+def _schema(strict: bool) -> dict[str, Any]:
+    return docstring_schema(strict=strict)
+
+
+def schema_errors(data: object, schema: dict[str, Any], path: str = "") -> list[tuple[str, str]]:
+    """Validate data against the JSON Schema subset that :func:`docstring_schema` produces.
+
+    The subset is: ``type`` (a name or a list of names), ``anyOf``, ``properties``, ``required``,
+    ``additionalProperties: false`` and ``items``. The tests check that this agrees with the ``jsonschema``
+    package on the docstring schema; it is used here because importing ``jsonschema`` can take seconds.
+
+    Args:
+        data: Decoded JSON.
+        schema: A schema of that subset.
+        path: Where ``data`` sits in the whole answer (for messages).
+
+    Returns:
+        (path, message) pairs; empty when the data is valid.
+    """
+    if "anyOf" in schema:
+        options = [schema_errors(data, option, path) for option in schema["anyOf"]]
+        return [] if any(not errors for errors in options) else min(options, key=len)
+    expected = schema.get("type")
+    names = expected if isinstance(expected, list) else [expected] if expected else []
+    if names and not any(_is_type(data, name) for name in names):
+        return [(path, f"{_json_repr(data)} is not of type {' or '.join(names)}")]
+    errors: list[tuple[str, str]] = []
+    if isinstance(data, dict) and "properties" in schema:
+        properties = schema["properties"]
+        for name in schema.get("required", []):
+            if name not in data:
+                errors.append((path, f"'{name}' is a required property"))
+        for name, value in data.items():
+            if name in properties:
+                errors += schema_errors(value, properties[name], f"{path}/{name}".lstrip("/"))
+            elif schema.get("additionalProperties") is False:
+                errors.append((path, f"additional property '{name}' is not allowed"))
+    if isinstance(data, list) and "items" in schema:
+        for index, item in enumerate(data):
+            errors += schema_errors(item, schema["items"], f"{path}/{index}".lstrip("/"))
+    return errors
+
+
+def _is_type(data: object, name: str) -> bool:
+    checks: dict[str, Any] = {"string": str, "array": list, "object": dict, "boolean": bool}
+    if name == "null":
+        return data is None
+    if name in ("integer", "number"):
+        return isinstance(data, (int, float)) and not isinstance(data, bool)
+    return isinstance(data, checks[name])
+
+
+def _json_repr(data: object) -> str:
+    text = json.dumps(data, ensure_ascii=False, default=str)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def parse_arguments(text: str | None, *, finish_reason: str | None = None,
+                    content: str | None = None) -> tuple[Any, list[Problem]]:
+    """Read the JSON text of a tool call's arguments.
+
+    Args:
+        text: The raw arguments, or None when the model made no tool call.
+        finish_reason: The API's finish reason, to explain a cut-off or filtered answer.
+        content: Prose the model wrote instead of calling the tool.
+
+    Returns:
+        (data, problems): the decoded data and no problems, or None and the one problem found.
+    """
+    if finish_reason == "content_filter":
+        return None, [Problem("content-filter", "The answer was stopped by the content filter; write neutral, "
+                                                "technical prose about the code only.")]
+    if finish_reason == "length":
+        return None, [Problem("truncated", "The answer was cut off by the token limit; keep the description "
+                                           "short so the whole answer fits.")]
+    if text is None:
+        said = f" (it wrote text instead: {content.strip()[:80]!r})" if content and content.strip() else ""
+        return None, [Problem("no-tool-call", f"No call to the write_docstring function was made{said}; "
+                                              "answer only by calling it.")]
+    try:
+        data = json.loads(text)
+    except (json.JSONDecodeError, RecursionError) as exc:
+        return None, [Problem("malformed-json", f"The function arguments are not valid JSON ({exc.msg} at "
+                                                f"character {exc.pos}); send one complete JSON object."
+                                                if isinstance(exc, json.JSONDecodeError) else
+                                                "The function arguments are not valid JSON.")]
+    if not isinstance(data, dict):
+        return None, [Problem("malformed-json", "The function arguments must be one JSON object.")]
+    return data, []
+
+
+def _schema_problems(data: object, strict: bool) -> list[Problem]:
+    return [Problem("schema", f"Schema error at {where or 'the answer'}: {message}.")
+            for where, message in schema_errors(data, _schema(strict))[:5]]
+
+
+def _arg_problems(data: dict[str, Any], target: Target) -> list[Problem]:
+    expected = list(target.param_names)
+    bare = {name.lstrip("*"): name for name in expected}
+    problems: list[Problem] = []
+    seen: set[str] = set()
+    for arg in data.get("args") or []:
+        name = str(arg.get("name", "")).strip()
+        real = bare.get(name.lstrip("*"))
+        if real is None:
+            where = f"`{target.qualname}`" if not target.is_class else f"class `{target.qualname}` (document " \
+                                                                       "constructor parameters in __init__)"
+            problems.append(Problem("unknown-param", f"`{name}` is not a parameter of {where}; remove it."))
+        elif real in seen:
+            problems.append(Problem("duplicate-param", f"Parameter `{real}` is documented more than once; "
+                                                       "document it exactly once."))
+        else:
+            seen.add(real)
+            if not str(arg.get("description") or "").strip():
+                problems.append(Problem("empty-param", f"Parameter `{real}` has an empty description."))
+    missing = [name for name in expected if name not in seen]
+    if missing:
+        names = ", ".join(f"`{n}`" for n in missing)
+        problems.append(Problem("missing-param", f"Parameter(s) {names} are not documented; add each to args "
+                                                 "under that exact name."))
+    return problems
+
+
+def _section_problems(data: dict[str, Any], target: Target) -> list[Problem]:
+    problems: list[Problem] = []
+    returns, yields = data.get("returns"), data.get("yields")
+    wants_returns = target.returns_value and target.kind not in _NO_RETURNS_KINDS and target.name != "__init__"
+    if wants_returns and not returns:
+        problems.append(Problem("missing-returns", "The code returns a value; describe it in returns."))
+    elif returns and not wants_returns and not may_document_returns(target):
+        problems.append(Problem("unexpected-returns", "The code returns no value; set returns to null."))
+    if target.is_generator and not yields:
+        problems.append(Problem("missing-yields", "The code is a generator; describe the yielded values in "
+                                                  "yields."))
+    elif yields and not target.is_generator:
+        problems.append(Problem("unexpected-yields", "The code does not yield; set yields to null."))
+    documented = [str(r.get("exception", "")).strip() for r in data.get("raises") or []]
+    for name in documented:
+        if not _raise_matches(name, target.raises):
+            problems.append(Problem("unknown-raise", f"The code does not raise `{name}` itself; remove it from "
+                                                     "raises."))
+    missing = [name for name in target.raises if not any(_same_exception(name, d) for d in documented)]
+    if missing:
+        names = ", ".join(f"`{n}`" for n in missing)
+        problems.append(Problem("missing-raise", f"The code raises {names}; document each in raises."))
+    return problems
+
+
+def _attribute_problems(data: dict[str, Any], target: Target) -> list[Problem]:
+    attributes = data.get("attributes") or []
+    if not target.is_class:
+        return [Problem("unknown-attribute", "Only classes document attributes; set attributes to an empty "
+                                             "list.")] if attributes else []
+    known = {a.name for a in target.attributes}
+    problems = [Problem("unknown-attribute", f"`{a.get('name')}` is not an attribute of `{target.qualname}`; "
+                                             "remove it.")
+                for a in attributes if a.get("name") not in known]
+    named = {a.get("name") for a in attributes}
+    missing = [a.name for a in target.attributes if a.name not in named]
+    if missing:
+        names = ", ".join(f"`{n}`" for n in missing)
+        problems.append(Problem("missing-attribute", f"Attribute(s) {names} are not documented; add each to "
+                                                     "attributes."))
+    return problems
+
+
+def may_document_returns(target: Target) -> bool:
+    """Whether a Returns section is allowed although no ``return value`` statement exists.
+
+    Stubs (abstract methods, Protocol members) return nothing in their body but declare what implementations
+    return; their annotation allows a Returns section.
+
+    Args:
+        target: The facts of the target.
+
+    Returns:
+        True when the target returns a value or declares a return type other than None.
+    """
+    if target.is_class or target.name == "__init__" or target.is_generator:
+        return target.returns_value and not target.is_class
+    annotation = (target.returns_annotation or "").strip()
+    return target.returns_value or annotation not in ("", "None", "NoReturn", "Never", "typing.NoReturn")
+
+
+def _same_exception(fact: str, documented: str) -> bool:
+    return fact == documented or fact.rsplit(".", 1)[-1] == documented.rsplit(".", 1)[-1]
+
+
+def _raise_matches(documented: str, facts: tuple[str, ...]) -> bool:
+    return any(_same_exception(f, documented) for f in facts)
+
+
+def validate(data: object, target: Target, *, strict: bool = True) -> list[Problem]:
+    """Check a decoded answer against the schema, then against the facts of the code.
+
+    Args:
+        data: The decoded tool arguments.
+        target: The facts of the target.
+        strict: Validate against the strict schema (every property present, nullable where optional).
+
+    Returns:
+        The problems found; empty when the answer can be shipped.
+    """
+    problems = _schema_problems(data, strict)
+    if problems or not isinstance(data, dict):
+        return problems
+    summary = str(data.get("summary") or "").strip()
+    if not summary:
+        problems.append(Problem("empty-summary", "The summary is empty; write one sentence."))
+    elif "\n" in summary:
+        problems.append(Problem("multiline-summary", "The summary must be one sentence on one line; move the "
+                                                     "rest to description."))
+    problems += _arg_problems(data, target)
+    problems += _section_problems(data, target)
+    problems += _attribute_problems(data, target)
+    return problems
+
+
+def yielded_type(annotation: str | None) -> str | None:
+    """The type of each yielded value, read from a generator's return annotation.
+
+    Args:
+        annotation: Source text such as ``Iterator[int]`` or ``Generator[str, None, None]``.
+
+    Returns:
+        The first type argument, or None when it cannot be read.
+    """
+    if not annotation:
+        return None
+    try:
+        node = ast.parse(annotation, mode="eval").body
+    except SyntaxError:
+        return None
+    if isinstance(node, ast.Subscript):
+        inner = node.slice.elts[0] if isinstance(node.slice, ast.Tuple) and node.slice.elts else node.slice
+        return ast.unparse(inner)
+    return None
+
+
+def conform(doc: Docstring, target: Target) -> Docstring:
+    """Make a docstring's structure exactly the code's.
+
+    Parameters follow the signature's order under their real names (stars included); names the code does not
+    have are dropped, and so are exceptions it does not raise and attributes it does not have. Types come
+    from the annotations; the model's type is kept only where the code has none.
+
+    Args:
+        doc: A docstring that passed :func:`validate` (possibly with droppable problems).
+        target: The facts of the target.
+
+    Returns:
+        The conformed docstring.
+    """
+    by_name = {}
+    for arg in doc.args:
+        by_name.setdefault(arg.name.strip().lstrip("*"), arg)
+    args = []
+    for param in target.params:
+        arg = by_name.get(param.name)
+        if arg is not None:
+            args.append(ArgDoc(param.display_name, param.annotation or _clean_type(arg.type), arg.description))
+    returns = doc.returns
+    if returns is not None:
+        returns = ReturnsDoc(target.returns_annotation or _clean_type(returns.type), returns.description) \
+            if not target.is_generator else ReturnsDoc(_clean_type(returns.type), returns.description)
+    yields = doc.yields
+    if yields is not None:
+        yields = YieldsDoc(yielded_type(target.returns_annotation) or _clean_type(yields.type),
+                           yields.description)
+    raises = [r for r in doc.raises if _raise_matches(r.exception.strip(), target.raises)]
+    known = {a.name: a for a in target.attributes}
+    attributes = [dataclasses.replace(a, type=known[a.name].annotation or _clean_type(a.type))
+                  for a in doc.attributes if a.name in known] if target.is_class else []
+    return dataclasses.replace(doc, args=args, returns=returns, yields=yields, raises=raises,
+                               attributes=attributes)
+
+
+def _clean_type(text: str | None) -> str | None:
+    text = (text or "").strip().strip("`")
+    return text or None

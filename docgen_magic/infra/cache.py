@@ -36,6 +36,11 @@ class DocstringCache:
     """A diskcache-backed store of structured docstrings that never raises."""
 
     def __init__(self, directory: str) -> None:
+        """Prepare a cache in a folder; nothing is opened until first use.
+
+        Args:
+            directory: Folder of the diskcache store.
+        """
         self.directory = directory
         self._cache: Any = None
         self._broken = False

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import logging
 import threading
 from collections.abc import Coroutine
@@ -25,6 +26,11 @@ class LoopThread:
     """Owns one event loop running forever in a daemon thread, started on first use."""
 
     def __init__(self, name: str = "docgen-loop") -> None:
+        """Prepare the thread; it starts on first use.
+
+        Args:
+            name: Name of the daemon thread.
+        """
         self._name = name
         self._loop: asyncio.AbstractEventLoop | None = None
         self._lock = threading.Lock()
@@ -68,10 +74,8 @@ class LoopThread:
         except KeyboardInterrupt:
             logger.debug("interrupted: cancelling the running work")
             future.cancel()
-            try:
+            with contextlib.suppress(Exception):  # cancelled, timed out or failed: the caller sees the interrupt
                 future.result(timeout=_CANCEL_GRACE_S)
-            except (concurrent.futures.CancelledError, concurrent.futures.TimeoutError, Exception):
-                pass
             raise
 
     def submit(self, coro: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T]:

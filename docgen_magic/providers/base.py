@@ -55,6 +55,12 @@ class ProviderError(Exception):
     """
 
     def __init__(self, message: str, *, fatal: bool = False) -> None:
+        """Create the error.
+
+        Args:
+            message: One line naming the cause (never a secret).
+            fatal: True when every further request would fail the same way.
+        """
         super().__init__(message)
         self.fatal = fatal
 

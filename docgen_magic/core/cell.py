@@ -1,0 +1,360 @@
+"""Reading a notebook cell the way IPython does, without a shell.
+
+A cell may contain IPython syntax (line magics, shell escapes, ``obj?`` help, a leading cell magic), top-level
+``await``, tabs and any mix of line endings. :func:`parse_cell` runs IPython's own input transformation
+(:class:`IPython.core.inputtransformer2.TransformerManager`, which needs no shell) so the cell becomes plain
+Python, parses that, and maps the lines of the transformed text back to the user's lines. The user's text
+itself is never altered: every edit later happens on the original lines, and only on lines that map exactly.
+"""
+
+from __future__ import annotations
+
+import ast
+import difflib
+import logging
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from IPython.core.inputtransformer2 import TransformerManager
+
+logger = logging.getLogger(__name__)
+
+_COMPILE_FLAGS = ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
+# The same line breaks the tokenizer and ast.get_source_segment recognise (str.splitlines knows more).
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
+_CELL_MAGIC_HELP = re.compile(r"%%\w+\?")
+_TRANSFORMER = TransformerManager()
+
+
+class CellSyntaxError(Exception):
+    """The cell does not parse as (IPython-flavoured) Python.
+
+    Attributes:
+        message: What is wrong, as the compiler said it.
+        lineno: 1-based line in the user's original cell text.
+    """
+
+    def __init__(self, message: str, lineno: int) -> None:
+        """Create the error.
+
+        Args:
+            message: What is wrong.
+            lineno: 1-based line in the user's original cell text.
+        """
+        super().__init__(f"line {lineno}: {message}")
+        self.message = message
+        self.lineno = lineno
+
+
+@dataclass(frozen=True, eq=False)
+class Cell:
+    r"""A parsed cell: the user's text untouched, plus the Python it stands for.
+
+    Attributes:
+        text: The original cell text, exactly as given.
+        lines: The original lines, each with its own line ending (the last may have none).
+        newline: The dominant line ending, used for lines that get inserted.
+        python: The transformed, plain-Python text that was parsed.
+        python_lines: The lines of ``python`` with their endings, split as the tokenizer splits them.
+        module: The AST of ``python`` (empty for an empty cell or a cell magic).
+        line_map: Python line -> original line (both 1-based), only for lines that are the same text.
+        approx_map: Python line -> nearest original line, for every python line (for messages).
+        cell_magic: Name of a leading cell magic (``time`` for ``%%time``), else None.
+        indent_unit: The cell's indentation step (``"    "`` or ``"\t"``), for one-line bodies.
+    """
+
+    text: str
+    lines: tuple[str, ...]
+    newline: str
+    python: str
+    python_lines: tuple[str, ...] = field(repr=False)
+    module: ast.Module
+    line_map: dict[int, int] = field(repr=False)
+    approx_map: dict[int, int] = field(repr=False)
+    cell_magic: str | None = None
+    indent_unit: str = "    "
+
+    def original_line(self, python_lineno: int) -> int | None:
+        """The original line a python line is an exact copy of.
+
+        Args:
+            python_lineno: 1-based line in the transformed text.
+
+        Returns:
+            The 1-based original line, or None when the line was rewritten by IPython (unusable for edits).
+        """
+        return self.line_map.get(python_lineno)
+
+    def nearest_line(self, python_lineno: int) -> int:
+        """The original line closest to a python line, for messages and reports.
+
+        Args:
+            python_lineno: 1-based line in the transformed text.
+
+        Returns:
+            A 1-based original line (1 when nothing better is known).
+        """
+        return self.approx_map.get(python_lineno, max(1, min(python_lineno, len(self.lines))))
+
+    def segment(self, node: ast.AST) -> str | None:
+        """The user's spelling of a node (annotation, default, decorator).
+
+        Args:
+            node: A node of :attr:`module`.
+
+        Returns:
+            The source text of the node, or None when it has no position.
+        """
+        try:
+            lineno, end_lineno = node.lineno - 1, node.end_lineno - 1  # type: ignore[attr-defined]
+            col, end_col = node.col_offset, node.end_col_offset  # type: ignore[attr-defined]
+        except AttributeError:
+            return None
+        if end_lineno is None or end_col is None:
+            return None
+        # Like ast.get_source_segment, which would split the whole text again on every call.
+        if lineno == end_lineno:
+            return self.python_lines[lineno].encode()[col:end_col].decode()
+        first = self.python_lines[lineno].encode()[col:].decode()
+        last = self.python_lines[end_lineno].encode()[:end_col].decode()
+        return "".join([first, *self.python_lines[lineno + 1:end_lineno], last])
+
+
+def split_lines(text: str) -> list[str]:
+    r"""Split text into lines keeping their endings, breaking only at ``\r\n``, ``\r`` and ``\n``.
+
+    Args:
+        text: Any text.
+
+    Returns:
+        The lines; ``"".join`` of them is ``text``.
+    """
+    return _LINE.findall(text)
+
+
+def line_ending(line: str) -> str:
+    r"""The ending of one line.
+
+    Args:
+        line: A line as returned by :func:`split_lines`.
+
+    Returns:
+        ``"\r\n"``, ``"\r"``, ``"\n"`` or ``""``.
+    """
+    if line.endswith("\r\n"):
+        return "\r\n"
+    if line.endswith(("\r", "\n")):
+        return line[-1]
+    return ""
+
+
+def dominant_newline(lines: list[str] | tuple[str, ...]) -> str:
+    r"""The most common line ending (``\n`` on a tie or when there is none).
+
+    Args:
+        lines: Lines with their endings.
+
+    Returns:
+        The line ending to use for inserted lines.
+    """
+    counts = Counter(line_ending(line) for line in lines)
+    counts.pop("", None)
+    if not counts:
+        return "\n"
+    best = max(counts.values())
+    return "\n" if counts.get("\n") == best else max(counts, key=lambda k: counts[k])
+
+
+def find_cell_magic(text: str) -> str | None:
+    """The name of a leading cell magic, as IPython recognises it.
+
+    Args:
+        text: The cell text.
+
+    Returns:
+        ``"time"`` for a cell starting with ``%%time`` (leading blank lines and indent allowed), else None.
+    """
+    for line in text.splitlines():
+        if not line or line.isspace():
+            continue
+        line = line.lstrip(" \t")  # IPython removes a leading indent before it looks for %%
+        if line.startswith("%%") and not _CELL_MAGIC_HELP.match(line):
+            return line[2:].rstrip().partition(" ")[0]
+        return None
+    return None
+
+
+def mask(text: str) -> str:
+    """Turn IPython syntax into plain Python exactly as IPython does before running a cell.
+
+    Line magics become ``get_ipython().run_line_magic(...)`` calls, shell escapes ``get_ipython().system``
+    calls and so on. The guard parses spliced text through this same function.
+
+    Args:
+        text: Cell text with IPython syntax.
+
+    Returns:
+        Plain Python text (with a trailing newline when the text is not empty).
+    """
+    if not text:
+        return ""
+    try:
+        return _TRANSFORMER.transform_cell(text)
+    except Exception:  # IPython's transformers are best effort; the compiler will judge the raw text
+        logger.debug("IPython input transformation failed; parsing the raw text", exc_info=True)
+        return text if text.endswith(("\n", "\r")) else text + "\n"
+
+
+def compile_python(python: str) -> ast.Module:
+    """Parse plain Python text, allowing top-level ``await``.
+
+    Args:
+        python: Plain Python text.
+
+    Returns:
+        The module AST.
+
+    Raises:
+        SyntaxError: The text does not parse (also for null bytes or nesting too deep).
+    """
+    try:
+        tree = compile(python, "<cell>", "exec", flags=_COMPILE_FLAGS, dont_inherit=True)
+    except (ValueError, RecursionError, MemoryError) as exc:
+        raise SyntaxError(str(exc) or type(exc).__name__) from None
+    assert isinstance(tree, ast.Module)
+    return tree
+
+
+def parse_python(text: str) -> tuple[str, ast.Module]:
+    """Parse cell text the way IPython runs it; the splicer's guard parses its output with this too.
+
+    Every piece of IPython syntax (magics, escapes, ``obj?``, prompts, a leading indent) is invalid Python,
+    and IPython's transformation leaves valid Python alone apart from blank lines. So text that compiles as
+    it is has the AST IPython would run and is used unchanged (its lines then map one to one); otherwise it
+    goes through :func:`mask` first. This keeps the common case fast: IPython re-tokenises the whole cell for
+    every magic it rewrites.
+
+    Args:
+        text: Cell text, possibly with IPython syntax.
+
+    Returns:
+        ``(python, module)``: the plain Python text that was parsed and its AST.
+
+    Raises:
+        SyntaxError: Neither the text nor its transformation parses; positions refer to the transformation.
+    """
+    try:
+        return text, compile_python(text)
+    except SyntaxError:
+        python = mask(text)
+        return python, compile_python(python)
+
+
+def _key(line: str) -> str:
+    """What a line is compared by: its text without the ending; whitespace-only lines are all alike."""
+    body = line.rstrip("\r\n")
+    return "" if body.isspace() else body
+
+
+def map_lines(original: list[str], python: list[str]) -> tuple[dict[int, int], dict[int, int]]:
+    """Map lines of the transformed text back to the original lines.
+
+    IPython only ever rewrites lines in place, joins backslash-continued magic lines into one and drops
+    leading blank lines, so equal line counts mean a line-for-line correspondence; otherwise the lines are
+    aligned with :mod:`difflib`. Only lines whose text is unchanged are mapped exactly.
+
+    Args:
+        original: Original lines.
+        python: Transformed lines.
+
+    Returns:
+        ``(exact, approx)``: exact maps python lines whose text is unchanged; approx maps every python line
+        to the nearest original line. Both 1-based.
+    """
+    a = [_key(line) for line in python]
+    b = [_key(line) for line in original]
+    exact: dict[int, int] = {}
+    approx: dict[int, int] = {}
+    if len(a) == len(b):
+        for i, (left, right) in enumerate(zip(a, b, strict=True), start=1):
+            approx[i] = i
+            if left == right:
+                exact[i] = i
+        return exact, approx
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b).get_opcodes():
+        for offset, i in enumerate(range(i1, i2)):
+            if tag == "equal":
+                exact[i + 1] = j1 + offset + 1
+                approx[i + 1] = j1 + offset + 1
+            elif j2 > j1:  # rewritten lines: pair them up in order, extra ones stick to the last
+                approx[i + 1] = min(j1 + offset, j2 - 1) + 1
+            else:  # lines with no original counterpart: the original line before them
+                approx[i + 1] = max(j1, 1)
+    return exact, approx
+
+
+def detect_indent_unit(module: ast.Module, python_lines: list[str] | tuple[str, ...]) -> str:
+    """The indentation step the cell uses, from its first indented block.
+
+    Args:
+        module: The parsed cell.
+        python_lines: The transformed lines the module was parsed from.
+
+    Returns:
+        The extra leading whitespace of a block body over its header (``"    "`` when the cell has no block).
+    """
+    for node in ast.walk(module):
+        body = getattr(node, "body", None)
+        if not isinstance(body, list) or not body or not hasattr(node, "lineno"):
+            continue
+        first = body[0]
+        if first.lineno == node.lineno:
+            continue
+        outer = _leading(python_lines[node.lineno - 1])
+        inner = _leading(python_lines[first.lineno - 1])
+        if inner.startswith(outer) and len(inner) > len(outer):
+            return inner[len(outer):]
+    return "    "
+
+
+def _leading(line: str) -> str:
+    return line[: len(line) - len(line.lstrip(" \t\f"))]
+
+
+def _empty_cell(text: str, lines: list[str], magic: str | None) -> Cell:
+    return Cell(text=text, lines=tuple(lines), newline=dominant_newline(lines), python="",
+                python_lines=(), module=ast.Module(body=[], type_ignores=[]), line_map={}, approx_map={},
+                cell_magic=magic)
+
+
+def parse_cell(text: str) -> Cell:
+    """Parse a notebook cell.
+
+    Args:
+        text: The cell text as the user wrote it.
+
+    Returns:
+        The parsed cell. A cell magic cell or an empty cell gives an empty module.
+
+    Raises:
+        CellSyntaxError: The cell does not parse; ``lineno`` refers to the original cell text.
+    """
+    lines = split_lines(text)
+    magic = find_cell_magic(text)
+    if magic is not None or not text.strip():
+        return _empty_cell(text, lines, magic)
+    try:
+        python, module = parse_python(text)
+    except SyntaxError as exc:
+        python_lines = split_lines(mask(text))
+        exact, approx = map_lines(lines, python_lines)
+        py_line = exc.lineno or 1
+        lineno = exact.get(py_line) or approx.get(py_line) or max(1, min(py_line, len(lines)))
+        raise CellSyntaxError(exc.msg or str(exc), lineno) from None
+    python_lines = split_lines(python)
+    exact, approx = map_lines(lines, python_lines)
+    return Cell(text=text, lines=tuple(lines), newline=dominant_newline(lines), python=python,
+                python_lines=tuple(python_lines), module=module,
+                line_map=exact, approx_map=approx, cell_magic=None,
+                indent_unit=detect_indent_unit(module, python_lines))

@@ -1,0 +1,112 @@
+"""Documentation coverage without any model: which targets lack a docstring, and what existing ones miss.
+
+Existing docstrings are read with ``docstring_parser`` (Google, NumPy or Sphinx, detected) and compared with
+the facts of the code: every parameter documented, no unknown ones, Returns when a value is returned,
+Yields for generators, Raises for the exceptions raised directly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from docgen_magic.core.facts import Target, TargetKind, is_documented
+
+_NO_RETURNS = frozenset({TargetKind.CLASS, TargetKind.PROPERTY})
+
+
+@dataclass(frozen=True)
+class CheckFinding:
+    """What one target's documentation lacks.
+
+    Attributes:
+        qualname: Dotted name of the target.
+        lineno: 1-based line of its ``def`` / ``class`` in the cell.
+        kind: Function, method, class, ...
+        message: One line naming everything missing.
+        codes: Short stable codes, one per gap (``no-docstring``, ``missing-param``, ...).
+    """
+
+    qualname: str
+    lineno: int
+    kind: str
+    message: str
+    codes: tuple[str, ...] = field(default=())
+
+
+def _parsed_names(text: str) -> tuple[list[str], bool, bool, list[str]]:
+    """Parameter names, whether Returns / Yields sections exist, and the exceptions of a docstring."""
+    import docstring_parser
+
+    try:
+        parsed = docstring_parser.parse(text)
+    except docstring_parser.ParseError:
+        return [], False, False, []
+    names = [p.arg_name.split(" ")[0].lstrip("*").strip() for p in parsed.params
+             if p.args and p.args[0] in ("param", "parameter", "arg", "argument", "key", "keyword")]
+    returns = [r for r in parsed.many_returns if not r.is_generator]
+    yields = [r for r in parsed.many_returns if r.is_generator]
+    raises = [(r.type_name or "").strip() for r in parsed.raises]
+    return names, bool(returns), bool(yields), raises
+
+
+def gaps(target: Target) -> list[tuple[str, str]]:
+    """What a target's existing docstring lacks, compared with the code.
+
+    Args:
+        target: The target, with its existing docstring.
+
+    Returns:
+        (code, text) pairs, empty when the docstring is complete.
+    """
+    if not is_documented(target):
+        return [("no-docstring", "no docstring")]
+    names, has_returns, has_yields, raises = _parsed_names(target.docstring or "")
+    found: list[tuple[str, str]] = []
+    bare = [p.name for p in target.params]
+    missing = [p.display_name for p in target.params if p.name not in names]
+    if missing:
+        found.append(("missing-param", f"parameter(s) not documented: {', '.join(missing)}"))
+    unknown = [n for n in dict.fromkeys(names) if n not in bare]
+    if unknown:
+        found.append(("unknown-param", f"documents parameter(s) not in the signature: {', '.join(unknown)}"))
+    needs_returns = (target.returns_value and not target.is_generator and target.kind not in _NO_RETURNS
+                     and target.name != "__init__")
+    if needs_returns and not has_returns:
+        found.append(("missing-returns", "returns a value but has no Returns section"))
+    if target.is_generator and not has_yields:
+        found.append(("missing-yields", "is a generator but has no Yields section"))
+    undocumented = [r for r in target.raises
+                    if not any(r.rsplit(".", 1)[-1] == d.rsplit(".", 1)[-1] for d in raises)]
+    if undocumented:
+        found.append(("missing-raise", f"raises {', '.join(undocumented)} but does not document it"))
+    return found
+
+
+def check_target(target: Target) -> CheckFinding | None:
+    """Check one target's documentation.
+
+    Args:
+        target: The target.
+
+    Returns:
+        A finding naming what is missing, or None when the docstring is complete.
+    """
+    found = gaps(target)
+    if not found:
+        return None
+    return CheckFinding(qualname=target.qualname, lineno=target.lineno, kind=target.kind.value,
+                        message="; ".join(text for _, text in found), codes=tuple(code for code, _ in found))
+
+
+def coverage(targets: Sequence[Target]) -> tuple[int, int]:
+    """How many targets are documented completely.
+
+    Args:
+        targets: The targets to count.
+
+    Returns:
+        (complete, total).
+    """
+    complete = sum(1 for t in targets if not gaps(t))
+    return complete, len(targets)

@@ -1,0 +1,158 @@
+"""What is sent to a model: the compact cell context, the messages and the forced function tool.
+
+The prompt asks for prose only. Names, order, annotations and defaults come from the code; the messages
+list them so the model knows exactly which parameters its answer must cover.
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+import json
+from typing import TYPE_CHECKING, Any
+
+from docgen_magic.core.facts import Target
+from docgen_magic.core.model import docstring_schema
+
+if TYPE_CHECKING:
+    from docgen_magic.core.cell import Cell
+    from docgen_magic.providers.base import GenerationRequest
+
+PROMPT_VERSION = 1
+"""Bumped whenever the messages change in a way that should invalidate cached answers."""
+
+TOOL_NAME = "write_docstring"
+
+_MAX_CONTEXT_CHARS = 4000
+
+SYSTEM_PROMPT = (
+    "You write Python docstrings. Call the function write_docstring exactly once with the docstring's "
+    "content. Write prose only: a one-sentence summary ending with a period, an optional description, "
+    "and a description for every parameter, the return value, yielded values, exceptions and class "
+    "attributes that the code has. Document each listed parameter exactly once, under its exact name "
+    "(keep the stars of *args and **kwargs); never invent parameters or exceptions. Give a type only "
+    "when the code has no annotation for it, else use null. Do not repeat the signature, do not write "
+    "reStructuredText or Markdown markup, and do not include quotes that would close a string literal."
+)
+
+
+def _signature_only(node: ast.AST) -> ast.AST:
+    """A copy of a definition with every body reduced to ``...`` (methods kept as signatures)."""
+    node = copy.deepcopy(node)
+    ellipsis = ast.Expr(value=ast.Constant(value=...))
+    if isinstance(node, ast.ClassDef):
+        members = [_signature_only(n) for n in node.body
+                   if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))]
+        node.body = members or [ellipsis]
+    elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        node.body = [ellipsis]
+    return node
+
+
+def build_context(cell: Cell, target: Target) -> str:
+    """The compact context of a target: the cell's imports and the signatures of its other definitions.
+
+    Args:
+        cell: The parsed cell.
+        target: The target being documented (its own definition is left out).
+
+    Returns:
+        Python-like text, at most a few thousand characters; empty when the cell has nothing else.
+    """
+    lines: list[str] = []
+    own = target.node
+    for node in cell.module.body:
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            lines.append(ast.unparse(node))
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node is not own:
+            lines.append(ast.unparse(_signature_only(node)))
+    text = "\n".join(lines)
+    if len(text) > _MAX_CONTEXT_CHARS:
+        text = text[:_MAX_CONTEXT_CHARS].rsplit("\n", 1)[0] + "\n# (context truncated)"
+    return text
+
+
+def _describe_target(target: Target) -> str:
+    parts = [f"Target: {target.kind.value} `{target.qualname}`."]
+    if target.is_class:
+        names = ", ".join(a.name for a in target.attributes)
+        parts.append(f"Constructor parameters to document under args: {', '.join(target.param_names) or 'none'}.")
+        parts.append(f"Attributes found in the code: {names or 'none'}.")
+    else:
+        parts.append(f"Parameters to document, in order: {', '.join(target.param_names) or 'none'}.")
+        if target.is_generator:
+            parts.append("It is a generator: fill yields; returns only if it also returns a value.")
+        elif target.returns_value:
+            parts.append("It returns a value: fill returns.")
+        else:
+            parts.append("It returns no value: returns must be null.")
+    parts.append(f"Exceptions it raises directly: {', '.join(target.raises) or 'none'}.")
+    return "\n".join(parts)
+
+
+def build_messages(request: GenerationRequest) -> list[dict[str, Any]]:
+    """The chat messages for one request (first attempt or refinement).
+
+    Args:
+        request: The target, its context and, when refining, the previous answer and its problems.
+
+    Returns:
+        Chat Completions messages.
+    """
+    target = request.target
+    user = [_describe_target(target)]
+    if request.context:
+        user.append(f"Context from the same notebook cell (signatures only):\n```python\n{request.context}\n```")
+    user.append(f"Source:\n```python\n{target.source}\n```")
+    messages: list[dict[str, Any]] = [
+        {"role": "system", "content": SYSTEM_PROMPT},
+        {"role": "user", "content": "\n\n".join(user)},
+    ]
+    if request.attempt > 1:
+        previous = request.previous_arguments if request.previous_arguments is not None else "(no tool call)"
+        problems = "\n".join(f"- {p.message}" for p in request.problems) or "- the answer was not usable."
+        messages.append({"role": "assistant", "content": f"Previous answer (tool arguments):\n{previous}"})
+        messages.append({"role": "user", "content": (
+            f"That answer has these problems:\n{problems}\n"
+            f"Call {TOOL_NAME} again with a corrected, complete answer.")})
+    return messages
+
+
+def tool_definition(*, strict: bool = True) -> dict[str, Any]:
+    """The one function tool the model is forced to call, generated from the docstring schema.
+
+    Args:
+        strict: Use OpenAI strict mode (every property required, nullable where optional).
+
+    Returns:
+        A Chat Completions ``tools`` entry.
+    """
+    function: dict[str, Any] = {
+        "name": TOOL_NAME,
+        "description": "Record the docstring content for the target.",
+        "parameters": docstring_schema(strict=strict),
+    }
+    if strict:
+        function["strict"] = True
+    return {"type": "function", "function": function}
+
+
+def tool_choice() -> dict[str, Any]:
+    """The ``tool_choice`` that forces the call.
+
+    Returns:
+        A Chat Completions ``tool_choice`` value.
+    """
+    return {"type": "function", "function": {"name": TOOL_NAME}}
+
+
+def prompt_fingerprint(strict: bool) -> str:
+    """A stable text naming the prompt and schema versions, for cache keys.
+
+    Args:
+        strict: Whether the strict schema is used.
+
+    Returns:
+        Compact JSON.
+    """
+    return json.dumps({"prompt": PROMPT_VERSION, "schema": docstring_schema(strict=strict)}, sort_keys=True)

@@ -1,0 +1,175 @@
+"""The ``docgen`` command, run as a user runs it (a real subprocess) and in-process for the shape table."""
+
+from __future__ import annotations
+
+import ast
+import io
+import json
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from docgen_magic import cli
+from docgen_magic.api import check
+from tests.shapes import SHAPES
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_cli(*args: str, stdin: str | None = None, env: dict[str, str] | None = None,
+            cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    import os
+
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("AZURE_OPENAI", "OPENAI_", "DOCGEN_"))}
+    return subprocess.run([sys.executable, "-m", "docgen_magic", *args], input=stdin, capture_output=True,
+                          text=True, env={**base, **(env or {})}, cwd=cwd or ROOT, timeout=120)
+
+
+def run_in_process(args: list[str], stdin: str, monkeypatch: pytest.MonkeyPatch,
+                   capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+    status = cli.main(args)
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def strip_docstrings(tree: ast.AST) -> str:
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if (isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Module) and body
+                and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant)
+                and isinstance(body[0].value.value, str)):
+            node.body = body[1:] or [ast.Pass()]
+    return ast.dump(tree, include_attributes=False)
+
+
+def nothing_lost(before: str, after: str) -> bool:
+    """Every non-blank character of the original is still there (multiset), i.e. only additions."""
+    return not (Counter(before.replace(" ", "").replace("\t", "")) -
+                Counter(after.replace(" ", "").replace("\t", "")))
+
+
+@pytest.fixture
+def no_model_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for name in ("AZURE_OPENAI_ENDPOINT", "AZURE_OPENAI_API_KEY", "OPENAI_API_KEY", "OPENAI_BASE_URL",
+                 "DOCGEN_PROVIDER", "DOCGEN_STYLE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("DOCGEN_CACHE_DIR", str(tmp_path / "cache"))
+
+
+@pytest.mark.parametrize(("shape_id", "text"), SHAPES, ids=[s[0] for s in SHAPES])
+def test_every_shape_offline_json(shape_id: str, text: str, no_model_env: None,
+                                  monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, _ = run_in_process(["--provider", "offline", "--json", "-"], text, monkeypatch, capsys)
+    payload = json.loads(out)
+    assert status == 0, payload["targets"]
+    assert set(payload) >= {"code", "targets", "usage"}
+    assert payload["usage"]["requests"] == 0 and payload["usage"]["total_tokens"] == 0
+    code = payload["code"]
+    assert nothing_lost(text, code)
+    for target in payload["targets"]:
+        assert set(target) >= {"name", "kind", "status", "attempts", "cached", "error"}
+        assert target["status"] in ("documented", "skipped")
+    if any(t["status"] == "documented" for t in payload["targets"]):
+        from docgen_magic.core.cell import parse_cell
+
+        assert code != text
+        before, after = parse_cell(text), parse_cell(code)
+        assert strip_docstrings(before.module) == strip_docstrings(after.module)
+        report = check(code)
+        documented = {t["name"] for t in payload["targets"] if t["status"] == "documented"}
+        assert [f for f in report.findings if f.qualname in documented] == []
+    else:
+        assert code == text
+
+
+def test_default_output_is_the_code_and_usage_goes_to_stderr(no_model_env: None) -> None:
+    proc = run_cli("examples/messy_analysis.py")
+    assert proc.returncode == 0, proc.stderr
+    original = (ROOT / "examples/messy_analysis.py").read_text()
+    assert nothing_lost(original, proc.stdout) and proc.stdout != original
+    assert '"""Load rows.' in proc.stdout
+    assert "documented" in proc.stderr and "offline (template)" in proc.stderr
+
+
+def test_diff_and_write(tmp_path: Path, no_model_env: None) -> None:
+    target = tmp_path / "m.py"
+    target.write_text("def area(w: float, h: float) -> float:\n    return w * h\n")
+    diff = run_cli("--diff", str(target))
+    assert diff.returncode == 0
+    assert diff.stdout.startswith("--- a/") and '+    """' in diff.stdout
+    assert target.read_text() == "def area(w: float, h: float) -> float:\n    return w * h\n"
+    wrote = run_cli("--write", str(target))
+    assert wrote.returncode == 0 and wrote.stdout == ""
+    assert '"""' in target.read_text()
+    assert run_cli("--check", str(target)).returncode == 0
+
+
+def test_check_lists_gaps_and_exits_1(tmp_path: Path, no_model_env: None) -> None:
+    target = tmp_path / "m.py"
+    target.write_text('def f(a, b):\n    """Do f.\n\n    Args:\n        a: A.\n    """\n    return a\n\n'
+                      "class K:\n    pass\n")
+    proc = run_cli("--check", str(target))
+    assert proc.returncode == 1
+    lines = proc.stdout.splitlines()
+    assert any(line.startswith(f"{target}:1: f:") and "b" in line for line in lines)
+    assert any(line.startswith(f"{target}:9: K:") for line in lines)
+    assert target.read_text().startswith("def f(a, b):")
+
+
+def test_syntax_error_is_one_line_exit_2(no_model_env: None) -> None:
+    proc = run_cli("-", stdin="x = 1\n\ndef broken(:\n    pass\n")
+    assert proc.returncode == 2
+    assert proc.stderr.strip().count("\n") == 0
+    assert "<stdin>:3:" in proc.stderr and "Traceback" not in proc.stderr
+    assert proc.stdout == ""
+
+
+def test_empty_input_is_not_an_error(no_model_env: None) -> None:
+    proc = run_cli("--json", "-", stdin="")
+    assert proc.returncode == 0
+    assert json.loads(proc.stdout)["code"] == ""
+
+
+def test_missing_file_exit_2(no_model_env: None) -> None:
+    proc = run_cli("does/not/exist.py")
+    assert proc.returncode == 2 and "cannot read" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_notebook_write_keeps_outputs_and_metadata(tmp_path: Path, no_model_env: None) -> None:
+    nb = {
+        "cells": [
+            {"cell_type": "markdown", "id": "m1", "metadata": {}, "source": ["# Title\n"]},
+            {"cell_type": "code", "id": "c1", "execution_count": 3, "metadata": {"tags": ["keep"]},
+             "outputs": [{"output_type": "stream", "name": "stdout", "text": ["hi\n"]}],
+             "source": ["%matplotlib inline\n", "def mean(xs):\n", "    return sum(xs) / len(xs)\n"]},
+            {"cell_type": "code", "id": "c2", "execution_count": None, "metadata": {}, "outputs": [],
+             "source": "%%time\ndef untouched(): pass\n"},
+        ],
+        "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+        "nbformat": 4, "nbformat_minor": 5,
+    }
+    path = tmp_path / "n.ipynb"
+    path.write_text(json.dumps(nb, indent=1))
+    as_json = run_cli("--json", str(path))
+    assert as_json.returncode == 0
+    payload = json.loads(as_json.stdout)
+    assert len(payload["cells"]) == 2 and set(payload["usage"]) >= {"requests", "cache_hits"}
+    assert payload["cells"][1]["code"] == "%%time\ndef untouched(): pass\n"
+    proc = run_cli("--write", str(path))
+    assert proc.returncode == 0, proc.stderr
+    after = json.loads(path.read_text())
+    code = after["cells"][1]
+    assert code["outputs"] == nb["cells"][1]["outputs"] and code["metadata"] == {"tags": ["keep"]}
+    assert code["execution_count"] == 3 and code["id"] == "c1"
+    assert code["source"][0] == "%matplotlib inline\n" and '"""' in "".join(code["source"])
+    assert after["cells"][0] == nb["cells"][0] and after["cells"][2] == nb["cells"][2]
+    assert after["metadata"] == nb["metadata"]
+
+
+def test_own_code_passes_own_check() -> None:
+    proc = run_cli("--check", "docgen_magic")
+    assert proc.returncode == 0, proc.stdout
