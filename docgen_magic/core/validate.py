@@ -265,6 +265,8 @@ def yielded_type(annotation: str | None) -> str | None:
         return None
     try:
         node = ast.parse(annotation, mode="eval").body
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):  # a quoted forward reference
+            node = ast.parse(node.value, mode="eval").body
     except SyntaxError:
         return None
     if isinstance(node, ast.Subscript):
