@@ -161,7 +161,7 @@ def test_parse_arguments_problems() -> None:
 def test_conform_takes_types_from_the_code_and_drops_inventions() -> None:
     found = targets()
     data = good(found["load"])
-    data["args"] = list(reversed(data["args"])) + [{"name": "ghost", "type": "int", "description": "No."}]
+    data["args"] = [*reversed(data["args"]), {"name": "ghost", "type": "int", "description": "No."}]
     data["args"][0]["type"] = "WRONG"
     data["returns"]["type"] = "dict"
     data["raises"].append({"exception": "OSError", "description": "Invented."})

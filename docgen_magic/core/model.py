@@ -6,6 +6,7 @@ the JSON Schema sent to the model as a strict function tool and used by the vali
 
 from __future__ import annotations
 
+import functools
 import types
 import typing
 from dataclasses import MISSING, asdict, dataclass, field, fields
@@ -123,7 +124,17 @@ class Docstring:
         Returns:
             The docstring.
         """
-        return _build(cls, data)
+        returns, yields = data.get("returns"), data.get("yields")
+        return cls(
+            summary=data["summary"],
+            description=data.get("description"),
+            args=[ArgDoc(a["name"], a.get("type"), a["description"]) for a in data.get("args") or []],
+            returns=ReturnsDoc(returns.get("type"), returns["description"]) if returns else None,
+            yields=YieldsDoc(yields.get("type"), yields["description"]) if yields else None,
+            raises=[RaisesDoc(r["exception"], r["description"]) for r in data.get("raises") or []],
+            attributes=[AttributeDoc(a["name"], a.get("type"), a["description"])
+                        for a in data.get("attributes") or []],
+        )
 
 
 _PART_CLASSES: dict[str, type] = {
@@ -136,6 +147,7 @@ _PART_CLASSES: dict[str, type] = {
 }
 
 
+@functools.cache
 def _hints(cls: type) -> dict[str, Any]:
     return typing.get_type_hints(cls, globalns=_PART_CLASSES | {"Any": Any})
 
@@ -147,27 +159,6 @@ def _unwrap_optional(hint: Any) -> tuple[Any, bool]:
         if len(members) == 1 and len(typing.get_args(hint)) == 2:
             return members[0], True
     return hint, False
-
-
-def _build(cls: type, data: dict[str, Any]) -> Any:
-    hints = _hints(cls)
-    kwargs: dict[str, Any] = {}
-    for f in fields(cls):
-        if f.name not in data:
-            continue
-        value = data[f.name]
-        hint, _ = _unwrap_optional(hints[f.name])
-        if value is None:
-            kwargs[f.name] = None
-        elif typing.get_origin(hint) is list:
-            (item,) = typing.get_args(hint)
-            kwargs[f.name] = [_build(item, v) if isinstance(item, type) and item in _PART_CLASSES.values()
-                              else v for v in value]
-        elif isinstance(hint, type) and hint in _PART_CLASSES.values():
-            kwargs[f.name] = _build(hint, value)
-        else:
-            kwargs[f.name] = value
-    return cls(**kwargs)
 
 
 def _schema_for(hint: Any, *, strict: bool) -> dict[str, Any]:

@@ -256,8 +256,9 @@ async def document_cell(source: str, run: RunContext) -> Result:
     run.total += len(planned.targets)
     run.emit("", "planned")
     outcomes: dict[str, TargetOutcome] = {}
+    selected = {id(t) for t in planned.selected}
     for target in planned.targets:
-        if target not in planned.selected:
+        if id(target) not in selected:
             outcomes[target.qualname] = TargetOutcome(
                 name=target.qualname, kind=target.kind.value, status=SKIPPED, lineno=target.lineno,
                 reason="already documented (use overwrite to replace)")

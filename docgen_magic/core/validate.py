@@ -77,6 +77,47 @@ def schema_errors(data: object, schema: dict[str, Any], path: str = "") -> list[
     return errors
 
 
+_PY_TYPES: dict[str, tuple[type, ...]] = {"string": (str,), "array": (list,), "object": (dict,), "boolean": (bool,),
+                                          "null": (type(None),), "integer": (int,), "number": (int, float)}
+
+
+def is_valid(data: object, schema: dict[str, Any]) -> bool:
+    """The fast yes/no form of :func:`schema_errors` (no paths, no messages).
+
+    Args:
+        data: Decoded JSON.
+        schema: A schema of the subset :func:`schema_errors` supports.
+
+    Returns:
+        True when :func:`schema_errors` would find nothing.
+    """
+    if "anyOf" in schema:
+        return any(is_valid(data, option) for option in schema["anyOf"])
+    expected = schema.get("type")
+    if expected is not None:
+        names = expected if isinstance(expected, list) else (expected,)
+        if isinstance(data, bool) and "boolean" not in names:
+            return False
+        if not any(isinstance(data, _PY_TYPES[name]) for name in names):
+            return False
+    if type(data) is dict and "properties" in schema:
+        properties = schema["properties"]
+        if any(name not in data for name in schema.get("required", ())):
+            return False
+        closed = schema.get("additionalProperties") is False
+        for name, value in data.items():
+            sub = properties.get(name)
+            if sub is None:
+                if closed:
+                    return False
+            elif not is_valid(value, sub):
+                return False
+    if type(data) is list and "items" in schema:
+        items = schema["items"]
+        return all(is_valid(item, items) for item in data)
+    return True
+
+
 def _is_type(data: object, name: str) -> bool:
     checks: dict[str, Any] = {"string": str, "array": list, "object": dict, "boolean": bool}
     if name == "null":
@@ -126,8 +167,11 @@ def parse_arguments(text: str | None, *, finish_reason: str | None = None,
 
 
 def _schema_problems(data: object, strict: bool) -> list[Problem]:
+    schema = _schema(strict)
+    if is_valid(data, schema):
+        return []
     return [Problem("schema", f"Schema error at {where or 'the answer'}: {message}.")
-            for where, message in schema_errors(data, _schema(strict))[:5]]
+            for where, message in schema_errors(data, schema)[:5]]
 
 
 def _arg_problems(data: dict[str, Any], target: Target) -> list[Problem]:
