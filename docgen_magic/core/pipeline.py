@@ -263,7 +263,10 @@ async def document_cell(source: str, run: RunContext) -> Result:
                 name=target.qualname, kind=target.kind.value, status=SKIPPED, lineno=target.lineno,
                 reason="already documented (use overwrite to replace)")
             run.emit(target.qualname, SKIPPED, finished=True)
-    generated = await asyncio.gather(*(_generate_one(t, planned, run) for t in planned.selected))
+    if provider.is_template:  # no I/O to overlap: one task per target would only add overhead
+        generated = [await _generate_one(t, planned, run) for t in planned.selected]
+    else:
+        generated = list(await asyncio.gather(*(_generate_one(t, planned, run) for t in planned.selected)))
     outcomes.update({o.name: o for o in generated})
     code = source
     insertions = _insertions(planned, outcomes, settings)

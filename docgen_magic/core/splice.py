@@ -17,6 +17,7 @@ import ast
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from docgen_magic.core.cell import Cell, line_ending, parse_python
 from docgen_magic.core.facts import Target
@@ -232,17 +233,22 @@ def same_tree(first: ast.AST, second: ast.AST) -> bool:
     Returns:
         True when every node has the same type and the same fields.
     """
-    stack: list[tuple[object, object]] = [(first, second)]
+    stack: list[tuple[Any, Any]] = [(first, second)]
+    pop, push, node_type = stack.pop, stack.append, ast.AST
     while stack:
-        left, right = stack.pop()
-        if type(left) is not type(right):
+        left, right = pop()
+        if left is right:  # shared singletons (Load, Store, small ints, interned names)
+            continue
+        kind = type(left)
+        if kind is not type(right):
             return False
-        if isinstance(left, ast.AST):
-            stack.extend((getattr(left, name, None), getattr(right, name, None)) for name in left._fields)
-        elif isinstance(left, list):
-            if len(left) != len(right):  # type: ignore[arg-type]
+        if isinstance(left, node_type):
+            for name in left._fields:
+                push((getattr(left, name, None), getattr(right, name, None)))
+        elif kind is list:
+            if len(left) != len(right):
                 return False
-            stack.extend(zip(left, right, strict=True))  # type: ignore[call-overload]
+            stack.extend(zip(left, right, strict=True))
         elif left != right:
             return False
     return True
