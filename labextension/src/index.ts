@@ -1,0 +1,278 @@
+/**
+ * docgen-magic: the frontend half of the one-click "Replace cell" bridge.
+ *
+ * The kernel (docgen_magic/bridge.py) opens a comm to the target `docgen_magic`
+ * with `{cell_id, source, original}`. This plugin registers that target on the
+ * kernel connection of every notebook and console (again whenever their kernel
+ * changes; the registration survives restarts), finds
+ * the cell BY ID in the notebook attached to that kernel, asks the user when
+ * the cell changed since `%%docgen` ran, sets the new source as one undoable
+ * edit, and replies `{status, message}`.
+ *
+ * Protocol (kernel <-> frontend, all on one comm):
+ *   kernel   -> comm_open {cell_id, source, original}
+ *   frontend -> comm_msg  {ack: true}              right away: "a bridge exists,
+ *                                                   the user may be deciding"
+ *   frontend -> comm_msg  {status, message}        the outcome
+ *   kernel   -> comm_close
+ */
+import {
+  JupyterFrontEnd,
+  JupyterFrontEndPlugin
+} from '@jupyterlab/application';
+import { Dialog, ISessionContext, showDialog } from '@jupyterlab/apputils';
+import { IConsoleTracker } from '@jupyterlab/console';
+import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
+import { Kernel, KernelMessage } from '@jupyterlab/services';
+
+/** Name of the comm target; must match COMM_TARGET in docgen_magic/bridge.py. */
+export const COMM_TARGET = 'docgen_magic';
+
+/** Statuses the frontend can reply with. */
+export type ReplaceStatus = 'replaced' | 'cancelled' | 'not-found' | 'error';
+
+/** The data the kernel sends when it opens the comm. */
+export interface IReplaceRequest {
+  cell_id: string;
+  source: string;
+  original: string;
+}
+
+/** The reply sent back to the kernel. */
+export interface IReplaceReply {
+  status: ReplaceStatus;
+  message: string;
+}
+
+/** The subset of a shared cell this plugin needs (ISharedCell from @jupyter/ydoc). */
+interface ISharedCellLike {
+  readonly id: string;
+  getSource(): string;
+  transact(f: () => void, undoable?: boolean): void;
+  readonly undoManager: { stopCapturing(): void } | null;
+  updateSource(start: number, end: number, value?: string): void;
+}
+
+const CHANGED_TITLE = 'Replace cell?';
+const CHANGED_BODY = 'The cell changed since %%docgen ran. Replace anyway?';
+
+/** Validate the comm_open data; return null when it is malformed. */
+function parseRequest(data: unknown): IReplaceRequest | null {
+  if (typeof data !== 'object' || data === null) {
+    return null;
+  }
+  const d = data as Record<string, unknown>;
+  if (
+    typeof d.cell_id !== 'string' ||
+    typeof d.source !== 'string' ||
+    typeof d.original !== 'string'
+  ) {
+    return null;
+  }
+  return { cell_id: d.cell_id, source: d.source, original: d.original };
+}
+
+/** Notebook panels whose session currently talks to the kernel with this id. */
+function panelsForKernel(
+  tracker: INotebookTracker,
+  kernelId: string
+): NotebookPanel[] {
+  const panels: NotebookPanel[] = [];
+  tracker.forEach(panel => {
+    if (panel.sessionContext.session?.kernel?.id === kernelId) {
+      panels.push(panel);
+    }
+  });
+  return panels;
+}
+
+/** The shared cell with this id in the panel's notebook, if any. */
+function findCell(
+  panel: NotebookPanel,
+  cellId: string
+): ISharedCellLike | null {
+  const cells = panel.content.model?.sharedModel.cells ?? [];
+  const cell = cells.find(c => c.id === cellId);
+  return cell ? (cell as unknown as ISharedCellLike) : null;
+}
+
+/**
+ * Replace the cell's text with `source` as ONE undo step.
+ *
+ * Only the differing middle part is rewritten (common prefix and suffix are
+ * kept), so cursors and collaborators elsewhere in the cell are undisturbed.
+ * stopCapturing() before and after keeps the undo manager from merging this
+ * edit with the user's recent typing or with the next keystrokes.
+ */
+function replaceSource(cell: ISharedCellLike, source: string): void {
+  const current = cell.getSource();
+  let start = 0;
+  const maxPrefix = Math.min(current.length, source.length);
+  while (start < maxPrefix && current[start] === source[start]) {
+    start++;
+  }
+  let endCurrent = current.length;
+  let endSource = source.length;
+  while (
+    endCurrent > start &&
+    endSource > start &&
+    current[endCurrent - 1] === source[endSource - 1]
+  ) {
+    endCurrent--;
+    endSource--;
+  }
+  cell.undoManager?.stopCapturing();
+  cell.transact(() => {
+    cell.updateSource(start, endCurrent, source.slice(start, endSource));
+  }, true);
+  cell.undoManager?.stopCapturing();
+}
+
+/** Ask the user whether to overwrite a cell edited since %%docgen ran. */
+async function confirmOverwrite(): Promise<boolean> {
+  const result = await showDialog({
+    title: CHANGED_TITLE,
+    body: CHANGED_BODY,
+    buttons: [
+      Dialog.cancelButton({ label: 'Keep my edits' }),
+      Dialog.warnButton({ label: 'Replace' })
+    ],
+    // Enter keeps the user's edits; overwriting them takes a deliberate click.
+    defaultButton: 0
+  });
+  return result.button.accept;
+}
+
+/** Carry out one request in the given panel; never throws. */
+async function applyRequest(
+  panel: NotebookPanel | null,
+  request: IReplaceRequest
+): Promise<IReplaceReply> {
+  try {
+    const cell = panel ? findCell(panel, request.cell_id) : null;
+    if (!panel || !cell) {
+      return {
+        status: 'not-found',
+        message: `No cell with id ${request.cell_id} in the notebook of this kernel.`
+      };
+    }
+    const current = cell.getSource();
+    if (current === request.source) {
+      return { status: 'replaced', message: 'The cell already holds this text.' };
+    }
+    if (current !== request.original && !(await confirmOverwrite())) {
+      return { status: 'cancelled', message: 'Kept the cell as edited.' };
+    }
+    replaceSource(cell, request.source);
+    return { status: 'replaced', message: 'Replaced the cell (Ctrl-Z in the cell undoes it).' };
+  } catch (err) {
+    console.error('docgen-magic: replace failed', err);
+    return { status: 'error', message: `Replace failed: ${String(err)}` };
+  }
+}
+
+/**
+ * The notebook panel on this kernel that holds the cell, else the first
+ * notebook on the kernel (it answers "not-found").
+ *
+ * Only one kernel connection per page handles comms (JupyterLab sets
+ * `handleComms` on the first connection to a kernel, which may be a console's),
+ * so whichever connection receives the request answers for the page.
+ */
+function chooseResponder(
+  tracker: INotebookTracker,
+  kernelId: string,
+  cellId: string
+): NotebookPanel | null {
+  const panels = panelsForKernel(tracker, kernelId);
+  return panels.find(p => findCell(p, cellId) !== null) ?? panels[0] ?? null;
+}
+
+/** Send on the comm, ignoring a comm the kernel already closed. */
+function trySend(comm: Kernel.IComm, data: Record<string, unknown>): void {
+  try {
+    if (!comm.isDisposed) {
+      void comm.send(data as any);
+    }
+  } catch (err) {
+    console.warn('docgen-magic: could not reply to the kernel', err);
+  }
+}
+
+/** Build the comm target callback for one kernel connection. */
+function makeTarget(
+  tracker: INotebookTracker,
+  kernel: Kernel.IKernelConnection
+): (comm: Kernel.IComm, msg: KernelMessage.ICommOpenMsg) => void {
+  return (comm, msg) => {
+    const request = parseRequest(msg.content.data);
+    trySend(comm, { ack: true });
+    if (!request) {
+      trySend(comm, { status: 'error', message: 'Malformed replace request.' });
+      return;
+    }
+    const responder = chooseResponder(tracker, kernel.id, request.cell_id);
+    // Do not return this promise: the kernel connection awaits comm targets,
+    // and a dialog waiting for the user would stall every kernel message.
+    void applyRequest(responder, request).then(reply =>
+      trySend(comm, reply as unknown as Record<string, unknown>)
+    );
+  };
+}
+
+/** Register the comm target on a kernel connection (idempotent per connection). */
+function registerOn(
+  tracker: INotebookTracker,
+  kernel: Kernel.IKernelConnection | null | undefined,
+  registered: WeakSet<Kernel.IKernelConnection>
+): void {
+  if (!kernel || registered.has(kernel) || kernel.isDisposed) {
+    return;
+  }
+  registered.add(kernel);
+  kernel.registerCommTarget(COMM_TARGET, makeTarget(tracker, kernel));
+}
+
+/**
+ * Hook a session (a notebook's, or a console's): its current kernel and every
+ * future one. Consoles matter because when a console connected to a kernel
+ * before the notebook did, the console's connection is the one handling comms
+ * for that kernel; without the target it would close the comm, which the
+ * kernel reads as "no bridge".
+ */
+function watchSession(
+  tracker: INotebookTracker,
+  ctx: ISessionContext,
+  registered: WeakSet<Kernel.IKernelConnection>
+): void {
+  registerOn(tracker, ctx.session?.kernel, registered);
+  ctx.kernelChanged.connect((_, change) =>
+    registerOn(tracker, change.newValue, registered)
+  );
+  void ctx.ready.then(() => registerOn(tracker, ctx.session?.kernel, registered));
+}
+
+const plugin: JupyterFrontEndPlugin<void> = {
+  id: 'docgen-magic:replace-cell',
+  description: 'Lets %%docgen replace notebook cells with one click.',
+  autoStart: true,
+  requires: [INotebookTracker],
+  optional: [IConsoleTracker],
+  activate: (
+    _app: JupyterFrontEnd,
+    notebooks: INotebookTracker,
+    consoles: IConsoleTracker | null
+  ): void => {
+    const registered = new WeakSet<Kernel.IKernelConnection>();
+    const watch = (ctx: ISessionContext) =>
+      watchSession(notebooks, ctx, registered);
+    notebooks.forEach(panel => watch(panel.sessionContext));
+    notebooks.widgetAdded.connect((_, panel) => watch(panel.sessionContext));
+    if (consoles) {
+      consoles.forEach(panel => watch(panel.sessionContext));
+      consoles.widgetAdded.connect((_, panel) => watch(panel.sessionContext));
+    }
+  }
+};
+
+export default plugin;
