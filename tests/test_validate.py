@@ -235,7 +235,7 @@ def d():
 def test_template_summaries_read_naturally() -> None:
     found = targets()
     assert words("loadCSVFile") == ["load", "CSV", "file"]
-    assert summary_for(found["load"]) == "Load."
+    assert summary_for(found["load"]) == "Load the path."
     assert summary_for(found["Point"]) == "Point."
     assert summary_for(found["Point.__init__"]) == "Initialize the Point."
     assert summary_for(found["Point.norm"]) == "The norm."

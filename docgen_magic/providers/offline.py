@@ -41,7 +41,11 @@ _VERBS = frozenset((
     "record", "reduce", "refresh", "register", "remove", "render", "replace", "reset", "resolve", "run",
     "save", "scale", "score", "search", "select", "send", "set", "show", "sort", "split", "start",
     "stop", "store", "summarize", "test", "train", "transform", "update", "upload", "validate",
-    "visualize", "write",
+    "visualize", "write", "aggregate", "append", "assign", "cast", "collect", "combine", "compare",
+    "copy", "crop", "dedupe", "detect", "emit", "estimate", "explode", "fill", "flag", "flatten",
+    "impute", "insert", "interpolate", "invert", "label", "list", "match", "measure", "melt", "pivot",
+    "pop", "push", "query", "rank", "rename", "reshape", "resample", "retry", "rotate", "round",
+    "sample", "shift", "shuffle", "smooth", "strip", "sum", "tokenize", "trim", "unpack", "wrap", "zip",
 ))
 
 
@@ -80,10 +84,27 @@ def summary_for(target: Target) -> str:
         return f"Return whether it {text}."
     if parts[0] in _PREPOSITIONS and len(parts) > 1:
         return f"{_PREPOSITIONS[parts[0]]} {text}."
-    if parts[0] in _VERBS or parts[0].endswith("ize"):
-        return f"{parts[0].capitalize()} {' '.join(parts[1:])}.".replace(" .", ".")
+    if parts[0] in _VERBS or parts[0].endswith(("ize", "ise")):
+        rest = " ".join(parts[1:]) or _object_of(target, owner)
+        return f"{parts[0].capitalize()} {rest}.".replace(" .", ".")
     verb = "Yield" if target.is_generator else "Return" if target.returns_value else "Handle"
     return f"{verb} the {text}."
+
+
+def _object_of(target: Target, owner: str) -> str:
+    """What a bare verb name acts on: the instance for a method, else the first parameter.
+
+    Args:
+        target: The target, whose name is a single verb.
+        owner: The qualified name of the enclosing class, or the target's own name.
+
+    Returns:
+        E.g. ``the summary`` for ``Summary.flag``; empty when there is nothing to name.
+    """
+    if "." in target.qualname:
+        return "the " + " ".join(words(owner.rsplit(".", 1)[-1]))
+    regular = [p for p in target.params if p.kind.value not in ("var-positional", "var-keyword")]
+    return "the " + " ".join(words(regular[0].name)) if regular else ""
 
 
 def param_description(param: Param) -> str:
