@@ -232,3 +232,14 @@ def test_async_function_and_await_cell() -> None:
     assert fetch_all.returns_annotation == "dict[str, int]"
     assert list(targets_of("top_level_await")) == ["wait", "use"]
     assert targets_of("match_statement")["describe"].raises == ("TypeError",)
+
+
+def test_raise_through_a_factory_names_no_exception_type() -> None:
+    cell = parse_cell(
+        "class P:\n"
+        "    def g(self, e):\n        raise self._map_error(e)\n"
+        "    def h(self):\n        raise errors.Invalid('x')\n"
+        "    def k(self):\n        raise make_error('x')\n"
+        "    def m(self):\n        raise socket.error\n")
+    raises = {t.qualname: t.raises for t in extract_targets(cell)}
+    assert raises == {"P": (), "P.g": (), "P.h": ("errors.Invalid",), "P.k": (), "P.m": ("socket.error",)}

@@ -393,8 +393,21 @@ def _raised_names(function: ast.FunctionDef | ast.AsyncFunctionDef, own: list[as
         name = dotted_name(exc)
         if name is None or (isinstance(exc, ast.Name) and name in local) or name in caught.get(id(node), ()):
             continue
+        if _built_by_factory(node.exc, name):
+            continue
         raised.setdefault(name, None)
     return tuple(raised)
+
+
+def _built_by_factory(exc: ast.expr, name: str) -> bool:
+    """Whether ``raise`` takes its exception from a helper (``raise self._error(e)``), whose type is unknown.
+
+    Exception classes are CapWords by convention; a call to a lower-case name, or anything reached through
+    ``self`` / ``cls``, builds an exception of a type the code does not name.
+    """
+    last = name.rsplit(".", 1)[-1]
+    rooted_at_instance = name.split(".", 1)[0] in ("self", "cls") and "." in name
+    return rooted_at_instance or (isinstance(exc, ast.Call) and last[:1].islower())
 
 
 def _caught_in_try(own: list[ast.AST]) -> dict[int, set[str]]:
