@@ -1,0 +1,421 @@
+"""The IPython magics: ``%%docgen`` documents a cell, ``%docgen`` reports settings, usage and the cache.
+
+Loading stays cheap: this module imports only IPython, traitlets and the settings module. The pipeline, the
+SDK, the cache and ipywidgets are imported on the first ``%%docgen``. The pipeline runs on docgen_magic's
+private event loop thread, so the kernel's own event loop is never touched.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from IPython.core.error import UsageError
+from IPython.core.magic import Magics, line_cell_magic, magics_class
+from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
+from traitlets import Bool, Float, Int, Unicode
+from traitlets.config import Configurable
+
+from docgen_magic.settings import PROVIDERS, STYLES, Secret, Settings, SettingsError, resolve_settings
+
+if TYPE_CHECKING:
+    from docgen_magic.core.result import Result
+
+__all__ = ["DocgenMagics", "load_ipython_extension", "unload_ipython_extension"]
+
+logger = logging.getLogger(__name__)
+
+CONFIG_NAMES = ("style", "provider", "model", "overwrite", "concurrency", "max_attempts", "timeout", "cache_dir",
+                "use_cache", "width", "strict", "nested_functions", "max_completion_tokens", "token_budget",
+                "max_retries", "api_version", "prices")
+"""Settings that ``%config DocgenMagics.<name> = ...`` (or ``ipython_config.py``) can set."""
+
+_COMMANDS = ("status", "usage", "clear-cache")
+
+
+def _raw_cell_text(line: str, cell: str) -> str:
+    """The cell exactly as the frontend sent it (``%%docgen`` line included), for the Replace button.
+
+    Args:
+        line: The ``%%docgen`` options.
+        cell: The cell body.
+
+    Returns:
+        The execute request's code when it is this cell, else the cell rebuilt from line and body.
+    """
+    rebuilt = f"%%docgen {line}".rstrip() + "\n" + cell
+    kernelbase = sys.modules.get("ipykernel.kernelbase")
+    if kernelbase is None or not kernelbase.Kernel.initialized():
+        return rebuilt
+    try:
+        parent = kernelbase.Kernel.instance().get_parent("shell")
+        code = parent["content"]["code"]
+    except Exception:
+        logger.debug("no execute request to read the cell from", exc_info=True)
+        return rebuilt
+    if isinstance(code, str) and code.lstrip().startswith("%%docgen") and code.rstrip().endswith(cell.rstrip()):
+        return code
+    return rebuilt
+
+
+def _show_value(settings: Settings, name: str) -> str:
+    """A setting's value for people; secrets only say whether they are set.
+
+    Args:
+        settings: The resolved settings.
+        name: The setting name.
+
+    Returns:
+        The text.
+    """
+    value = getattr(settings, name)
+    if isinstance(value, Secret):
+        return "set (hidden)"
+    if value is None:
+        return "not set"
+    return str(value)
+
+
+@magics_class
+class DocgenMagics(Magics, Configurable):
+    """``%%docgen`` and ``%docgen``, configurable with ``%config DocgenMagics.<setting> = value``.
+
+    Every configurable setting defaults to None, meaning "not configured": the environment and then the
+    built-in defaults decide. Precedence: magic option > IPython config > environment > defaults.
+    """
+
+    style = Unicode(None, allow_none=True, help=f"Docstring style: {', '.join(STYLES)}.").tag(config=True)
+    provider = Unicode(None, allow_none=True, help=f"Provider: {', '.join(PROVIDERS)}.").tag(config=True)
+    model = Unicode(None, allow_none=True, help="Model (OpenAI) or deployment (Azure) name.").tag(config=True)
+    overwrite = Bool(None, allow_none=True, help="Replace existing docstrings.").tag(config=True)
+    concurrency = Int(None, allow_none=True, help="Requests in flight at once.").tag(config=True)
+    max_attempts = Int(None, allow_none=True, help="Model attempts per target.").tag(config=True)
+    timeout = Float(None, allow_none=True, help="Seconds before one request times out.").tag(config=True)
+    cache_dir = Unicode(None, allow_none=True, help="Docstring cache folder.").tag(config=True)
+    use_cache = Bool(None, allow_none=True, help="Read and write the docstring cache.").tag(config=True)
+    width = Int(None, allow_none=True, help="Line width of rendered docstrings.").tag(config=True)
+    strict = Bool(None, allow_none=True, help="Use OpenAI strict mode for the tool schema.").tag(config=True)
+    nested_functions = Bool(None, allow_none=True, help="Also document nested functions.").tag(config=True)
+    max_completion_tokens = Int(None, allow_none=True, help="Completion token cap per request.").tag(config=True)
+    token_budget = Int(None, allow_none=True, help="Stop before the run's tokens exceed this.").tag(config=True)
+    max_retries = Int(None, allow_none=True, help="SDK retries for transport faults.").tag(config=True)
+    api_version = Unicode(None, allow_none=True, help="Azure OpenAI API version.").tag(config=True)
+    prices = Unicode(None, allow_none=True,
+                     help='Price table per million tokens, e.g. \'{"prompt": 0.15, "completion": 0.6}\'.'
+                     ).tag(config=True)
+    use_widget = Bool(True, help="Show the interactive review widget when running in a kernel with "
+                                 "ipywidgets (else the plain text/html output).").tag(config=True)
+
+    def config_values(self) -> dict[str, Any]:
+        """The settings configured through traitlets (``%config`` / ``ipython_config.py``).
+
+        Returns:
+            Name to value, only for the ones that were set.
+        """
+        return {name: getattr(self, name) for name in CONFIG_NAMES if getattr(self, name) is not None}
+
+    def resolve(self, explicit: Mapping[str, Any] | None = None,
+                environ: Mapping[str, str] | None = None) -> Settings:
+        """Resolve settings: magic options > IPython config > environment > defaults.
+
+        Args:
+            explicit: The magic's options; None values count as not given.
+            environ: The environment; ``os.environ`` when None.
+
+        Returns:
+            The settings.
+
+        Raises:
+            UsageError: A value cannot be used (one line, no traceback).
+        """
+        try:
+            return resolve_settings(explicit, self.config_values(), environ)
+        except SettingsError as exc:
+            raise UsageError(f"%docgen: {exc}") from None
+
+    # ------------------------------------------------------------------ the magic
+
+    @magic_arguments()
+    @argument("command", nargs="?", default=None,
+              help="line magic only: status (the default), usage or clear-cache")
+    @argument("--style", choices=STYLES, default=None, help="docstring style (default google)")
+    @argument("--provider", choices=PROVIDERS, default=None,
+              help="auto (azure if AZURE_OPENAI_ENDPOINT is set, openai if OPENAI_API_KEY is set, else offline)")
+    @argument("--model", default=None, help="model (OpenAI) or deployment (Azure) name")
+    @argument("--overwrite", action="store_const", const=True, default=None,
+              help="replace existing docstrings too")
+    @argument("--no-cache", dest="no_cache", action="store_true", help="neither read nor write the cache")
+    @argument("--concurrency", type=int, default=None, help="requests in flight at once")
+    @argument("--max-attempts", dest="max_attempts", type=int, default=None, help="model attempts per target")
+    @argument("--timeout", type=float, default=None, help="seconds before one request times out")
+    @argument("--apply", action="store_true",
+              help="replace the cell now with the documented code (the %%%%docgen line is dropped)")
+    @argument("--check", action="store_true",
+              help="teaching mode: no model call; coverage, and per target what is missing and why")
+    @argument("--run", action="store_true", help="also run the documented code in the notebook's namespace")
+    @argument("-o", "--out", default=None, metavar="VAR", help="store the Result in the variable VAR")
+    @line_cell_magic
+    def docgen(self, line: str, cell: str | None = None) -> None:
+        """Document the functions and classes of a cell with docstrings, without running it.
+
+        As a cell magic (``%%docgen [options]``) it shows the documented code, a diff, a per-target report
+        and a usage line, with buttons to replace the cell, copy the code or regenerate. As a line magic:
+        ``%docgen`` (or ``%docgen status``) shows the provider and model in use, why, where each setting
+        came from and the cache location; ``%docgen usage`` the session's request and token totals;
+        ``%docgen clear-cache`` empties the docstring cache.
+
+        Settings come from, in order: these options, IPython configuration
+        (``%config DocgenMagics.style = "numpy"``), environment variables (DOCGEN_*, AZURE_OPENAI_*,
+        OPENAI_*), defaults.
+
+        Args:
+            line: The options.
+            cell: The cell body, or None for the line magic.
+
+        Raises:
+            UsageError: Bad options, a syntax error in the cell, an unusable setting, or an interrupt.
+        """
+        args = parse_argstring(self.docgen, line)
+        if cell is None:
+            self._line(args)
+            return
+        if args.command is not None:
+            raise UsageError(f"%%docgen: unexpected argument {args.command!r} (see %%docgen?)")
+        explicit = {"style": args.style, "provider": args.provider, "model": args.model,
+                    "overwrite": args.overwrite, "use_cache": False if args.no_cache else None,
+                    "concurrency": args.concurrency, "max_attempts": args.max_attempts, "timeout": args.timeout}
+        settings = self.resolve(explicit)
+        if not cell.strip():
+            self._show_text("%%docgen: nothing to document (the cell is empty)")
+            return
+        self._parse_or_fail(cell)
+        if args.check:
+            self._check(cell, settings)
+            return
+        result = self._document(line, cell, settings)
+        if result is None:
+            return
+        if args.out:
+            self.shell.user_ns[args.out] = result
+        if args.apply:
+            self.shell.set_next_input(result.code, replace=True)
+        if args.run:
+            self.shell.run_cell(result.code, store_history=False)
+
+    # ------------------------------------------------------------------ pieces
+
+    @staticmethod
+    def _parse_or_fail(cell: str) -> None:
+        """Parse the cell first so a syntax error is one line naming the cell line, before any output.
+
+        Args:
+            cell: The cell body.
+
+        Raises:
+            UsageError: The cell does not parse.
+        """
+        from docgen_magic.core.cell import CellSyntaxError, parse_cell
+
+        try:
+            parse_cell(cell)
+        except CellSyntaxError as exc:
+            # The %%docgen line is line 1 of the cell the user sees.
+            raise UsageError(f"%%docgen: syntax error in cell line {exc.lineno + 1}: {exc.message}; "
+                             "nothing was documented") from None
+
+    def _show_text(self, text: str) -> None:
+        """Display one plain message.
+
+        Args:
+            text: The message.
+        """
+        from IPython.display import display
+
+        display({"text/plain": text}, raw=True)
+
+    def _check(self, cell: str, settings: Settings) -> None:
+        """Show coverage and what each target is missing, without asking any model.
+
+        Args:
+            cell: The cell body.
+            settings: The resolved settings.
+        """
+        from IPython.display import display
+
+        from docgen_magic import api
+        from docgen_magic.display import check_bundle
+
+        report = api.check(cell, settings=settings)
+        display(check_bundle(report, line_offset=1), raw=True)
+
+    def _widgets_enabled(self) -> bool:
+        """Whether to show the review widget: in an ipykernel, with ipywidgets installed, not turned off.
+
+        Returns:
+            True to show the widget.
+        """
+        if not self.use_widget or getattr(self.shell, "kernel", None) is None:
+            return False
+        try:
+            import ipywidgets  # noqa: F401
+        except ImportError:
+            logger.debug("ipywidgets is not installed: showing the plain output")
+            return False
+        return True
+
+    def _document(self, line: str, cell: str, settings: Settings) -> Result | None:
+        """Run the pipeline on the cell, showing progress and then the result.
+
+        Args:
+            line: The ``%%docgen`` options (to rebuild the raw cell text).
+            cell: The cell body.
+            settings: The resolved settings.
+
+        Returns:
+            The result.
+
+        Raises:
+            UsageError: An unusable setting, an unexpected failure, or an interrupt.
+        """
+        from IPython.display import display
+
+        from docgen_magic import api, bridge
+        from docgen_magic.display import result_bundle
+        from docgen_magic.infra.loop_thread import default_loop_thread
+
+        view = None
+        on_progress: Callable[[Any], None] | None = None
+        if self._widgets_enabled():
+            from docgen_magic.widget import DocgenView
+
+            def regenerate(progress: Callable[[Any], None]) -> Any:
+                fresh = settings.with_changes(use_cache=False)
+                return default_loop_thread().submit(api.document_async(cell, settings=fresh, on_progress=progress))
+
+            view = DocgenView(cell_id=bridge.current_cell_id(), original=_raw_cell_text(line, cell),
+                              regenerate=regenerate)
+            view.show()
+            on_progress = view.progress
+        try:
+            result = api.document(cell, settings=settings, on_progress=on_progress)
+        except KeyboardInterrupt:
+            if view is not None:
+                view.interrupted()
+            raise UsageError("%%docgen: interrupted; the run was cancelled and the cell is unchanged") from None
+        except SettingsError as exc:
+            if view is not None:
+                view.failed(str(exc))
+            raise UsageError(f"%%docgen: {exc}") from None
+        except Exception as exc:  # one line for people; the traceback only at debug level
+            logger.debug("%%docgen failed", exc_info=True)
+            if view is not None:
+                view.failed(f"{type(exc).__name__}: {exc}")
+            raise UsageError(f"%%docgen: {type(exc).__name__}: {exc}") from None
+        if view is not None:
+            view.show_result(result)
+        else:
+            display(result_bundle(result), raw=True)
+        return result
+
+    def _line(self, args: Any) -> None:
+        """The line magic: status, usage or clear-cache.
+
+        Args:
+            args: The parsed arguments.
+
+        Raises:
+            UsageError: An unknown command.
+        """
+        command = args.command or "status"
+        if command not in _COMMANDS:
+            raise UsageError(f"%docgen: unknown command {command!r}; expected one of {', '.join(_COMMANDS)}")
+        explicit = {"style": args.style, "provider": args.provider, "model": args.model,
+                    "overwrite": args.overwrite, "use_cache": False if args.no_cache else None,
+                    "concurrency": args.concurrency, "max_attempts": args.max_attempts, "timeout": args.timeout}
+        settings = self.resolve(explicit)
+        if command == "status":
+            self._show_text(self.status_text(settings))
+        elif command == "usage":
+            self._show_text(usage_text())
+        else:
+            from docgen_magic import api
+
+            removed = api.clear_cache(settings)
+            self._show_text(f"docgen: removed {removed} cached docstring{'s' if removed != 1 else ''} "
+                            f"from {settings.resolved_cache_dir()}")
+
+    @staticmethod
+    def status_text(settings: Settings) -> str:
+        """What ``%docgen`` shows: provider, model, why, where each setting came from, the cache.
+
+        Args:
+            settings: The resolved settings.
+
+        Returns:
+            Plain text; secrets only say whether they are set.
+        """
+        from docgen_magic import api
+        from docgen_magic.display import AZURE_HINT
+        from docgen_magic.settings import SETTING_NAMES
+
+        try:
+            name, model, reason = api.describe_provider(settings)
+            provider = f"provider: {name}" + (f" (model/deployment {model})" if model else "")
+        except SettingsError as exc:
+            name, provider, reason = "", "provider: not usable", str(exc)
+        lines = [provider, f"why: {reason}"]
+        if name == "offline" and reason.startswith("offline: no "):
+            lines.append(f"note: {AZURE_HINT}")
+        lines.append("settings (value, where it came from):")
+        for setting in SETTING_NAMES:
+            source = settings.source_of(setting)
+            if source == "default" and getattr(settings, setting) is None:
+                continue
+            lines.append(f"  {setting} = {_show_value(settings, setting)}  [{source}]")
+        cache = settings.resolved_cache_dir()
+        lines.append(f"cache: {cache}" + ("" if settings.use_cache else " (disabled)"))
+        return "\n".join(lines)
+
+
+def usage_text() -> str:
+    """What ``%docgen usage`` shows: the session's totals.
+
+    Returns:
+        Plain text.
+    """
+    from docgen_magic import api
+
+    u = api.session_usage()
+    return (f"docgen session usage: {u.requests} request{'s' if u.requests != 1 else ''} · "
+            f"{u.prompt_tokens:,} prompt + {u.completion_tokens:,} completion tokens "
+            f"({u.total_tokens:,} total) · {u.cached_tokens:,} cached prompt tokens · "
+            f"{u.reasoning_tokens:,} reasoning tokens · {u.cache_hits} cache hit{'s' if u.cache_hits != 1 else ''}"
+            f" · {u.latency_s:.2f} s in requests")
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    """Register the magics and make ``DocgenMagics`` configurable with ``%config``.
+
+    Args:
+        ipython: The InteractiveShell.
+    """
+    magics = DocgenMagics(shell=ipython, parent=ipython)
+    ipython.register_magics(magics)
+    if magics not in ipython.configurables:
+        ipython.configurables.append(magics)
+
+
+def unload_ipython_extension(ipython: Any) -> None:
+    """Remove the magics and their configurable.
+
+    Args:
+        ipython: The InteractiveShell.
+    """
+    for kind in ("line", "cell"):
+        ipython.magics_manager.magics[kind].pop("docgen", None)
+    ipython.configurables[:] = [c for c in ipython.configurables if not isinstance(c, DocgenMagics)]
+    registry = ipython.magics_manager.registry
+    for name in [n for n, m in registry.items() if isinstance(m, DocgenMagics)]:
+        registry.pop(name, None)

@@ -1,0 +1,158 @@
+"""The plain mimebundle of a %%docgen result (text/plain + text/html) and of --check."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import pytest
+
+from docgen_magic import api
+from docgen_magic.core.result import FAILED, Result, TargetOutcome
+from docgen_magic.core.usage import Usage
+from docgen_magic.display import (
+    AZURE_HINT,
+    check_bundle,
+    code_html,
+    diff_html,
+    highlight,
+    notes_for,
+    report_html,
+    result_bundle,
+    result_text,
+)
+
+CELL = ("def add(a, b):\n    return a + b\n\n\n"
+        "def scale(values, factor=2.0):\n    for v in values:\n        yield v * factor\n")
+
+
+@pytest.fixture
+def offline(monkeypatch: pytest.MonkeyPatch) -> Result:
+    """An offline result of CELL, chosen automatically (no model configured)."""
+    for name in ("AZURE_OPENAI_ENDPOINT", "OPENAI_API_KEY", "OPENAI_BASE_URL", "DOCGEN_PROVIDER"):
+        monkeypatch.delenv(name, raising=False)
+    return api.document(CELL, use_cache=False)
+
+
+def _text_of(fragment: str) -> str:
+    """The visible text of an HTML fragment.
+
+    Args:
+        fragment: HTML.
+
+    Returns:
+        Text without tags, entities decoded.
+    """
+    return html.unescape(re.sub(r"<[^>]+>", "", fragment))
+
+
+def test_text_plain_has_code_usage_and_hint(offline: Result) -> None:
+    """text/plain: the documented code, then the usage line and the configure-a-model hint as comments."""
+    text = result_text(offline)
+    assert text.startswith(offline.code.rstrip("\n"))
+    assert "# " + offline.usage_line() in text
+    assert "# " + AZURE_HINT in text
+
+
+def test_text_html_has_code_diff_report_usage(offline: Result) -> None:
+    """text/html: highlighted code in .docgen-code, a diff, a report row per target, the usage line."""
+    bundle = result_bundle(offline)
+    assert set(bundle) == {"text/plain", "text/html"}
+    page = bundle["text/html"]
+    code = re.search(r'<div class="docgen-code">(.*?)</div>\s*</div>', page, re.S)
+    assert code is not None
+    assert _text_of(code.group(1)).strip() == offline.code.strip()
+    assert 'class="docgen-diff"' in page and "+    &quot;&quot;&quot;" in page
+    assert page.count("<tr>") == 1 + len(offline.targets)
+    assert html.escape(offline.usage_line()) in page
+    assert "<script" not in page
+
+
+def test_highlight_escapes_without_pygments(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without Pygments the code is escaped inside <pre>."""
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_pygments(name: str, *args: object, **kwargs: object) -> object:
+        if name.startswith("pygments"):
+            raise ImportError(name)
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_pygments)
+    assert highlight("x = '<b>'\n") == "<pre>x = &#x27;&lt;b&gt;&#x27;\n</pre>"
+
+
+def test_code_html_never_lets_code_become_markup() -> None:
+    """Code containing HTML stays text."""
+    page = code_html('s = "</div><script>alert(1)</script>"\n')
+    assert "<script>" not in page and "&lt;" in page
+
+
+def test_diff_html_marks_lines() -> None:
+    """Added, removed and hunk lines get classes; an empty diff says so."""
+    page = diff_html("--- a/cell\n+++ b/cell\n@@ -1 +1 @@\n-old\n+new\n")
+    assert '<span class="del">-old</span>' in page and '<span class="add">+new</span>' in page
+    assert '<span class="hunk">' in page
+    assert "No changes." in diff_html("")
+
+
+def _failed_result() -> Result:
+    """A result where one of two targets failed."""
+    good = TargetOutcome(name="ok_fn", kind="function", status="documented", attempts=2,
+                         problems_fixed=["missing-param"], usage=Usage(requests=2, prompt_tokens=100,
+                                                                       completion_tokens=20))
+    bad = TargetOutcome(name="bad_fn", kind="function", status=FAILED, attempts=3,
+                        error="no valid answer after 3 attempts: missing-param b")
+    return Result(code="x = 1\n", original="x = 1\n", targets=[good, bad], provider="azure", model="dep",
+                  provider_reason="azure: AZURE_OPENAI_ENDPOINT is set", template=False,
+                  usage=Usage(requests=5, prompt_tokens=300, completion_tokens=50))
+
+
+def test_failures_are_named_with_their_reason() -> None:
+    """A failed target is named with its reason, in text and in the report; a configured model has no hint."""
+    result = _failed_result()
+    text = result_text(result)
+    assert "# bad_fn failed: no valid answer after 3 attempts: missing-param b (left as written)" in text
+    assert AZURE_HINT not in text
+    report = report_html(result)
+    assert '<tr class="docgen-failed">' in report
+    assert "missing-param" in report and "120" in report  # problems fixed, tokens
+
+
+def test_same_error_everywhere_is_said_once() -> None:
+    """When every target failed the same way (bad key), one line says so."""
+    outcomes = [TargetOutcome(name=n, kind="function", status=FAILED, error="azure: authentication failed (401)")
+                for n in ("a", "b", "c")]
+    result = Result(code="", original="", targets=outcomes, provider="azure", model="d", template=False)
+    notes = notes_for(result)
+    assert notes == ["every target failed: azure: authentication failed (401) (the cell is unchanged)"]
+
+
+def test_check_bundle_counts_and_names_gaps() -> None:
+    """--check: coverage line, one line per incomplete target with the %%docgen line counted."""
+    report = api.check('def a(x):\n    """A.\n\n    Args:\n        x: X.\n    """\n\n\ndef b(y):\n    return y\n')
+    bundle = check_bundle(report, line_offset=1)
+    lines = bundle["text/plain"].splitlines()
+    assert lines[0] == "coverage: 1/2 targets fully documented"
+    assert lines[1] == "  line 10: function b: no docstring"
+    assert "<table>" in bundle["text/html"] and "no docstring" in bundle["text/html"]
+    complete = check_bundle(api.check('def a():\n    """A."""\n'))
+    assert "every public function and class is fully documented" in complete["text/plain"]
+
+
+def test_terminal_ipython_prints_the_plain_text(tmp_path: object) -> None:
+    """Outside a kernel (terminal IPython) %%docgen shows the text/plain rendering, no widget."""
+    import os
+    import subprocess
+    import sys
+
+    code = ("from IPython.core.interactiveshell import InteractiveShell\n"
+            "ip = InteractiveShell.instance()\n"
+            "ip.run_line_magic('load_ext', 'docgen_magic')\n"
+            "ip.run_cell_magic('docgen', '--provider offline', 'def add(a, b):\\n    return a + b\\n')\n"
+            "import sys; print('ipywidgets' in sys.modules)\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DOCGEN_")} | {"DOCGEN_CACHE_DIR": str(tmp_path)}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env).stdout
+    assert 'def add(a, b):\n    """' in out and "1 documented" in out
+    assert out.strip().endswith("False")  # no widget machinery imported

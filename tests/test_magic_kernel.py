@@ -1,0 +1,728 @@
+"""The %%docgen / %docgen magics in a real ipykernel, driven over ZMQ by jupyter_client.
+
+Covers: a cheap %load_ext, the output mimebundles (widget view + text/plain + text/html), --apply's
+set_next_input payload, --check, --run, -o, an interrupt during a slow run against the loopback fake,
+the kernel's own event loop left alone, configuration precedence, one-line errors, the widget's buttons
+(clicked through their comms, as a browser would) and that no key ever reaches any message.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from jupyter_client import KernelManager
+
+from tests.conftest import FAKE_KEY, MODEL_ENV_NAMES
+from tests.fake_openai import FakeOpenAI
+
+pytestmark = pytest.mark.timeout(300)
+
+WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
+WAIT_S = 60.0
+
+CELL = ("def add(a, b):\n    return a + b\n\n\n"
+        "def scale(values, factor=2.0):\n    for v in values:\n        yield v * factor\n")
+
+
+def kernel_env(tmp: Path, **extra: str) -> dict[str, str]:
+    """The environment for a test kernel: no model variables, a private cache, plus ``extra``.
+
+    Args:
+        tmp: A temporary folder for the cache.
+        **extra: Variables to add.
+
+    Returns:
+        The environment.
+    """
+    env = {k: v for k, v in os.environ.items() if k not in MODEL_ENV_NAMES and not k.startswith("DOCGEN_")}
+    env["DOCGEN_CACHE_DIR"] = str(tmp / "cache")
+    env.update(extra)
+    return env
+
+
+class Execution:
+    """The messages one execute request produced.
+
+    Args:
+        messages: IOPub messages whose parent is the request.
+        reply: The execute_reply content.
+    """
+
+    def __init__(self, messages: list[dict[str, Any]], reply: dict[str, Any]) -> None:
+        self.messages = messages
+        self.reply = reply
+
+    def of_type(self, *kinds: str) -> list[dict[str, Any]]:
+        """Message contents of the given types.
+
+        Args:
+            *kinds: Message types.
+
+        Returns:
+            The contents, in order.
+        """
+        return [m["content"] for m in self.messages if m["msg_type"] in kinds]
+
+    @property
+    def stdout(self) -> str:
+        """Everything printed to stdout."""
+        return "".join(c["text"] for c in self.of_type("stream") if c["name"] == "stdout")
+
+    @property
+    def stderr(self) -> str:
+        """Everything printed to stderr."""
+        return "".join(c["text"] for c in self.of_type("stream") if c["name"] == "stderr")
+
+    @property
+    def bundles(self) -> list[dict[str, Any]]:
+        """The data of every display_data / update_display_data, in order."""
+        return [c["data"] for c in self.of_type("display_data", "update_display_data")]
+
+    @property
+    def final_bundle(self) -> dict[str, Any]:
+        """The last displayed bundle (the result after the progress display)."""
+        assert self.bundles, "nothing was displayed"
+        return self.bundles[-1]
+
+    @property
+    def text(self) -> str:
+        """The text/plain of every display, joined."""
+        return "\n".join(b.get("text/plain", "") for b in self.bundles)
+
+
+class Kernel:
+    """A real python3 ipykernel plus a blocking client, recording every IOPub message and widget state.
+
+    Args:
+        env: The kernel's environment.
+    """
+
+    def __init__(self, env: dict[str, str]) -> None:
+        self.manager = KernelManager(kernel_name="python3")
+        self.manager.start_kernel(env=env)
+        self.client = self.manager.client()
+        self.client.start_channels()
+        self.client.wait_for_ready(timeout=WAIT_S)
+        self.all: list[dict[str, Any]] = []
+        self.comms: dict[str, dict[str, Any]] = {}
+
+    def close(self) -> None:
+        """Stop the channels and the kernel."""
+        self.client.stop_channels()
+        self.manager.shutdown_kernel(now=True)
+
+    def _record(self, message: dict[str, Any]) -> None:
+        """Keep a message and track widget states from comm messages.
+
+        Args:
+            message: An IOPub message.
+        """
+        self.all.append(message)
+        kind, content = message["msg_type"], message["content"]
+        if kind == "comm_open":
+            state = dict(content.get("data", {}).get("state", {}))
+            self.comms[content["comm_id"]] = {"target": content.get("target_name"), "state": state}
+        elif kind == "comm_msg" and content.get("data", {}).get("method") == "update":
+            entry = self.comms.setdefault(content["comm_id"], {"target": None, "state": {}})
+            entry["state"].update(content["data"].get("state", {}))
+
+    def next_iopub(self, timeout: float = 1.0) -> dict[str, Any] | None:
+        """Read and record one IOPub message.
+
+        Args:
+            timeout: Seconds to wait.
+
+        Returns:
+            The message, or None when none arrived.
+        """
+        try:
+            message = self.client.get_iopub_msg(timeout=timeout)
+        except queue.Empty:
+            return None
+        self._record(message)
+        return message
+
+    def submit(self, code: str, metadata: dict[str, Any] | None = None) -> str:
+        """Send an execute request without waiting.
+
+        Args:
+            code: The cell.
+            metadata: The request metadata (JupyterLab sends ``{"cellId": ...}``).
+
+        Returns:
+            The request's message id.
+        """
+        content = {"code": code, "silent": False, "store_history": True, "allow_stdin": False}
+        msg = self.client.session.msg("execute_request", content, metadata=metadata or {})
+        self.client.shell_channel.send(msg)
+        return str(msg["header"]["msg_id"])
+
+    def collect(self, msg_id: str, on_message: Callable[[dict[str, Any]], None] | None = None) -> Execution:
+        """Read IOPub until the request is idle, then its reply.
+
+        Args:
+            msg_id: The request id.
+            on_message: Called with each of the request's messages as it arrives.
+
+        Returns:
+            The execution.
+        """
+        # Messages already read (e.g. while waiting for something else) count too.
+        messages = [m for m in self.all if m["parent_header"].get("msg_id") == msg_id and m["msg_type"] != "status"]
+        deadline = time.monotonic() + WAIT_S
+        while time.monotonic() < deadline:
+            message = self.next_iopub()
+            if message is None or message["parent_header"].get("msg_id") != msg_id:
+                continue
+            if on_message is not None:
+                on_message(message)
+            if message["msg_type"] == "status":
+                if message["content"]["execution_state"] == "idle":
+                    break
+                continue
+            messages.append(message)
+        else:
+            raise TimeoutError("the kernel did not become idle")
+        while True:
+            reply = self.client.get_shell_msg(timeout=WAIT_S)
+            if reply["parent_header"].get("msg_id") == msg_id:
+                return Execution(messages, reply["content"])
+
+    def run(self, code: str, metadata: dict[str, Any] | None = None) -> Execution:
+        """Execute a cell and wait for it.
+
+        Args:
+            code: The cell.
+            metadata: The request metadata.
+
+        Returns:
+            The execution.
+        """
+        return self.collect(self.submit(code, metadata))
+
+    def ok(self, code: str, metadata: dict[str, Any] | None = None) -> Execution:
+        """Execute a cell that must succeed.
+
+        Args:
+            code: The cell.
+            metadata: The request metadata.
+
+        Returns:
+            The execution.
+        """
+        execution = self.run(code, metadata)
+        assert execution.reply["status"] == "ok", (execution.reply, execution.stderr)
+        return execution
+
+    # -- widgets, as a frontend sees them
+
+    def widget(self, css: str, root: str | None = None) -> tuple[str, dict[str, Any]]:
+        """The newest widget carrying a CSS class (optionally inside a given root widget).
+
+        Args:
+            css: The class.
+            root: A root model id to search under.
+
+        Returns:
+            (comm id, state).
+        """
+        allowed = self._descendants(root) if root else None
+        found = [(cid, c["state"]) for cid, c in self.comms.items()
+                 if css in c["state"].get("_dom_classes", []) and (allowed is None or cid in allowed)]
+        assert found, f"no widget with class {css}"
+        return found[-1]
+
+    def _descendants(self, root: str) -> set[str]:
+        """Model ids reachable from a root widget through children / layout references.
+
+        Args:
+            root: The root model id.
+
+        Returns:
+            The ids, root included.
+        """
+        seen, todo = set(), [root]
+        while todo:
+            cid = todo.pop()
+            if cid in seen or cid not in self.comms:
+                continue
+            seen.add(cid)
+            for value in self.comms[cid]["state"].values():
+                refs = value if isinstance(value, list) else [value]
+                todo += [r[len("IPY_MODEL_"):] for r in refs if isinstance(r, str) and r.startswith("IPY_MODEL_")]
+        return seen
+
+    def click(self, comm_id: str) -> None:
+        """Click a Button widget the way the frontend does.
+
+        Args:
+            comm_id: The button's comm id.
+        """
+        data = {"method": "custom", "content": {"event": "click"}}
+        self.client.shell_channel.send(self.client.session.msg("comm_msg", {"comm_id": comm_id, "data": data}))
+
+    def wait_until(self, predicate: Callable[[], bool], what: str) -> None:
+        """Read IOPub until a condition on the recorded state holds.
+
+        Args:
+            predicate: The condition.
+            what: Description for the failure message.
+        """
+        deadline = time.monotonic() + WAIT_S
+        while not predicate():
+            assert time.monotonic() < deadline, f"timed out waiting for {what}"
+            self.next_iopub(timeout=0.5)
+
+
+def asked_for(fake: FakeOpenAI, name: str) -> int:
+    """How many requests the fake received for one target (its source, not just the context naming it).
+
+    Args:
+        fake: The fake.
+        name: A function name.
+
+    Returns:
+        The count.
+    """
+    marker = f"Source:\n```python\ndef {name}("
+    return sum(any(marker in str(m.get("content")) for m in (r.get("body") or {}).get("messages", []))
+               for r in fake.requests)
+
+
+def updates_of(kernel: Kernel, display_id: str) -> list[dict[str, Any]]:
+    """Every update_display_data the kernel sent for one display id.
+
+    Args:
+        kernel: The kernel.
+        display_id: The display id.
+
+    Returns:
+        The message contents.
+    """
+    return [m["content"] for m in kernel.all if m["msg_type"] == "update_display_data"
+            and m["content"].get("transient", {}).get("display_id") == display_id]
+
+
+def root_id(execution: Execution) -> str:
+    """The model id of the displayed docgen widget.
+
+    Args:
+        execution: The %%docgen execution.
+
+    Returns:
+        The id.
+    """
+    return str(execution.final_bundle[WIDGET_MIME]["model_id"])
+
+
+@pytest.fixture(scope="module")
+def kernel(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Kernel]:
+    """An offline kernel (no model configured) with the extension loaded."""
+    session = Kernel(kernel_env(tmp_path_factory.mktemp("offline")))
+    try:
+        session.ok("%load_ext docgen_magic")
+        yield session
+    finally:
+        session.close()
+
+
+@pytest.fixture(scope="module")
+def fake() -> Iterator[FakeOpenAI]:
+    """One loopback fake for the Azure kernel."""
+    with FakeOpenAI(api_key=FAKE_KEY) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def azure_kernel(fake: FakeOpenAI, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Kernel]:
+    """A kernel whose environment points at the fake as an Azure OpenAI resource."""
+    env = kernel_env(tmp_path_factory.mktemp("azure"), AZURE_OPENAI_ENDPOINT=fake.url,
+                     AZURE_OPENAI_API_KEY=FAKE_KEY, AZURE_OPENAI_DEPLOYMENT="docgen-test")
+    session = Kernel(env)
+    try:
+        session.ok("%load_ext docgen_magic")
+        yield session
+    finally:
+        session.close()
+
+
+# ------------------------------------------------------------------ loading
+
+
+def test_load_ext_imports_nothing_heavy(tmp_path: Path) -> None:
+    """%load_ext registers the magics without importing the SDK, the cache, ipywidgets or the pipeline."""
+    session = Kernel(kernel_env(tmp_path))
+    try:
+        out = session.ok(
+            "import sys\n"
+            "heavy = ('openai', 'diskcache', 'ipywidgets', 'docgen_magic.core.pipeline', 'docgen_magic.api')\n"
+            "before = [m for m in heavy if m in sys.modules]\n"
+            "%load_ext docgen_magic\n"
+            "after = [m for m in heavy if m in sys.modules]\n"
+            "print(before, after, 'docgen' in get_ipython().magics_manager.magics['cell'])").stdout
+        assert out.strip() == "[] [] True"
+    finally:
+        session.close()
+
+
+def test_unload_and_reload(kernel: Kernel) -> None:
+    """%unload_ext removes both magics and the configurable; %load_ext brings them back."""
+    kernel.ok("%unload_ext docgen_magic")
+    try:
+        out = kernel.ok("mm = get_ipython().magics_manager.magics\n"
+                        "print('docgen' in mm['cell'], 'docgen' in mm['line'],\n"
+                        "      any(type(c).__name__ == 'DocgenMagics' for c in get_ipython().configurables))").stdout
+        assert out.strip() == "False False False"
+        assert kernel.run("%%docgen\n" + CELL).reply["status"] == "error"
+    finally:
+        kernel.ok("%load_ext docgen_magic")
+    assert '"""' in kernel.ok("%%docgen\n" + CELL).final_bundle["text/plain"]
+
+
+def test_help_lists_the_options(kernel: Kernel) -> None:
+    """%%docgen? shows the magic_arguments help."""
+    reply = kernel.client.inspect("%%docgen", 8, detail_level=0, reply=True, timeout=WAIT_S)["content"]
+    text = reply["data"]["text/plain"]
+    for option in ("--apply", "--check", "--run", "--no-cache", "--max-attempts", "-o VAR", "--style"):
+        assert option in text
+
+
+# ------------------------------------------------------------------ output
+
+
+def test_docgen_displays_widget_with_plain_fallbacks(kernel: Kernel) -> None:
+    """The result bundle carries the widget view, text/plain with the code, and text/html."""
+    execution = kernel.ok("%%docgen\n" + CELL)
+    bundle = execution.final_bundle
+    assert WIDGET_MIME in bundle
+    assert '"""Add' in bundle["text/plain"] and "def scale(values, factor=2.0):" in bundle["text/plain"]
+    assert "Yields:" in bundle["text/plain"]
+    assert "2 documented" in bundle["text/plain"]
+    assert "AZURE_OPENAI_ENDPOINT" in bundle["text/plain"]  # how to configure a model, offline
+    assert 'class="docgen-code"' in bundle["text/html"] and "docgen-report" in bundle["text/html"]
+    # The first display (progress) and the update share one display id.
+    displays = execution.of_type("display_data")
+    updates = execution.of_type("update_display_data")
+    assert len(displays) == 1 and updates
+    assert displays[0]["transient"]["display_id"] == updates[-1]["transient"]["display_id"]
+
+
+def test_widget_state_after_a_run(kernel: Kernel) -> None:
+    """The widget reached its final state: progress full, code, report, usage, three buttons."""
+    execution = kernel.ok("%%docgen\n" + CELL)
+    root = root_id(execution)
+    assert "docgen-widget" in kernel.comms[root]["state"]["_dom_classes"]
+    _, bar = kernel.widget("docgen-progress", root)
+    assert bar["value"] == bar["max"] == 2  # fed from the private loop's thread
+    _, code = kernel.widget("docgen-code", root)
+    assert "scale" in code["value"] and "Yields" in code["value"]
+    _, report = kernel.widget("docgen-report-view", root)
+    assert report["value"].count("<tr>") == 3  # header + two targets
+    _, usage = kernel.widget("docgen-usage", root)
+    assert "2 documented" in usage["value"]
+    for css, label in (("docgen-replace", "Replace cell"), ("docgen-copy", "Copy"),
+                       ("docgen-regenerate", "Regenerate")):
+        assert kernel.widget(css, root)[1]["description"] == label
+
+
+def test_nothing_to_document(kernel: Kernel) -> None:
+    """An empty cell says so; a cell without functions says so too."""
+    assert "nothing to document" in kernel.ok("%%docgen\n\n").text
+    assert "no functions or classes" in kernel.ok("%%docgen\nx = 1\n").text
+
+
+def test_widgets_can_be_turned_off(kernel: Kernel) -> None:
+    """With use_widget off the plain bundle alone is displayed."""
+    kernel.ok("%config DocgenMagics.use_widget = False")
+    try:
+        execution = kernel.ok("%%docgen\n" + CELL)
+    finally:
+        kernel.ok("%config DocgenMagics.use_widget = True")
+    assert WIDGET_MIME not in execution.final_bundle
+    assert '"""Add' in execution.final_bundle["text/plain"]
+
+
+# ------------------------------------------------------------------ options
+
+
+def test_apply_replaces_the_cell_without_the_magic_line(kernel: Kernel) -> None:
+    """--apply sends set_next_input(replace=True) with the documented code and no %%docgen line."""
+    execution = kernel.ok("%%docgen --apply --style numpy\n" + CELL)
+    payloads = [p for p in execution.reply["payload"] if p["source"] == "set_next_input"]
+    assert len(payloads) == 1
+    assert payloads[0]["replace"] is True
+    text = payloads[0]["text"]
+    assert "%%docgen" not in text
+    assert text.startswith("def add(a, b):\n") and "Parameters\n    ----------" in text
+    assert text.endswith("        yield v * factor\n")
+
+
+def test_without_apply_there_is_no_payload(kernel: Kernel) -> None:
+    """Plain %%docgen leaves the cell alone."""
+    assert kernel.ok("%%docgen\n" + CELL).reply["payload"] == []
+
+
+def test_check_reports_coverage_without_documenting(kernel: Kernel) -> None:
+    """--check: coverage and per target what is missing, no code."""
+    cell = ('def add(a, b):\n    """Add.\n\n    Args:\n        a: A.\n    """\n    return a + b\n\n\n'
+            "def sub(a, b):\n    return a - b\n")
+    execution = kernel.ok("%%docgen --check\n" + cell)
+    text = execution.final_bundle["text/plain"]
+    assert "coverage: 0/2" in text
+    assert "line 2: function add:" in text and "b" in text.split("line 2:")[1].splitlines()[0]
+    assert "line 11: function sub: no docstring" in text
+    assert WIDGET_MIME not in execution.final_bundle and "<table>" in execution.final_bundle["text/html"]
+    assert kernel.ok("print('sub' in dir())").stdout.strip() == "False"
+
+
+def test_run_defines_the_documented_functions(kernel: Kernel) -> None:
+    """--run executes the documented code in the user namespace."""
+    kernel.ok("%%docgen --run\ndef triple(x):\n    return 3 * x\n")
+    out = kernel.ok("print(triple(2)); print(triple.__doc__.splitlines()[0])").stdout
+    assert out.splitlines()[0] == "6" and out.splitlines()[1].strip()
+
+
+def test_without_run_nothing_is_defined(kernel: Kernel) -> None:
+    """%%docgen documents without running the cell."""
+    kernel.ok("%%docgen\ndef quadruple(x):\n    return 4 * x\n")
+    assert kernel.ok("print('quadruple' in dir())").stdout.strip() == "False"
+
+
+def test_out_stores_the_result(kernel: Kernel) -> None:
+    """-o VAR keeps the Result."""
+    kernel.ok("%%docgen -o res\n" + CELL)
+    out = kernel.ok("print(type(res).__name__, res.ok, [t.name for t in res.targets], res.style)").stdout
+    assert out.strip() == "Result True ['add', 'scale'] google"
+
+
+# ------------------------------------------------------------------ errors
+
+
+def test_syntax_error_is_one_line_naming_the_cell_line(kernel: Kernel) -> None:
+    """A syntax error: UsageError, one line, the line number as the user sees the cell (magic line = 1)."""
+    execution = kernel.run("%%docgen\ndef ok():\n    return 1\n\ndef broken(:\n    pass\n")
+    assert execution.reply["status"] == "error" and execution.reply["ename"] == "UsageError"
+    assert "cell line 5" in execution.reply["evalue"]
+    assert execution.stderr.strip().count("\n") == 0 and "Traceback" not in execution.stderr
+    assert not execution.bundles  # nothing displayed, nothing documented
+
+
+def test_bad_option_value_is_one_line(kernel: Kernel) -> None:
+    """An unusable setting is a one-line UsageError."""
+    execution = kernel.run("%%docgen --concurrency 0\n" + CELL)
+    assert execution.reply["ename"] == "UsageError" and "concurrency" in execution.reply["evalue"]
+    assert "Traceback" not in execution.stderr
+
+
+def test_provider_azure_without_endpoint_is_one_line(kernel: Kernel) -> None:
+    """Asking for azure without configuration names what to set."""
+    execution = kernel.run("%%docgen --provider azure\n" + CELL)
+    assert execution.reply["ename"] == "UsageError"
+    assert "AZURE_OPENAI_ENDPOINT" in execution.reply["evalue"]
+    assert "Traceback" not in execution.stderr
+
+
+# ------------------------------------------------------------------ the kernel's loop
+
+
+def test_kernel_event_loop_is_left_alone(kernel: Kernel) -> None:
+    """%%docgen runs on its own loop: the kernel's loop is the same object and top-level await works."""
+    kernel.ok("import asyncio, sys\nkernel_loop = asyncio.get_event_loop()")
+    kernel.ok("%%docgen\n" + CELL)
+    out = kernel.ok(
+        "from docgen_magic.infra.loop_thread import default_loop_thread\n"
+        "await asyncio.sleep(0)\n"
+        "print(asyncio.get_event_loop() is kernel_loop, default_loop_thread().loop is not kernel_loop,\n"
+        "      'nest_asyncio' in sys.modules)").stdout
+    assert out.strip() == "True True False"
+
+
+# ------------------------------------------------------------------ status, usage, cache
+
+
+def test_status_shows_provider_reason_sources_and_cache(kernel: Kernel) -> None:
+    """%docgen: provider, why, where settings came from, the cache folder."""
+    text = kernel.ok("%docgen").text
+    assert text.startswith("provider: offline")
+    assert "why: offline: no AZURE_OPENAI_ENDPOINT" in text
+    assert "cache_dir = " in text and "[environment (DOCGEN_CACHE_DIR)]" in text
+    assert "style = google  [default]" in text
+    assert "cache: " in text
+
+
+def test_usage_and_clear_cache(kernel: Kernel) -> None:
+    """%docgen usage and %docgen clear-cache answer in one line each."""
+    assert kernel.ok("%docgen usage").text.startswith("docgen session usage: ")
+    assert "removed" in kernel.ok("%docgen clear-cache").text
+    assert kernel.run("%docgen frobnicate").reply["ename"] == "UsageError"
+
+
+def test_configuration_precedence(tmp_path: Path) -> None:
+    """Option > %config > environment > default, and %docgen says where the value came from."""
+    session = Kernel(kernel_env(tmp_path, DOCGEN_STYLE="sphinx"))
+    try:
+        session.ok("%load_ext docgen_magic")
+        assert "style = sphinx  [environment (DOCGEN_STYLE)]" in session.ok("%docgen").text
+        session.ok("%%docgen -o r\n" + CELL)
+        assert session.ok("print(r.style, ':param a:' in r.code)").stdout.strip() == "sphinx True"
+        session.ok('%config DocgenMagics.style = "numpy"')
+        assert "style = numpy  [config]" in session.ok("%docgen").text
+        session.ok("%%docgen -o r\n" + CELL)
+        assert session.ok("print(r.style)").stdout.strip() == "numpy"
+        session.ok("%%docgen --style google -o r\n" + CELL)
+        assert session.ok("print(r.style, 'Args:' in r.code)").stdout.strip() == "google True"
+        assert "style = numpy  [config]" in session.ok("%docgen").text  # the option did not stick
+    finally:
+        session.close()
+
+
+# ------------------------------------------------------------------ widget buttons
+
+
+def test_copy_shows_the_code_in_a_text_area(kernel: Kernel) -> None:
+    """Copy reveals a Textarea holding exactly the documented code, and says how to copy it."""
+    execution = kernel.ok("%%docgen -o copied\n" + CELL)
+    root = root_id(execution)
+    area_id, area = kernel.widget("docgen-copy-area", root)
+    layout = area["layout"][len("IPY_MODEL_"):]
+    assert kernel.comms[layout]["state"]["display"] == "none"
+    kernel.click(kernel.widget("docgen-copy", root)[0])
+    kernel.wait_until(lambda: kernel.comms[layout]["state"]["display"] is None, "the copy area to show")
+    code = json.loads(kernel.ok("import json; print(json.dumps(copied.code))").stdout)
+    assert kernel.comms[area_id]["state"]["value"] == code
+    assert "Ctrl-C" in kernel.widget("docgen-status", root)[1]["value"]
+
+
+def test_replace_without_a_bridge_explains_the_alternatives(kernel: Kernel) -> None:
+    """Replace with a frontend that has no extension: the comm is closed, the label says use --apply or Copy."""
+    execution = kernel.ok("%%docgen\n" + CELL, metadata={"cellId": "cell-42"})
+    root = root_id(execution)
+    opened = len([m for m in kernel.all if m["msg_type"] == "comm_open"
+                  and m["content"].get("target_name") == "docgen_magic"])
+    kernel.click(kernel.widget("docgen-replace", root)[0])
+    requests: list[dict[str, Any]] = []
+
+    def request_seen() -> bool:
+        requests[:] = [m for m in kernel.all if m["msg_type"] == "comm_open"
+                       and m["content"].get("target_name") == "docgen_magic"][opened:]
+        return bool(requests)
+
+    kernel.wait_until(request_seen, "the replace request")
+    data = requests[0]["content"]["data"]
+    assert data["cell_id"] == "cell-42"
+    assert data["original"] == "%%docgen\n" + CELL  # the cell as the frontend holds it
+    assert data["source"].startswith("def add(a, b):\n") and '"""' in data["source"]
+    # A frontend without the target closes the comm at once.
+    close = kernel.client.session.msg("comm_close", {"comm_id": requests[0]["content"]["comm_id"], "data": {}})
+    kernel.client.shell_channel.send(close)
+    status_id = kernel.widget("docgen-status", root)[0]
+    kernel.wait_until(lambda: kernel.comms[status_id]["state"]["value"].startswith("no-bridge"), "no-bridge")
+    assert "--apply" in kernel.comms[status_id]["state"]["value"]
+
+
+def test_replace_without_cell_id_says_so(kernel: Kernel) -> None:
+    """Without a cellId in the request the Replace button explains --apply and Copy."""
+    execution = kernel.ok("%%docgen\n" + CELL)
+    root = root_id(execution)
+    kernel.click(kernel.widget("docgen-replace", root)[0])
+    status_id = kernel.widget("docgen-status", root)[0]
+    kernel.wait_until(lambda: "--apply" in kernel.comms[status_id]["state"]["value"], "the explanation")
+
+
+def test_regenerate_bypasses_the_cache(azure_kernel: Kernel, fake: FakeOpenAI) -> None:
+    """Regenerate asks the model again (no cache) and refreshes the view and the fallback."""
+    cell = "def regen_target(x):\n    return x\n"
+    execution = azure_kernel.ok("%%docgen\n" + cell)
+    azure_kernel.ok("%%docgen\n" + cell)  # now cached
+    assert asked_for(fake, "regen_target") == 1
+    root = root_id(execution)
+    status_id = azure_kernel.widget("docgen-status", root)[0]
+    azure_kernel.click(azure_kernel.widget("docgen-regenerate", root)[0])
+    azure_kernel.wait_until(lambda: azure_kernel.comms[status_id]["state"]["value"] == "Regenerated.",
+                            "the regenerated result")
+    assert asked_for(fake, "regen_target") == 2
+    # The plain fallback was refreshed too (same display id), so a saved notebook shows the new result.
+    display_id = execution.of_type("display_data")[0]["transient"]["display_id"]
+    azure_kernel.wait_until(lambda: len(updates_of(azure_kernel, display_id)) >= 2, "the refreshed fallback")
+    assert '"""' in updates_of(azure_kernel, display_id)[-1]["data"]["text/plain"]
+    assert "1 request" in azure_kernel.widget("docgen-usage", root)[1]["value"]
+
+
+# ------------------------------------------------------------------ against the fake model
+
+
+def test_azure_run_and_usage(azure_kernel: Kernel, fake: FakeOpenAI) -> None:
+    """A model run: the report counts requests and tokens; %docgen usage sums them."""
+    before = len(fake.requests)
+    execution = azure_kernel.ok("%%docgen -o r\ndef azure_add(a, b):\n    return a + b\n")
+    assert len(fake.requests) == before + 1
+    text = execution.final_bundle["text/plain"]
+    assert "azure:docgen-test" in text and "1 request" in text and "(template)" not in text
+    assert "AZURE_OPENAI_ENDPOINT" not in text  # configured: no hint
+    usage = azure_kernel.ok("%docgen usage").text
+    assert "0 requests" not in usage
+    status = azure_kernel.ok("%docgen").text
+    assert "provider: azure (model/deployment docgen-test)" in status
+    assert "azure_api_key = set (hidden)  [environment (AZURE_OPENAI_API_KEY)]" in status
+
+
+def test_wrong_key_is_one_clear_message(azure_kernel: Kernel) -> None:
+    """An authentication failure names the cause; the cell is unchanged; the key is not shown."""
+    azure_kernel.ok("import os; good_key = os.environ['AZURE_OPENAI_API_KEY']; "
+                    "os.environ['AZURE_OPENAI_API_KEY'] = 'wrong-key-abc'")
+    try:
+        execution = azure_kernel.ok("%%docgen --no-cache -o bad\ndef k1(a):\n    return a\n\n\n"
+                                    "def k2(b):\n    return b\n")
+    finally:
+        azure_kernel.ok("os.environ['AZURE_OPENAI_API_KEY'] = good_key")
+    text = execution.final_bundle["text/plain"]
+    assert "failed" in text
+    out = azure_kernel.ok("print(bad.code == bad.original, [t.status for t in bad.targets]); "
+                          "print(bad.targets[0].error)").stdout.splitlines()
+    assert out[0] == "True ['failed', 'failed']"
+    assert out[1] and "\n" not in out[1]
+    assert "wrong-key-abc" not in json.dumps(execution.messages, default=str)
+
+
+def test_interrupt_stops_cleanly_and_the_next_run_works(azure_kernel: Kernel, fake: FakeOpenAI) -> None:
+    """Interrupting a slow run cancels it (no further requests for it), then %%docgen works again."""
+    fake.latency = 5.0
+    names = [f"slow_fn_{i}" for i in range(6)]
+    cell = "\n\n".join(f"def {n}(x):\n    return x\n" for n in names)
+    before = len(fake.requests)
+    try:
+        msg_id = azure_kernel.submit("%%docgen --concurrency 1 --no-cache\n" + cell)
+        deadline = time.monotonic() + WAIT_S
+        while len(fake.requests) == before:  # wait until the first request reached the model
+            assert time.monotonic() < deadline, "the run never asked the model"
+            azure_kernel.next_iopub(timeout=0.2)
+        azure_kernel.manager.interrupt_kernel()
+        execution = azure_kernel.collect(msg_id)
+    finally:
+        fake.latency = 0.0
+    assert execution.reply["status"] == "error" and execution.reply["ename"] == "UsageError"
+    assert "interrupted" in execution.reply["evalue"]
+    assert "Traceback" not in execution.stderr
+    root = root_id(execution)
+    assert "Interrupted" in azure_kernel.widget("docgen-status", root)[1]["value"]
+    # The next run works and nothing more was asked for the cancelled cell.
+    after = azure_kernel.ok("%%docgen -o nxt\ndef next_fn(y):\n    return y\n")
+    assert '"""' in after.final_bundle["text/plain"]
+    assert azure_kernel.ok("print(nxt.ok, nxt.provider)").stdout.strip() == "True azure"
+    asked = [n for n in names if asked_for(fake, n)]
+    assert len(asked) <= 2, asked  # concurrency 1: the one in flight (and at most one started meanwhile)
+
+
+def test_no_key_in_any_message(azure_kernel: Kernel) -> None:
+    """Across every message of the Azure kernel (outputs, widget states, payloads) the key never appears."""
+    azure_kernel.ok("%docgen")
+    azure_kernel.ok("%docgen usage")
+    assert azure_kernel.all
+    assert FAKE_KEY not in json.dumps(azure_kernel.all, default=str)
