@@ -10,18 +10,20 @@ import asyncio
 import statistics
 import tempfile
 import time
+from typing import Any
 
 from common import median_seconds, synthetic_cell, table
-from tests.fake_openai import FakeOpenAI
 
 from docgen_magic.api import document
-from docgen_magic.settings import resolve_settings
+from docgen_magic.infra.loop_thread import run_sync
+from docgen_magic.settings import Settings, resolve_settings
+from tests.fake_openai import FakeOpenAI
 
 KEY = "bench-key-not-secret"
 DEPLOYMENT = "bench-deployment"
 
 
-def _settings(fake: FakeOpenAI, cache_dir: str, **changes: object):  # type: ignore[no-untyped-def]
+def _settings(fake: FakeOpenAI, cache_dir: str, **changes: object) -> Settings:
     env = {"AZURE_OPENAI_ENDPOINT": fake.url, "AZURE_OPENAI_API_KEY": KEY, "AZURE_OPENAI_DEPLOYMENT": DEPLOYMENT}
     return resolve_settings({"cache_dir": cache_dir, "concurrency": 20, **changes}, environ=env)
 
@@ -56,29 +58,66 @@ def cold_vs_cached(fake: FakeOpenAI, cache_dir: str) -> tuple[float, float, int]
     return statistics.median(colds), statistics.median(warms), requests_on_rerun
 
 
-async def _bare_sdk_calls(fake: FakeOpenAI, n: int) -> None:
-    from openai import AsyncAzureOpenAI
+class BareSDK:
+    """Bare SDK calls for the same requests, with one client reused on the private loop (as the pipeline does)."""
 
-    from docgen_magic.core.cell import parse_cell
-    from docgen_magic.core.facts import extract_targets
-    from docgen_magic.core.prompt import build_messages, tool_choice, tool_definition
-    from docgen_magic.providers.base import GenerationRequest
+    def __init__(self, fake: FakeOpenAI, n: int) -> None:
+        """Build the requests of a cell of n functions.
 
-    cell = parse_cell(functions_only(n, "bare"))
-    messages = [build_messages(GenerationRequest(target=t)) for t in extract_targets(cell)]
-    client = AsyncAzureOpenAI(azure_endpoint=fake.url, api_key=KEY, api_version="2024-10-21")
-    try:
-        await asyncio.gather(*(client.chat.completions.create(
+        Args:
+            fake: The running fake.
+            n: How many functions.
+        """
+        from docgen_magic.core.cell import parse_cell
+        from docgen_magic.core.facts import extract_targets
+        from docgen_magic.core.prompt import build_context, build_messages
+        from docgen_magic.providers.base import GenerationRequest
+
+        cell = parse_cell(functions_only(n, "bare"))
+        self.fake = fake
+        self.messages = [build_messages(GenerationRequest(target=t, context=build_context(cell, t)))
+                         for t in extract_targets(cell)]
+        self.client: Any = None
+
+    async def _calls(self) -> None:
+        from openai import AsyncAzureOpenAI
+
+        from docgen_magic.core.prompt import tool_choice, tool_definition
+
+        if self.client is None:
+            self.client = AsyncAzureOpenAI(azure_endpoint=self.fake.url, api_key=KEY, api_version="2024-10-21")
+        await asyncio.gather(*(self.client.chat.completions.create(
             model=DEPLOYMENT, messages=m, tools=[tool_definition(strict=True)], tool_choice=tool_choice(),
-            max_completion_tokens=1024) for m in messages))
-    finally:
-        await client.close()
+            max_completion_tokens=1024) for m in self.messages))
+
+    def run(self) -> None:
+        """Send the requests concurrently and wait for every answer."""
+        run_sync(self._calls())
+
+    def close(self) -> None:
+        """Close the client."""
+        if self.client is not None:
+            run_sync(self.client.close())
 
 
 def overhead(fake: FakeOpenAI, cache_dir: str, n: int = 20) -> tuple[float, float]:
+    """Bare SDK calls vs the pipeline for the same n functions, at 0 ms model latency, no cache.
+
+    Args:
+        fake: The running fake.
+        cache_dir: A scratch cache folder.
+        n: How many functions.
+
+    Returns:
+        (bare seconds, pipeline seconds), medians.
+    """
     fake.latency = 0.0
     settings = _settings(fake, cache_dir, use_cache=False)
-    bare = median_seconds(lambda: asyncio.run(_bare_sdk_calls(fake, n)), repeat=5)
+    bare_sdk = BareSDK(fake, n)
+    try:
+        bare = median_seconds(bare_sdk.run, repeat=5)
+    finally:
+        bare_sdk.close()
     pipeline = median_seconds(lambda: document(functions_only(n, "ovh"), settings=settings), repeat=5)
     return bare, pipeline
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import threading
+import weakref
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -47,7 +48,8 @@ __all__ = [
 _session_usage = Usage()
 _session_lock = threading.Lock()
 # Model providers hold an SDK client bound to the loop that created it: one per (loop, configuration).
-_providers: dict[tuple[Any, ...], Provider] = {}
+# The loop is kept as a weak reference and checked on lookup: a closed loop's id can be reused by a new one.
+_providers: dict[tuple[Any, ...], tuple[weakref.ref[asyncio.AbstractEventLoop], Provider]] = {}
 
 
 def _settings_for(settings: Settings | None, options: Mapping[str, Any]) -> Settings:
@@ -63,14 +65,16 @@ def _fingerprint(settings: Settings) -> str:
 
 
 def _provider_for(choice: ProviderChoice, settings: Settings) -> Provider:
-    key = (id(asyncio.get_running_loop()), choice.name, choice.model, choice.endpoint, settings.api_version,
+    loop = asyncio.get_running_loop()
+    key = (id(loop), choice.name, choice.model, choice.endpoint, settings.api_version,
            _fingerprint(settings), settings.timeout, settings.max_retries, settings.strict,
            settings.max_completion_tokens, settings.send_temperature)
-    provider = _providers.get(key)
-    if provider is None:
-        provider = build_provider(choice, settings)
-        if choice.name != "offline":
-            _providers[key] = provider
+    entry = _providers.get(key)
+    if entry is not None and entry[0]() is loop:
+        return entry[1]
+    provider = build_provider(choice, settings)
+    if choice.name != "offline":
+        _providers[key] = (weakref.ref(loop), provider)
     return provider
 
 

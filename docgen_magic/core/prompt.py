@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import copy
 import json
+import weakref
 from typing import TYPE_CHECKING, Any
 
 from docgen_magic.core.facts import Target
@@ -49,6 +50,27 @@ def _signature_only(node: ast.AST) -> ast.AST:
     return node
 
 
+_context_cache: weakref.WeakKeyDictionary[Cell, list[tuple[ast.AST, str]]] = weakref.WeakKeyDictionary()
+
+
+def _context_lines(cell: Cell) -> list[tuple[ast.AST, str]]:
+    """Each top-level import and definition of the cell with its context text, computed once per cell.
+
+    Every target of a cell shares these lines (minus its own), so computing them per target would make a
+    cell of n definitions cost n squared unparses.
+    """
+    lines = _context_cache.get(cell)
+    if lines is None:
+        lines = []
+        for node in cell.module.body:
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                lines.append((node, ast.unparse(node)))
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                lines.append((node, ast.unparse(_signature_only(node))))
+        _context_cache[cell] = lines
+    return lines
+
+
 def build_context(cell: Cell, target: Target) -> str:
     """The compact context of a target: the cell's imports and the signatures of its other definitions.
 
@@ -59,13 +81,8 @@ def build_context(cell: Cell, target: Target) -> str:
     Returns:
         Python-like text, at most a few thousand characters; empty when the cell has nothing else.
     """
-    lines: list[str] = []
     own = target.node
-    for node in cell.module.body:
-        if isinstance(node, (ast.Import, ast.ImportFrom)):
-            lines.append(ast.unparse(node))
-        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node is not own:
-            lines.append(ast.unparse(_signature_only(node)))
+    lines = [text for node, text in _context_lines(cell) if node is not own]
     text = "\n".join(lines)
     if len(text) > _MAX_CONTEXT_CHARS:
         text = text[:_MAX_CONTEXT_CHARS].rsplit("\n", 1)[0] + "\n# (context truncated)"

@@ -1,0 +1,358 @@
+"""The Azure OpenAI / OpenAI provider on the official ``openai`` SDK: Chat Completions, one forced strict tool.
+
+The SDK client is created lazily, inside the event loop that first asks for a docstring (it is bound to that
+loop), and ``openai`` is imported only then, so importing docgen_magic stays fast. Transport faults are
+retried by the SDK itself (``max_retries``; it honours ``retry-after-ms`` / ``retry-after`` and retries 408,
+409, 429, 5xx and connection errors); what is left after the retries becomes a one-line ProviderError.
+
+Counting: ``Reply.usage.requests`` is 1 per answered request, however many SDK retries it took; the
+retries are counted separately in :attr:`ChatProvider.retries` (read from the SDK's ``retries_taken``).
+The API key is kept only inside the SDK client and never appears in a message, log line or repr.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any
+
+from docgen_magic.core.prompt import TOOL_NAME, build_messages, tool_choice, tool_definition
+from docgen_magic.core.usage import Usage
+from docgen_magic.providers.base import GenerationRequest, ProviderError, Reply
+
+logger = logging.getLogger(__name__)
+
+ENTRA_SCOPE = "https://cognitiveservices.azure.com/.default"
+
+# Parameters whose rejection by the server means every request will fail the same way (a setting to change).
+_CONFIG_PARAMS = frozenset({"temperature", "max_completion_tokens", "max_tokens", "tools", "tool_choice",
+                            "strict", "model", "api-version", "parallel_tool_calls"})
+_CONFIG_WORDS = ("unsupported parameter", "unsupported value", "not supported", "unrecognized request argument",
+                 "api version", "api-version", "does not support", "unknown parameter")
+
+
+def _one_line(text: str, limit: int = 160) -> str:
+    line = " ".join(str(text).split())
+    return line if len(line) <= limit else line[: limit - 3] + "..."
+
+
+class ChatProvider:
+    """Docstrings from a chat model through Chat Completions with one forced function tool.
+
+    Attributes:
+        name: ``azure`` or ``openai``.
+        model: The Azure deployment name or the OpenAI model name.
+        is_template: Always False.
+        endpoint: The Azure endpoint or the OpenAI base URL (None for api.openai.com).
+        timeout: Seconds before one HTTP attempt times out.
+        max_retries: SDK retries for transport faults.
+        strict: Send the tool schema in strict mode.
+        max_completion_tokens: Completion token cap per request.
+        send_temperature: Send ``temperature=0``.
+        retries: SDK retries taken so far by this provider (not counted in ``Usage.requests``).
+    """
+
+    is_template = False
+
+    def __init__(self, *, name: str, model: str, endpoint: str | None, api_key: str | None,
+                 api_version: str | None = None, timeout: float = 60.0, max_retries: int = 3,
+                 strict: bool = True, max_completion_tokens: int = 1024, send_temperature: bool = False) -> None:
+        """Prepare the provider; the SDK client is created on the first request.
+
+        Args:
+            name: ``azure`` or ``openai``.
+            model: Deployment (Azure) or model (OpenAI) name.
+            endpoint: Azure endpoint or OpenAI base URL.
+            api_key: The key, or None (Azure: Microsoft Entra ID; OpenAI: the SDK's own lookup).
+            api_version: Azure API version.
+            timeout: Seconds before one HTTP attempt times out.
+            max_retries: SDK retries for transport faults.
+            strict: Send the tool schema in strict mode.
+            max_completion_tokens: Completion token cap per request.
+            send_temperature: Send ``temperature=0``.
+        """
+        self.name = name
+        self.model: str | None = model
+        self.endpoint = endpoint
+        self.api_version = api_version
+        self.timeout = timeout
+        self.max_retries = max_retries
+        self.strict = strict
+        self.max_completion_tokens = max_completion_tokens
+        self.send_temperature = send_temperature
+        self.retries = 0
+        self._key = api_key  # handed to the SDK client only; never formatted anywhere
+        self._client: Any = None
+        self._tool = tool_definition(strict=strict)
+        self._tool_choice = tool_choice()
+
+    def __repr__(self) -> str:
+        """Show provider, model and endpoint, never the key.
+
+        Returns:
+            The representation.
+        """
+        return f"ChatProvider(name={self.name!r}, model={self.model!r}, endpoint={self.endpoint!r})"
+
+    def __reduce__(self) -> Any:
+        """Refuse to pickle (the provider holds a key and a loop-bound client).
+
+        Raises:
+            TypeError: Always.
+        """
+        raise TypeError("a ChatProvider cannot be pickled")
+
+    # -- client -------------------------------------------------------------------------------------------
+
+    def _entra_token_provider(self) -> Any:
+        try:
+            from azure.identity import DefaultAzureCredential, get_bearer_token_provider
+        except ImportError:
+            raise ProviderError("azure: no API key: set AZURE_OPENAI_API_KEY, or install docgen_magic[entra] to "
+                                "sign in with Microsoft Entra ID", fatal=True) from None
+        fetch = get_bearer_token_provider(DefaultAzureCredential(), ENTRA_SCOPE)
+
+        async def token() -> str:
+            # azure-identity is synchronous (and its first sign-in can take seconds): keep the loop free.
+            try:
+                return await asyncio.to_thread(fetch)
+            except Exception as exc:
+                logger.debug("azure: Entra ID token request failed", exc_info=True)
+                first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+                raise ProviderError(f"azure: Microsoft Entra ID sign-in failed: {type(exc).__name__}"
+                                    f"{': ' + _one_line(first) if first else ''}; set AZURE_OPENAI_API_KEY or "
+                                    "sign in (az login)", fatal=True) from None
+
+        return token
+
+    def _make_client(self) -> Any:
+        try:
+            import openai
+        except ImportError:
+            raise ProviderError(f"{self.name}: the openai package is not installed: pip install openai",
+                                fatal=True) from None
+        try:
+            if self.name == "azure":
+                auth: dict[str, Any] = ({"api_key": self._key} if self._key
+                                        else {"azure_ad_token_provider": self._entra_token_provider()})
+                return openai.AsyncAzureOpenAI(azure_endpoint=self.endpoint or "", api_version=self.api_version,
+                                               timeout=self.timeout, max_retries=self.max_retries, **auth)
+            extra: dict[str, Any] = {"base_url": self.endpoint} if self.endpoint else {}
+            # A compatible server (Ollama, vLLM) may need no key; the SDK insists on one, so send a placeholder.
+            key = self._key or ("unused" if self.endpoint else None)
+            return openai.AsyncOpenAI(api_key=key, timeout=self.timeout, max_retries=self.max_retries, **extra)
+        except openai.OpenAIError as exc:
+            logger.debug("%s: cannot create the client", self.name, exc_info=True)
+            raise ProviderError(f"{self.name}: cannot create the client: {self._scrub(exc)}", fatal=True) from None
+
+    def _get_client(self) -> Any:
+        if self._client is None:
+            self._client = self._make_client()
+        return self._client
+
+    # -- requests ------------------------------------------------------------------------------------------
+
+    def _params(self, request: GenerationRequest) -> dict[str, Any]:
+        params: dict[str, Any] = {
+            "model": self.model,
+            "messages": build_messages(request),
+            "tools": [self._tool],
+            "tool_choice": self._tool_choice,
+            "max_completion_tokens": self.max_completion_tokens,
+        }
+        if self.send_temperature:
+            params["temperature"] = 0
+        return params
+
+    async def generate(self, request: GenerationRequest) -> Reply:
+        """Ask the model for one docstring.
+
+        Args:
+            request: The target and, when refining, the previous answer and its problems.
+
+        Returns:
+            The reply: the forced tool call's raw arguments, the finish reason, any prose and the usage.
+
+        Raises:
+            ProviderError: The request failed for good (fatal for authentication, permission, a missing
+                deployment or a setting the server rejects).
+        """
+        client = self._get_client()
+        started = time.perf_counter()
+        try:
+            raw = await client.chat.completions.with_raw_response.create(**self._params(request))
+            response = raw.parse()
+        except Exception as exc:
+            raise self._map_error(exc, request) from None
+        latency = time.perf_counter() - started
+        retries = int(getattr(raw, "retries_taken", 0) or 0)
+        if retries:
+            self.retries += retries
+            logger.info("%s: %s answered after %d SDK retr%s", self.name, request.target.qualname, retries,
+                        "y" if retries == 1 else "ies")
+        return self._reply(response, latency)
+
+    def _reply(self, response: Any, latency: float) -> Reply:
+        choice = response.choices[0] if getattr(response, "choices", None) else None
+        message = getattr(choice, "message", None)
+        arguments = None
+        for call in getattr(message, "tool_calls", None) or []:
+            function = getattr(call, "function", None)
+            if function is not None and getattr(function, "name", None) == TOOL_NAME:
+                arguments = function.arguments
+                break
+        return Reply(arguments=arguments, finish_reason=getattr(choice, "finish_reason", None),
+                     content=getattr(message, "content", None), usage=usage_of(response, latency))
+
+    # -- errors --------------------------------------------------------------------------------------------
+
+    def _scrub(self, value: object) -> str:
+        text = _one_line(str(value))
+        if self._key and self._key in text:
+            text = text.replace(self._key, "***")
+        return text
+
+    def _key_hint(self) -> str:
+        return "AZURE_OPENAI_API_KEY" if self.name == "azure" else "OPENAI_API_KEY"
+
+    def _map_error(self, exc: BaseException, request: GenerationRequest) -> BaseException:
+        import openai
+
+        if not isinstance(exc, openai.OpenAIError):
+            return exc if isinstance(exc, ProviderError) else ProviderError(
+                f"{self.name}: request failed: {type(exc).__name__}: {self._scrub(exc)}")
+        logger.debug("%s: request for %s failed", self.name, request.target.qualname, exc_info=True)
+        retried = f"after {self.max_retries} retr{'y' if self.max_retries == 1 else 'ies'}"
+        name = self.name
+        if isinstance(exc, openai.APITimeoutError):
+            return ProviderError(f"{name}: timed out after {self.timeout:g} s ({retried})")
+        if isinstance(exc, openai.APIConnectionError):
+            return ProviderError(f"{name}: cannot connect to {self.endpoint or 'the API'} ({retried})")
+        if isinstance(exc, openai.AuthenticationError):
+            who = "AZURE_OPENAI_API_KEY (or your Entra ID sign-in)" if name == "azure" and not self._key \
+                else self._key_hint()
+            return ProviderError(f"{name}: authentication failed (401): check {who}", fatal=True)
+        if isinstance(exc, openai.PermissionDeniedError):
+            return ProviderError(f"{name}: permission denied (403): the credentials may not use "
+                                 f"{self.model!r}", fatal=True)
+        if isinstance(exc, openai.NotFoundError):
+            if name == "azure":
+                return ProviderError(f"azure: deployment {self.model!r} not found at {self.endpoint} (404): "
+                                     "check AZURE_OPENAI_DEPLOYMENT and the endpoint", fatal=True)
+            return ProviderError(f"openai: model {self.model!r} not found (404): check the model name and "
+                                 "OPENAI_BASE_URL", fatal=True)
+        if isinstance(exc, openai.RateLimitError):
+            return ProviderError(f"{name}: rate limited (429) {retried}")
+        if isinstance(exc, openai.InternalServerError):
+            return ProviderError(f"{name}: server error ({exc.status_code}) {retried}")
+        if isinstance(exc, openai.BadRequestError):
+            return self._bad_request(exc)
+        if isinstance(exc, openai.APIStatusError):
+            return ProviderError(f"{name}: request failed ({exc.status_code}): {self._server_message(exc)}")
+        return ProviderError(f"{name}: request failed: {type(exc).__name__}: {self._scrub(exc)}")
+
+    def _server_message(self, exc: Any) -> str:
+        body = getattr(exc, "body", None)
+        message = body.get("message") if isinstance(body, dict) else None
+        if isinstance(body, dict) and isinstance(body.get("error"), dict):
+            message = body["error"].get("message")
+        return self._scrub(message or getattr(exc, "message", None) or type(exc).__name__)
+
+    def _bad_request(self, exc: Any) -> ProviderError:
+        message = self._server_message(exc)
+        code, param = str(getattr(exc, "code", "") or ""), str(getattr(exc, "param", "") or "")
+        if code == "content_filter" or "content management policy" in message.lower():
+            return ProviderError(f"{self.name}: the request was blocked by the content filter (400)")
+        config = param in _CONFIG_PARAMS or any(word in message.lower() for word in _CONFIG_WORDS)
+        hint = ""
+        if "temperature" in (param + message):
+            hint = " (temperature is only sent when asked for)"
+        elif "strict" in (param + message) or "tools" in param:
+            hint = " (try --no-strict for this server)"
+        return ProviderError(f"{self.name}: bad request (400): {message}{hint}", fatal=config)
+
+    async def aclose(self) -> None:
+        """Close the SDK client; safe to call twice."""
+        client, self._client = self._client, None
+        if client is not None:
+            try:
+                await client.close()
+            except Exception:
+                logger.debug("%s: closing the client failed", self.name, exc_info=True)
+
+
+def _count(obj: Any, name: str) -> int:
+    value = getattr(obj, name, None) if obj is not None else None
+    return value if isinstance(value, int) else 0
+
+
+def usage_of(response: Any, latency: float) -> Usage:
+    """Read the usage the API reported for one answered request.
+
+    Args:
+        response: A ChatCompletion (``usage`` and its details may be absent on compatible servers).
+        latency: Wall time of the request, retries included, in seconds.
+
+    Returns:
+        Usage with ``requests == 1``.
+    """
+    usage = getattr(response, "usage", None)
+    return Usage(
+        requests=1,
+        prompt_tokens=_count(usage, "prompt_tokens"),
+        completion_tokens=_count(usage, "completion_tokens"),
+        total_tokens=_count(usage, "total_tokens"),
+        cached_tokens=_count(getattr(usage, "prompt_tokens_details", None), "cached_tokens"),
+        reasoning_tokens=_count(getattr(usage, "completion_tokens_details", None), "reasoning_tokens"),
+        latency_s=latency,
+    )
+
+
+def make_azure_provider(*, endpoint: str | None, deployment: str | None, api_version: str, api_key: str | None,
+                        timeout: float, max_retries: int, strict: bool, max_completion_tokens: int,
+                        send_temperature: bool) -> ChatProvider:
+    """Build the Azure OpenAI provider.
+
+    Args:
+        endpoint: The resource endpoint, e.g. ``https://NAME.openai.azure.com``.
+        deployment: The deployment name.
+        api_version: The API version.
+        api_key: The key, or None for Microsoft Entra ID (needs ``docgen_magic[entra]``).
+        timeout: Seconds before one HTTP attempt times out.
+        max_retries: SDK retries for transport faults.
+        strict: Send the tool schema in strict mode.
+        max_completion_tokens: Completion token cap per request.
+        send_temperature: Send ``temperature=0``.
+
+    Returns:
+        The provider (its client is created on the first request).
+    """
+    return ChatProvider(name="azure", model=deployment or "", endpoint=endpoint, api_key=api_key,
+                        api_version=api_version, timeout=timeout, max_retries=max_retries, strict=strict,
+                        max_completion_tokens=max_completion_tokens, send_temperature=send_temperature)
+
+
+def make_openai_provider(*, model: str | None, base_url: str | None, api_key: str | None, timeout: float,
+                         max_retries: int, strict: bool, max_completion_tokens: int,
+                         send_temperature: bool) -> ChatProvider:
+    """Build the OpenAI (or OpenAI-compatible server) provider.
+
+    Args:
+        model: The model name.
+        base_url: Base URL of a compatible server, or None for api.openai.com.
+        api_key: The key; None lets a compatible server go without one.
+        timeout: Seconds before one HTTP attempt times out.
+        max_retries: SDK retries for transport faults.
+        strict: Send the tool schema in strict mode.
+        max_completion_tokens: Completion token cap per request.
+        send_temperature: Send ``temperature=0``.
+
+    Returns:
+        The provider (its client is created on the first request).
+    """
+    from docgen_magic.settings import DEFAULT_OPENAI_MODEL
+
+    return ChatProvider(name="openai", model=model or DEFAULT_OPENAI_MODEL, endpoint=base_url,
+                        api_key=api_key, timeout=timeout, max_retries=max_retries, strict=strict,
+                        max_completion_tokens=max_completion_tokens, send_temperature=send_temperature)

@@ -1,0 +1,40 @@
+"""Shared fixtures: the loopback fake of Azure OpenAI / OpenAI and an environment pointing at it."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.fake_openai import DISTINCTIVE_KEY as FAKE_KEY
+from tests.fake_openai import FakeOpenAI
+
+MODEL_ENV_NAMES = ("AZURE_OPENAI_ENDPOINT", "AZURE_OPENAI_API_KEY", "AZURE_OPENAI_DEPLOYMENT", "OPENAI_API_KEY",
+                   "OPENAI_BASE_URL", "OPENAI_API_VERSION", "OPENAI_MODEL", "AZURE_OPENAI_AD_TOKEN")
+
+
+@pytest.fixture
+def fake_openai() -> Iterator[FakeOpenAI]:
+    """A running fake that accepts FAKE_KEY."""
+    with FakeOpenAI(api_key=FAKE_KEY) as fake:
+        yield fake
+
+
+@pytest.fixture
+def azure_env(fake_openai: FakeOpenAI, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> dict[str, str]:
+    """Point the process environment at the fake as an Azure OpenAI resource (cache in tmp_path).
+
+    Returns:
+        The variables set, for subprocesses.
+    """
+    for name in MODEL_ENV_NAMES:
+        monkeypatch.delenv(name, raising=False)
+    for name in [n for n in os.environ if n.startswith("DOCGEN_")]:
+        monkeypatch.delenv(name, raising=False)
+    env = {"AZURE_OPENAI_ENDPOINT": fake_openai.url, "AZURE_OPENAI_API_KEY": FAKE_KEY,
+           "AZURE_OPENAI_DEPLOYMENT": "docgen-test", "DOCGEN_CACHE_DIR": str(tmp_path / "cache")}
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return env

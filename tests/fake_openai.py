@@ -1,0 +1,538 @@
+"""A loopback fake of Azure OpenAI and OpenAI Chat Completions, for tests and benchmarks driven by the real SDK.
+
+Routes:
+    ``POST /openai/deployments/{name}/chat/completions?api-version=...`` (Azure: ``api-key`` header or
+    ``Authorization: Bearer``) and ``POST /v1/chat/completions`` (OpenAI: bearer).
+
+By default every request gets a VALID ``write_docstring`` tool call, built from the request itself: the
+facts lines of the last plain user message (``Parameters to document, in order: ...``, ``Attributes found in
+the code: ...``, ``Exceptions it raises directly: ...``, generator / returns lines written by
+``core/prompt.py``) and the ``Source:`` block, parsed with ``ast`` for the name and for generators that also
+return a value. Refinement requests get the same valid answer.
+
+Scripted faults, consumed in order by the next requests (``fake.enqueue("429", "500")``):
+    "429" (``retry-after-ms: 10``), "500", "reset" (connection closed without a response), "slow" (sleeps
+    ``fake.slow_seconds`` before answering), "malformed", "no-tool-call", "length", "content-filter",
+    "missing-param", "extra-param", "misspelled-param", "breakout", "400"; or a dict: ``{"status": 503}``
+    (optionally with "headers" / "body"), or an answer override ``{"arguments": {...} | "raw text",
+    "finish_reason": ..., "content": ..., "usage": {...} | None}``.
+
+A wrong key gets 401 and an unknown deployment (when ``fake.deployments`` is set) or model (when
+``fake.models`` is set) gets 404, both with OpenAI-shaped error bodies; neither consumes a fault.
+
+Counting: ``fake.requests`` records EVERY HTTP request received (SDK retries included), ``fake.responses``
+the usage of every answered (200) request, ``fake.usage_totals`` their sums, ``fake.max_concurrent`` the
+most requests in flight at once.
+
+Standalone: ``python -m tests.fake_openai --port 0 --api-key K [--latency S]`` prints
+``FAKE_OPENAI_URL=http://127.0.0.1:PORT`` and serves until killed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import contextlib
+import json
+import re
+import signal
+import sys
+import textwrap
+import threading
+import time
+from collections import deque
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+TOOL_NAME = "write_docstring"
+DISTINCTIVE_KEY = "sk-fake-SECRET-7f3a9c1e"
+"""A key for tests that look for leaks: distinctive, so it is easy to find in logs, reprs or files."""
+FAULTS = ("429", "500", "reset", "slow", "malformed", "no-tool-call", "length", "content-filter",
+          "missing-param", "extra-param", "misspelled-param", "breakout", "400")
+BREAKOUT = '""" ; import os; os.system("x") # \\ \\\\ \'\'\' \\"""'
+_AZURE_PATH = re.compile(r"^/openai/deployments/(?P<name>[^/]+)/chat/completions$")
+_OPENAI_PATH = "/v1/chat/completions"
+_REDACTED = "REDACTED"
+
+
+# -- building a valid answer from the request --------------------------------------------------------------
+
+def _line_value(text: str, prefix: str) -> str | None:
+    for line in text.splitlines():
+        if line.startswith(prefix):
+            return line[len(prefix):].strip().rstrip(".")
+    return None
+
+
+def _names(value: str | None) -> list[str]:
+    if not value or value == "none":
+        return []
+    return [n.strip() for n in value.split(",") if n.strip()]
+
+
+def _source_block(text: str) -> str:
+    match = re.search(r"Source:\n```python\n(.*)\n```", text, re.S)
+    return match.group(1) if match else ""
+
+
+def _parse_definition(source: str) -> ast.AST | None:
+    for candidate in (source, textwrap.dedent(source), "if True:\n" + textwrap.indent(source, "    ")):
+        try:
+            module = ast.parse(candidate)
+        except SyntaxError:
+            continue
+        for node in ast.walk(module):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                return node
+    return None
+
+
+def _returns_value_in_generator(node: ast.AST | None) -> bool:
+    if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return False
+    stack: list[ast.AST] = list(node.body)
+    while stack:
+        item = stack.pop()
+        if isinstance(item, ast.Return) and item.value is not None and not (
+                isinstance(item.value, ast.Constant) and item.value.value is None):
+            return True
+        if not isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            stack.extend(ast.iter_child_nodes(item))
+    return False
+
+
+def _words(name: str) -> str:
+    parts = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name.strip("_")).lower().split("_")
+    return " ".join(p for p in parts if p) or name
+
+
+def facts_from_messages(messages: list[dict[str, Any]]) -> dict[str, Any]:
+    """Read what the answer must cover from the request's first user message (the one with ``Source:``).
+
+    Args:
+        messages: The Chat Completions messages.
+
+    Returns:
+        kind, qualname, name, params, attributes, raises, generator, returns (booleans / lists).
+    """
+    text = ""
+    for message in messages:
+        content = message.get("content")
+        if message.get("role") == "user" and isinstance(content, str) and "Source:\n```python" in content:
+            text = content
+    target = re.search(r"^Target: (\S+) `([^`]+)`", text, re.M)
+    kind, qualname = (target.group(1), target.group(2)) if target else ("function", "target")
+    node = _parse_definition(_source_block(text))
+    name = getattr(node, "name", None) or qualname.rsplit(".", 1)[-1]
+    is_class = kind == "class"
+    params = _names(_line_value(text, "Constructor parameters to document under args:" if is_class
+                                else "Parameters to document, in order:"))
+    generator = "It is a generator" in text
+    returns = "It returns a value" in text or (generator and _returns_value_in_generator(node))
+    return {"kind": kind, "qualname": qualname, "name": name, "params": params, "is_class": is_class,
+            "attributes": _names(_line_value(text, "Attributes found in the code:")) if is_class else [],
+            "raises": _names(_line_value(text, "Exceptions it raises directly:")),
+            "generator": generator, "returns": returns}
+
+
+def valid_answer(facts: dict[str, Any]) -> dict[str, Any]:
+    """A valid strict answer for the facts read from a request.
+
+    Args:
+        facts: From :func:`facts_from_messages`.
+
+    Returns:
+        Tool arguments that pass the validator.
+    """
+    words = _words(facts["name"])
+    summary = f"{words[0].upper()}{words[1:]}." if facts["is_class"] else f"Do the {words} step."
+    return {
+        "summary": summary,
+        "description": f"Model prose about `{facts['qualname']}`.",
+        "args": [{"name": p, "type": None, "description": f"The {_words(p.lstrip('*'))} value."}
+                 for p in facts["params"]],
+        "returns": {"type": None, "description": "The computed result."} if facts["returns"] else None,
+        "yields": {"type": None, "description": "Each produced item."} if facts["generator"] else None,
+        "raises": [{"exception": e, "description": "If the input is invalid."} for e in facts["raises"]],
+        "attributes": [{"name": a, "type": None, "description": f"The {_words(a)}."}
+                       for a in facts["attributes"]],
+    }
+
+
+def _fault_answer(fault: str, answer: dict[str, Any]) -> dict[str, Any]:
+    """Change a valid answer as a fault asks (the answer is a fresh dict)."""
+    if fault == "missing-param" and answer["args"]:
+        answer["args"] = answer["args"][:-1]
+    elif fault == "extra-param":
+        answer["args"].append({"name": "verbose_mode", "type": "bool", "description": "Not in the signature."})
+    elif fault == "misspelled-param" and answer["args"]:
+        first = answer["args"][0]
+        first["name"] = first["name"] + "s" if not first["name"].endswith("s") else first["name"][:-1]
+    elif fault == "breakout":
+        answer["summary"] = f"Do the step. {BREAKOUT}"
+        answer["description"] = f"Line one {BREAKOUT}\n\\n\\x00 r'''{BREAKOUT}''' end"
+        for arg in answer["args"]:
+            arg["description"] = f"Value {BREAKOUT}"
+    return answer
+
+
+# -- the server --------------------------------------------------------------------------------------------
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 256  # the default backlog of 5 drops bursts of connections (a 1 s SYN retry each)
+    fake: FakeOpenAI
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: _Server
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Stay quiet (the fake records requests instead)."""
+
+    def do_POST(self) -> None:
+        """Answer one request."""
+        self.server.fake._handle(self)
+
+    def do_GET(self) -> None:
+        """Anything but POST is not found."""
+        self.server.fake._send_json(self, 404, _error("Resource not found", "not_found", "404"))
+
+
+def _error(message: str, kind: str, code: str | None, param: str | None = None) -> dict[str, Any]:
+    return {"error": {"message": message, "type": kind, "param": param, "code": code}}
+
+
+class FakeOpenAI:
+    """A loopback Azure OpenAI / OpenAI server on 127.0.0.1 (a context manager).
+
+    Attributes:
+        url: ``http://127.0.0.1:PORT``, for ``AZURE_OPENAI_ENDPOINT``.
+        openai_base_url: ``url + "/v1"``, for ``OPENAI_BASE_URL``.
+        latency: Seconds to sleep before each answer.
+        slow_seconds: How long the "slow" fault sleeps.
+        requests: Every request received: path, query, headers (keys redacted), body, auth, fault, status.
+        responses: Every answered (200) request: its usage dict.
+        deployments: Known Azure deployments; None accepts any.
+        models: Known OpenAI models; None accepts any.
+        max_concurrent: Most requests in flight at once.
+    """
+
+    def __init__(self, api_key: str = "test-key", *, latency: float = 0.0) -> None:
+        """Prepare the server (it starts with :meth:`start` or ``with``).
+
+        Args:
+            api_key: The only key accepted.
+            latency: Seconds to sleep before each answer.
+        """
+        self.api_key = api_key
+        self.latency = latency
+        self.slow_seconds = 3.0
+        self.deployments: set[str] | None = None
+        self.models: set[str] | None = None
+        self.requests: list[dict[str, Any]] = []
+        self.responses: list[dict[str, Any]] = []
+        self.max_concurrent = 0
+        self.url = ""
+        self.openai_base_url = ""
+        self._faults: deque[str | dict[str, Any]] = deque()
+        self._lock = threading.Lock()
+        self._in_flight = 0
+        self._stopping = threading.Event()
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+        self._counter = 0
+
+    def __repr__(self) -> str:
+        """Name the URL, never the key."""
+        return f"FakeOpenAI(url={self.url!r})"
+
+    # -- lifecycle
+
+    def start(self) -> FakeOpenAI:
+        """Start serving on a free port in a daemon thread.
+
+        Returns:
+            The fake itself.
+        """
+        if self._server is not None:
+            return self
+        self._stopping.clear()
+        server = _Server(("127.0.0.1", 0), _Handler)
+        server.fake = self
+        self._server = server
+        port = server.server_address[1]
+        self.url = f"http://127.0.0.1:{port}"
+        self.openai_base_url = self.url + "/v1"
+        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name="fake-openai", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving; sleeping handlers wake up and give up."""
+        self._stopping.set()
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def __enter__(self) -> FakeOpenAI:
+        """Start the server.
+
+        Returns:
+            The fake.
+        """
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        """Stop the server."""
+        self.stop()
+
+    # -- scripting and counters
+
+    def enqueue(self, *faults: str | dict[str, Any]) -> None:
+        """Script faults for the next requests, consumed in order.
+
+        Args:
+            *faults: Names from FAULTS, or dicts (``{"status": 503}`` or an answer override).
+
+        Raises:
+            ValueError: An unknown fault name.
+        """
+        for fault in faults:
+            if isinstance(fault, str) and fault not in FAULTS:
+                raise ValueError(f"unknown fault {fault!r}; known: {', '.join(FAULTS)}")
+        with self._lock:
+            self._faults.extend(faults)
+
+    @property
+    def pending_faults(self) -> int:
+        """Scripted faults not consumed yet."""
+        with self._lock:
+            return len(self._faults)
+
+    @property
+    def usage_totals(self) -> dict[str, int]:
+        """Sums of the usage reported in every answered request.
+
+        Returns:
+            requests, prompt_tokens, completion_tokens, total_tokens, cached_tokens, reasoning_tokens.
+        """
+        with self._lock:
+            answered = list(self.responses)
+        totals = {"requests": len(answered), "prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0,
+                  "cached_tokens": 0, "reasoning_tokens": 0}
+        for usage in answered:
+            if not usage:
+                continue
+            for name in ("prompt_tokens", "completion_tokens", "total_tokens"):
+                totals[name] += int(usage.get(name) or 0)
+            totals["cached_tokens"] += int((usage.get("prompt_tokens_details") or {}).get("cached_tokens") or 0)
+            totals["reasoning_tokens"] += int(
+                (usage.get("completion_tokens_details") or {}).get("reasoning_tokens") or 0)
+        return totals
+
+    def reset(self) -> None:
+        """Forget recorded requests, responses, pending faults and the concurrency peak."""
+        with self._lock:
+            self.requests.clear()
+            self.responses.clear()
+            self._faults.clear()
+            self.max_concurrent = 0
+
+    # -- handling
+
+    def _sleep(self, seconds: float) -> None:
+        if seconds > 0:
+            self._stopping.wait(seconds)
+
+    def _send_json(self, handler: BaseHTTPRequestHandler, status: int, payload: dict[str, Any],
+                   headers: dict[str, str] | None = None) -> None:
+        data = json.dumps(payload).encode()
+        try:
+            handler.send_response(status)
+            handler.send_header("Content-Type", "application/json")
+            handler.send_header("Content-Length", str(len(data)))
+            handler.send_header("x-request-id", f"req-{self._counter}")
+            for name, value in (headers or {}).items():
+                handler.send_header(name, value)
+            handler.end_headers()
+            handler.wfile.write(data)
+            handler.wfile.flush()
+        except OSError:  # the client gave up (timeout) and closed the connection
+            handler.close_connection = True
+
+    def _handle(self, handler: _Handler) -> None:
+        with self._lock:
+            self._in_flight += 1
+            self.max_concurrent = max(self.max_concurrent, self._in_flight)
+            self._counter += 1
+        try:
+            self._answer(handler)
+        finally:
+            with self._lock:
+                self._in_flight -= 1
+
+    def _auth(self, headers: dict[str, str]) -> tuple[str | None, bool]:
+        if "api-key" in headers:
+            return "api-key", headers["api-key"] == self.api_key
+        auth = headers.get("authorization", "")
+        if auth.lower().startswith("bearer "):
+            return "bearer", auth[7:].strip() == self.api_key
+        return None, False
+
+    def _answer(self, handler: _Handler) -> None:
+        length = int(handler.headers.get("Content-Length") or 0)
+        raw = handler.rfile.read(length) if length else b""
+        split = urlsplit(handler.path)
+        query = {k: v[-1] for k, v in parse_qs(split.query).items()}
+        headers = {k.lower(): v for k, v in handler.headers.items()}
+        auth, auth_ok = self._auth(headers)
+        try:
+            body: Any = json.loads(raw or b"{}")
+        except json.JSONDecodeError:
+            body = raw.decode("utf-8", "replace")
+        record: dict[str, Any] = {
+            "method": "POST", "path": split.path, "query": query, "body": body, "auth": auth,
+            "headers": {k: (_REDACTED if k in ("api-key", "authorization") else v) for k, v in headers.items()},
+            "fault": None, "status": None,
+        }
+        with self._lock:
+            self.requests.append(record)
+
+        def reply(status: int, payload: dict[str, Any], extra: dict[str, str] | None = None) -> None:
+            record["status"] = status
+            self._send_json(handler, status, payload, extra)
+
+        azure = _AZURE_PATH.match(split.path)
+        if not azure and split.path != _OPENAI_PATH:
+            return reply(404, _error("Resource not found", "not_found", "404"))
+        if azure and "api-version" not in query:
+            return reply(404, _error("Resource not found", "not_found", "404"))
+        if not auth_ok:
+            message = ("Access denied due to invalid subscription key or wrong API endpoint."
+                       if azure else "Incorrect API key provided.")
+            return reply(401, _error(message, "invalid_request_error", "invalid_api_key"))
+        if not isinstance(body, dict) or not isinstance(body.get("messages"), list):
+            return reply(400, _error("'messages' is a required property", "invalid_request_error", None,
+                                     "messages"))
+        if azure and self.deployments is not None and azure.group("name") not in self.deployments:
+            return reply(404, _error("The API deployment for this resource does not exist.", "invalid_request_error",
+                                     "DeploymentNotFound"))
+        if not azure and self.models is not None and body.get("model") not in self.models:
+            return reply(404, _error(f"The model `{body.get('model')}` does not exist.", "invalid_request_error",
+                                     "model_not_found"))
+        with self._lock:
+            fault = self._faults.popleft() if self._faults else None
+        record["fault"] = fault
+        if fault == "slow":
+            self._sleep(self.slow_seconds)
+        else:
+            self._sleep(self.latency)
+        if self._stopping.is_set():
+            handler.close_connection = True
+            return None
+        if fault == "reset":
+            record["status"] = 0
+            handler.close_connection = True  # the server closes the socket without a response
+            return None
+        if fault == "429":
+            return reply(429, _error("Rate limit reached. Retry after 10 ms.", "rate_limit_error", "429"),
+                         {"retry-after-ms": "10"})
+        if fault == "500":
+            return reply(500, _error("The server had an error while processing your request.", "server_error",
+                                     None))
+        if fault == "400":
+            return reply(400, _error("Invalid value for 'messages[1].content'.", "invalid_request_error",
+                                     "invalid_value", "messages"))
+        if isinstance(fault, dict) and "status" in fault:
+            payload = fault.get("body") or _error(f"Scripted status {fault['status']}.", "scripted", None)
+            return reply(int(fault["status"]), payload, fault.get("headers"))
+        return reply(200, self._completion(body, fault, azure.group("name") if azure else body.get("model")))
+
+    def _completion(self, body: dict[str, Any], fault: str | dict[str, Any] | None, model: Any) -> dict[str, Any]:
+        answer = valid_answer(facts_from_messages(body["messages"]))
+        finish, content = "stop", None
+        arguments: str | None
+        if isinstance(fault, dict):
+            custom = fault.get("arguments", answer)
+            arguments = custom if isinstance(custom, str) or custom is None else json.dumps(custom)
+            finish = fault.get("finish_reason", finish)
+            content = fault.get("content")
+        elif fault == "malformed":
+            arguments = json.dumps(answer)[:-1] + ', "summary": }'
+        elif fault == "no-tool-call":
+            arguments, content = None, "Here is the docstring you asked for: it loads data."
+        elif fault == "length":
+            text = json.dumps(answer)
+            arguments, finish = text[: max(len(text) // 2, 1)], "length"
+        elif fault == "content-filter":
+            arguments, finish = None, "content_filter"
+        else:
+            arguments = json.dumps(_fault_answer(fault, answer) if fault else answer)
+        message: dict[str, Any] = {"role": "assistant", "content": content, "refusal": None}
+        with self._lock:
+            number = self._counter
+        if arguments is not None:
+            message["tool_calls"] = [{"id": f"call_{number}", "type": "function",
+                                      "function": {"name": TOOL_NAME, "arguments": arguments}}]
+        prompt = len(json.dumps(body)) // 4
+        completion = len(arguments or content or "") // 4 + 1
+        usage: dict[str, Any] | None = {
+            "prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion,
+            "prompt_tokens_details": {"cached_tokens": (prompt // 256) * 128, "audio_tokens": 0},
+            "completion_tokens_details": {"reasoning_tokens": completion % 7, "audio_tokens": 0,
+                                          "accepted_prediction_tokens": 0, "rejected_prediction_tokens": 0},
+        }
+        if isinstance(fault, dict) and "usage" in fault:
+            usage = fault["usage"]
+        if fault != "slow":  # a slow answer arrives after the client's timeout: nobody reads it
+            with self._lock:
+                self.responses.append(usage or {})
+        completion_body: dict[str, Any] = {
+            "id": f"chatcmpl-fake-{number}", "object": "chat.completion", "created": int(time.time()),
+            "model": str(model), "system_fingerprint": "fp_fake",
+            "choices": [{"index": 0, "message": message, "finish_reason": finish, "logprobs": None}],
+        }
+        if usage is not None:
+            completion_body["usage"] = usage
+        return completion_body
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Serve a fake until killed, printing its URL first.
+
+    Args:
+        argv: Command-line arguments (``--port`` is accepted for symmetry; the port is always free).
+    """
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--api-key", default="test-key")
+    parser.add_argument("--latency", type=float, default=0.0)
+    args = parser.parse_args(argv)
+    fake = FakeOpenAI(api_key=args.api_key, latency=args.latency)
+    if args.port:
+        fake._server = None
+        server = _Server(("127.0.0.1", args.port), _Handler)
+        server.fake = fake
+        fake._server = server
+        fake.url = f"http://127.0.0.1:{server.server_address[1]}"
+        fake.openai_base_url = fake.url + "/v1"
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+    else:
+        fake.start()
+    sys.stdout.write(f"FAKE_OPENAI_URL={fake.url}\n")
+    sys.stdout.flush()
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    with contextlib.suppress(KeyboardInterrupt):
+        stop.wait()
+    fake.stop()
+
+
+if __name__ == "__main__":
+    main()

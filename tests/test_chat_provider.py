@@ -1,0 +1,488 @@
+"""The Azure OpenAI / OpenAI provider: the real ``openai`` SDK against the loopback fake (real HTTP).
+
+Counting, as defined in ``providers/chat.py``: ``Usage.requests`` is 1 per ANSWERED request, however many
+SDK retries it took; the retries are counted in ``ChatProvider.retries``; the fake records every HTTP
+request it receives (retries included) in ``fake.requests``.
+"""
+
+from __future__ import annotations
+
+import ast
+import asyncio
+import logging
+import os
+import pickle
+import subprocess
+import sys
+import types
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from docgen_magic.api import document_async
+from docgen_magic.core.cell import parse_cell
+from docgen_magic.core.facts import Target, extract_targets
+from docgen_magic.core.prompt import TOOL_NAME
+from docgen_magic.core.refine import Abort, Generation, generate_docstring
+from docgen_magic.providers.base import GenerationRequest, Provider, ProviderError, Reply
+from docgen_magic.providers.chat import ChatProvider, make_azure_provider, make_openai_provider
+from docgen_magic.settings import resolve_settings
+from tests.fake_openai import DISTINCTIVE_KEY as FAKE_KEY
+from tests.fake_openai import FakeOpenAI
+
+ROOT = Path(__file__).resolve().parent.parent
+DEPLOYMENT = "docgen-test"
+SOURCE = (
+    "def load_table(path: str, limit: int = 10, *, strict=False):\n"
+    "    if limit < 0:\n"
+    "        raise ValueError('limit')\n"
+    "    return open(path).read()[:limit]\n"
+)
+
+
+def azure(fake: FakeOpenAI, **changes: Any) -> ChatProvider:
+    options: dict[str, Any] = {"endpoint": fake.url, "deployment": DEPLOYMENT, "api_version": "2024-10-21",
+                               "api_key": FAKE_KEY, "timeout": 10.0, "max_retries": 2, "strict": True,
+                               "max_completion_tokens": 256, "send_temperature": False}
+    options.update(changes)
+    return make_azure_provider(**options)
+
+
+def openai_provider(fake: FakeOpenAI, **changes: Any) -> ChatProvider:
+    options: dict[str, Any] = {"model": "gpt-test", "base_url": fake.openai_base_url, "api_key": FAKE_KEY,
+                               "timeout": 10.0, "max_retries": 2, "strict": True, "max_completion_tokens": 256,
+                               "send_temperature": False}
+    options.update(changes)
+    return make_openai_provider(**options)
+
+
+def target_of(source: str = SOURCE) -> Target:
+    return extract_targets(parse_cell(source))[0]
+
+
+def ask(provider: Provider, target: Target | None = None) -> Reply:
+    async def run() -> Reply:
+        try:
+            return await provider.generate(GenerationRequest(target=target or target_of()))
+        finally:
+            await provider.aclose()
+
+    return asyncio.run(run())
+
+
+def ask_error(provider: Provider, target: Target | None = None) -> ProviderError:
+    with pytest.raises(ProviderError) as info:
+        ask(provider, target)
+    return info.value
+
+
+def refine(provider: Provider, target: Target | None = None, max_attempts: int = 3) -> Generation:
+    async def run() -> Generation:
+        try:
+            return await generate_docstring(target or target_of(), provider, max_attempts=max_attempts)
+        finally:
+            await provider.aclose()
+
+    return asyncio.run(run())
+
+
+# -- request shape -----------------------------------------------------------------------------------------
+
+def test_azure_request_shape(fake_openai: FakeOpenAI) -> None:
+    reply = ask(azure(fake_openai))
+    assert reply.arguments is not None and reply.usage.requests == 1
+    [request] = fake_openai.requests
+    assert request["path"] == f"/openai/deployments/{DEPLOYMENT}/chat/completions"
+    assert request["query"] == {"api-version": "2024-10-21"}
+    assert request["auth"] == "api-key" and "authorization" not in request["headers"]
+    assert request["headers"]["api-key"] == "REDACTED"
+    body = request["body"]
+    assert body["max_completion_tokens"] == 256 and "max_tokens" not in body
+    assert "temperature" not in body
+    assert body["tool_choice"] == {"type": "function", "function": {"name": TOOL_NAME}}
+    [tool] = body["tools"]
+    assert tool["function"]["name"] == TOOL_NAME and tool["function"]["strict"] is True
+    assert tool["function"]["parameters"]["additionalProperties"] is False
+    assert [m["role"] for m in body["messages"]] == ["system", "user"]
+
+
+def test_openai_request_shape(fake_openai: FakeOpenAI) -> None:
+    ask(openai_provider(fake_openai, send_temperature=True, strict=False))
+    [request] = fake_openai.requests
+    assert request["path"] == "/v1/chat/completions" and request["query"] == {}
+    assert request["auth"] == "bearer" and "api-key" not in request["headers"]
+    body = request["body"]
+    assert body["model"] == "gpt-test"
+    assert body["temperature"] == 0
+    assert "strict" not in body["tools"][0]["function"]
+    assert body["max_completion_tokens"] == 256 and "max_tokens" not in body
+
+
+def test_azure_accepts_a_bearer_token_too(fake_openai: FakeOpenAI) -> None:
+    """The fake takes Azure's ``Authorization: Bearer`` form (Entra ID tokens) as well as ``api-key``."""
+    import httpx
+
+    response = httpx.post(f"{fake_openai.url}/openai/deployments/x/chat/completions?api-version=1",
+                          headers={"Authorization": f"Bearer {FAKE_KEY}"},
+                          json={"messages": [{"role": "user", "content": "Source:\n```python\ndef f(): pass\n```"}]})
+    assert response.status_code == 200
+    assert fake_openai.requests[0]["auth"] == "bearer"
+
+
+def test_reply_and_usage_map_the_response(fake_openai: FakeOpenAI) -> None:
+    reply = ask(azure(fake_openai))
+    reported = fake_openai.responses[0]
+    assert reply.finish_reason == "stop" and reply.content is None
+    assert reply.usage.prompt_tokens == reported["prompt_tokens"]
+    assert reply.usage.completion_tokens == reported["completion_tokens"]
+    assert reply.usage.total_tokens == reported["total_tokens"]
+    assert reply.usage.cached_tokens == reported["prompt_tokens_details"]["cached_tokens"] > 0
+    assert reply.usage.reasoning_tokens == reported["completion_tokens_details"]["reasoning_tokens"]
+    assert reply.usage.requests == 1 and reply.usage.latency_s > 0
+
+
+@pytest.mark.parametrize("usage", [
+    {"prompt_tokens": 11, "completion_tokens": 5, "total_tokens": 16},
+    {"prompt_tokens": 11, "completion_tokens": 5, "total_tokens": 16, "prompt_tokens_details": None,
+     "completion_tokens_details": None},
+    None,
+], ids=["no-details", "null-details", "no-usage"])
+def test_usage_without_details_from_compatible_servers(fake_openai: FakeOpenAI, usage: dict[str, Any] | None) -> None:
+    fake_openai.enqueue({"usage": usage})
+    reply = ask(openai_provider(fake_openai))
+    expected = (11, 5, 16) if usage else (0, 0, 0)
+    assert (reply.usage.prompt_tokens, reply.usage.completion_tokens, reply.usage.total_tokens) == expected
+    assert reply.usage.cached_tokens == 0 and reply.usage.reasoning_tokens == 0
+    assert reply.usage.requests == 1
+    assert reply.arguments is not None
+
+
+def test_tool_call_with_another_name_is_no_tool_call(fake_openai: FakeOpenAI) -> None:
+    fake_openai.enqueue({"arguments": "{}", "finish_reason": "tool_calls"})
+    assert ask(azure(fake_openai)).arguments == "{}"
+    fake_openai.enqueue({"arguments": None, "content": "prose", "finish_reason": "stop"})
+    reply = ask(azure(fake_openai))
+    assert reply.arguments is None and reply.content == "prose"
+
+
+# -- transport faults: retried by the SDK ------------------------------------------------------------------
+
+@pytest.mark.parametrize("fault", ["429", "500", "reset", {"status": 503}, {"status": 408}])
+def test_transient_fault_is_retried_and_counted_once(fake_openai: FakeOpenAI, fault: str | dict[str, Any]) -> None:
+    provider = azure(fake_openai)
+    fake_openai.enqueue(fault)
+    reply = ask(provider)
+    assert reply.arguments is not None
+    assert len(fake_openai.requests) == 2  # the fault, then the SDK's retry
+    assert reply.usage.requests == 1  # one answered request
+    assert provider.retries == 1
+    assert fake_openai.usage_totals["requests"] == 1
+
+
+def test_429_honours_retry_after_ms(fake_openai: FakeOpenAI) -> None:
+    fake_openai.enqueue("429")
+    ask(azure(fake_openai))
+    first, second = fake_openai.requests
+    assert first["status"] == 429 and second["status"] == 200
+    assert second["headers"].get("x-stainless-retry-count") == "1"
+
+
+@pytest.mark.parametrize(("fault", "expected"), [
+    ("429", "azure: rate limited (429) after 1 retry"),
+    ("500", "azure: server error (500) after 1 retry"),
+    ("reset", "azure: cannot connect to http://127.0.0.1:"),
+])
+def test_transient_fault_left_after_retries_is_one_clear_line(fake_openai: FakeOpenAI, fault: str,
+                                                             expected: str) -> None:
+    fake_openai.enqueue(fault, fault)
+    error = ask_error(azure(fake_openai, max_retries=1))
+    assert str(error).startswith(expected)
+    assert "\n" not in str(error) and not error.fatal
+    assert len(fake_openai.requests) == 2
+
+
+def test_slow_answer_times_out_with_one_line(fake_openai: FakeOpenAI) -> None:
+    fake_openai.slow_seconds = 3.0
+    fake_openai.enqueue("slow")
+    error = ask_error(azure(fake_openai, timeout=0.3, max_retries=0))
+    assert str(error) == "azure: timed out after 0.3 s (after 0 retries)"
+    assert not error.fatal
+    assert len(fake_openai.requests) == 1
+
+
+def test_slow_answer_recovered_by_a_retry(fake_openai: FakeOpenAI) -> None:
+    fake_openai.slow_seconds = 3.0
+    fake_openai.enqueue("slow")
+    provider = azure(fake_openai, timeout=0.3, max_retries=1)
+    reply = ask(provider)
+    assert reply.arguments is not None and provider.retries == 1
+    assert [r["fault"] for r in fake_openai.requests] == ["slow", None]
+
+
+# -- configuration errors: fatal, never retried ------------------------------------------------------------
+
+def test_wrong_key_is_fatal_one_line_no_key_no_retry(fake_openai: FakeOpenAI) -> None:
+    wrong = "sk-wrong-SECRET-0000"
+    error = ask_error(azure(fake_openai, api_key=wrong))
+    assert error.fatal
+    assert str(error) == "azure: authentication failed (401): check AZURE_OPENAI_API_KEY"
+    assert wrong not in repr(error) and FAKE_KEY not in repr(error)
+    assert error.__cause__ is None and error.__suppress_context__
+    assert len(fake_openai.requests) == 1
+
+
+def test_wrong_key_openai(fake_openai: FakeOpenAI) -> None:
+    error = ask_error(openai_provider(fake_openai, api_key="nope"))
+    assert error.fatal and str(error) == "openai: authentication failed (401): check OPENAI_API_KEY"
+    assert len(fake_openai.requests) == 1
+
+
+def test_unknown_deployment_is_fatal(fake_openai: FakeOpenAI) -> None:
+    fake_openai.deployments = {"other"}
+    error = ask_error(azure(fake_openai))
+    assert error.fatal
+    assert str(error).startswith(f"azure: deployment '{DEPLOYMENT}' not found at {fake_openai.url} (404)")
+    assert len(fake_openai.requests) == 1
+
+
+def test_unknown_openai_model_is_fatal(fake_openai: FakeOpenAI) -> None:
+    fake_openai.models = {"gpt-other"}
+    error = ask_error(openai_provider(fake_openai))
+    assert error.fatal and "model 'gpt-test' not found (404)" in str(error)
+
+
+def test_permission_denied_is_fatal(fake_openai: FakeOpenAI) -> None:
+    fake_openai.enqueue({"status": 403})
+    error = ask_error(azure(fake_openai))
+    assert error.fatal and "permission denied (403)" in str(error)
+    assert len(fake_openai.requests) == 1
+
+
+def test_bad_request_is_not_retried_and_names_the_cause(fake_openai: FakeOpenAI) -> None:
+    fake_openai.enqueue("400")
+    error = ask_error(azure(fake_openai))
+    assert str(error) == "azure: bad request (400): Invalid value for 'messages[1].content'."
+    assert not error.fatal
+    assert len(fake_openai.requests) == 1
+
+
+def test_bad_request_about_a_setting_is_fatal(fake_openai: FakeOpenAI) -> None:
+    fake_openai.enqueue({"status": 400, "body": {"error": {
+        "message": "Unsupported parameter: 'temperature' is not supported with this model.",
+        "type": "invalid_request_error", "param": "temperature", "code": "unsupported_parameter"}}})
+    error = ask_error(azure(fake_openai, send_temperature=True))
+    assert error.fatal
+    assert "temperature is only sent when asked for" in str(error)
+
+
+def test_missing_key_without_entra_is_fatal_before_any_request(fake_openai: FakeOpenAI,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "azure.identity", None)  # makes the import fail even if installed
+    monkeypatch.setenv("AZURE_OPENAI_API_KEY", FAKE_KEY)  # the SDK's own fallback must not be used
+    error = ask_error(azure(fake_openai, api_key=None))
+    assert error.fatal
+    assert "set AZURE_OPENAI_API_KEY" in str(error) and "docgen_magic[entra]" in str(error)
+    assert fake_openai.requests == []
+
+
+def _fake_azure_identity(monkeypatch: pytest.MonkeyPatch, token: Any) -> list[str]:
+    """azure-identity cannot sign in here (no tenant): stand in for its two documented names only."""
+    scopes: list[str] = []
+    module = types.ModuleType("azure.identity")
+
+    class DefaultAzureCredential:
+        pass
+
+    def get_bearer_token_provider(credential: object, *requested: str) -> Any:
+        assert isinstance(credential, DefaultAzureCredential)
+        scopes.extend(requested)
+        return token
+
+    module.DefaultAzureCredential = DefaultAzureCredential  # type: ignore[attr-defined]
+    module.get_bearer_token_provider = get_bearer_token_provider  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "azure", types.ModuleType("azure"))
+    monkeypatch.setitem(sys.modules, "azure.identity", module)
+    return scopes
+
+
+def test_entra_id_token_is_sent_as_bearer(fake_openai: FakeOpenAI, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("AZURE_OPENAI_API_KEY", raising=False)
+    scopes = _fake_azure_identity(monkeypatch, lambda: FAKE_KEY)  # the fake takes its key as a bearer token
+    reply = ask(azure(fake_openai, api_key=None))
+    assert reply.arguments is not None
+    assert scopes == ["https://cognitiveservices.azure.com/.default"]
+    [request] = fake_openai.requests
+    assert request["auth"] == "bearer" and "api-key" not in request["headers"]
+
+
+def test_entra_sign_in_failure_is_fatal_one_line(fake_openai: FakeOpenAI, monkeypatch: pytest.MonkeyPatch) -> None:
+    def fail() -> str:
+        raise RuntimeError("DefaultAzureCredential failed to retrieve a token.\nAttempted credentials: ...")
+
+    _fake_azure_identity(monkeypatch, fail)
+    error = ask_error(azure(fake_openai, api_key=None))
+    assert error.fatal and "\n" not in str(error)
+    assert str(error).startswith("azure: Microsoft Entra ID sign-in failed: RuntimeError: DefaultAzureCredential")
+    assert fake_openai.requests == []
+
+
+def test_fatal_error_stops_the_other_targets(fake_openai: FakeOpenAI, tmp_path: Path) -> None:
+    cell = "\n\n".join(f"def f{i}(a):\n    return a\n" for i in range(4))
+    settings = resolve_settings({"concurrency": 1, "use_cache": False}, environ={})
+    result = asyncio.run(_document(cell, azure(fake_openai, api_key="wrong"), settings))
+    assert len(fake_openai.requests) == 1
+    assert all(t.status == "failed" and "authentication failed" in (t.error or "") for t in result.targets)
+    assert result.code == cell
+
+
+async def _document(cell: str, provider: ChatProvider, settings: Any) -> Any:
+    try:
+        return await document_async(cell, settings=settings, provider=provider)
+    finally:
+        await provider.aclose()
+
+
+# -- answer faults: refined, or reported with the code untouched -------------------------------------------
+
+@pytest.mark.parametrize(("fault", "codes"), [
+    ("malformed", ["malformed-json"]),
+    ("no-tool-call", ["no-tool-call"]),
+    ("length", ["truncated"]),
+    ("content-filter", ["content-filter"]),
+    ("missing-param", ["missing-param"]),
+    ("extra-param", ["unknown-param"]),
+    ("misspelled-param", ["unknown-param", "missing-param"]),
+])
+def test_answer_fault_is_refined(fake_openai: FakeOpenAI, fault: str, codes: list[str]) -> None:
+    fake_openai.enqueue(fault)
+    generation = refine(azure(fake_openai))
+    assert generation.error is None and generation.docstring is not None
+    assert generation.attempts == 2 and generation.problems_fixed == codes
+    assert [a.name for a in generation.docstring.args] == ["path", "limit", "strict"]
+    assert generation.usage.requests == 2 == len(fake_openai.requests)
+    refinement = fake_openai.requests[1]["body"]["messages"]
+    assert refinement[-2]["role"] == "assistant" and "problems" in refinement[-1]["content"]
+
+
+@pytest.mark.parametrize("fault", ["malformed", "no-tool-call", "length", "content-filter", "missing-param"])
+def test_persistent_answer_fault_fails_the_target_and_keeps_the_code(fake_openai: FakeOpenAI, fault: str) -> None:
+    cell = SOURCE + "\n\ndef other(x):\n    return x\n"
+    fake_openai.enqueue(fault, fault, fault)
+    settings = resolve_settings({"concurrency": 1, "use_cache": False, "max_attempts": 3}, environ={})
+    result = asyncio.run(_document(cell, azure(fake_openai), settings))
+    failed, documented = result.targets
+    assert failed.status == "failed" and failed.error.startswith("no valid docstring after 3 attempt(s)")
+    assert "\n" not in failed.error
+    assert documented.status == "documented"
+    assert "def load_table(path: str, limit: int = 10, *, strict=False):\n    if limit" in result.code
+
+
+def test_breakout_text_stays_inside_the_docstring(fake_openai: FakeOpenAI, monkeypatch: pytest.MonkeyPatch) -> None:
+    fake_openai.enqueue("breakout")
+    settings = resolve_settings({"use_cache": False}, environ={})
+    result = asyncio.run(_document(SOURCE, azure(fake_openai), settings))
+    [outcome] = result.targets
+    assert outcome.status == "documented", outcome.error
+    tree = ast.parse(result.code)
+    [function] = tree.body
+    assert isinstance(function, ast.FunctionDef)
+    docstring = ast.get_docstring(function, clean=False) or ""
+    assert 'os.system("x")' in docstring  # the text is kept, as text
+    assert not any(isinstance(n, (ast.Import, ast.ImportFrom)) for n in ast.walk(tree))
+    calls: list[object] = []
+    monkeypatch.setattr(os, "system", lambda *a: calls.append(a))
+    namespace: dict[str, Any] = {}
+    exec(compile(result.code, "<documented>", "exec"), namespace)  # defines the function, nothing more
+    assert calls == [] and list(k for k in namespace if k != "__builtins__") == ["load_table"]
+    assert namespace["load_table"].__doc__ == docstring
+    assert docstring.count('; import os; os.system("x") #') == 5  # summary, description (once), 3 args
+    function.body = function.body[1:]
+    assert ast.dump(tree) == ast.dump(ast.parse(SOURCE))  # the code itself is untouched
+
+
+# -- secrets -----------------------------------------------------------------------------------------------
+
+def test_key_never_in_logs_repr_errors_or_cache(fake_openai: FakeOpenAI, tmp_path: Path,
+                                                caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    cache_dir = tmp_path / "cache"
+    provider = azure(fake_openai)
+    settings = resolve_settings({"cache_dir": str(cache_dir), "azure_api_key": FAKE_KEY}, environ={})
+    fake_openai.enqueue("429", "500", "malformed", "400")
+    cell = SOURCE + "\n\ndef other(x):\n    return x\n\ndef third(y):\n    return y\n"
+    result = asyncio.run(_document(cell, provider, settings))
+    errors = [ask_error(azure(fake_openai, api_key="sk-wrong-SECRET-1111"))]
+    fake_openai.enqueue("slow")
+    errors.append(ask_error(azure(fake_openai, timeout=0.2, max_retries=0)))
+    texts = [caplog.text, repr(provider), str(provider.__dict__.get("_tool")), repr(settings), str(settings),
+             repr(result), str(result.to_dict()), *(repr(e) for e in errors), *(str(e) for e in errors),
+             *(r.getMessage() for r in caplog.records)]
+    assert any(r.name.startswith("openai") and r.levelno == logging.DEBUG for r in caplog.records)
+    for text in texts:
+        assert FAKE_KEY not in text and "sk-wrong-SECRET-1111" not in text
+    assert "ChatProvider(name='azure'" in repr(provider) and fake_openai.url in repr(provider)
+    files = [p for p in cache_dir.rglob("*") if p.is_file()]
+    assert files, "the cache wrote nothing"
+    for path in files:
+        assert FAKE_KEY.encode() not in path.read_bytes()
+    with pytest.raises(TypeError):
+        pickle.dumps(provider)
+
+
+# -- lifecycle ---------------------------------------------------------------------------------------------
+
+def test_client_is_lazy_and_aclose_is_idempotent(fake_openai: FakeOpenAI) -> None:
+    provider = azure(fake_openai)
+    assert provider._client is None  # nothing created before the first request
+
+    async def run() -> None:
+        await provider.generate(GenerationRequest(target=target_of()))
+        assert provider._client is not None
+        await provider.aclose()
+        await provider.aclose()
+        assert provider._client is None
+        await provider.generate(GenerationRequest(target=target_of()))  # a new client, same loop
+        await provider.aclose()
+
+    asyncio.run(run())
+    assert len(fake_openai.requests) == 2
+
+
+def test_importing_docgen_magic_does_not_import_openai() -> None:
+    code = ("import sys, docgen_magic, docgen_magic.api, docgen_magic.providers.chat, docgen_magic.cli; "
+            "print('openai' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert out.stdout.strip() == "False", out.stderr
+
+
+def test_protocol_and_abort_flag(fake_openai: FakeOpenAI) -> None:
+    provider = azure(fake_openai, api_key="wrong")
+    assert isinstance(provider, Provider) and not provider.is_template
+    abort = Abort()
+
+    async def run() -> Generation:
+        try:
+            return await generate_docstring(target_of(), provider, abort=abort)
+        finally:
+            await provider.aclose()
+
+    generation = asyncio.run(run())
+    assert generation.error == abort.reason == "azure: authentication failed (401): check AZURE_OPENAI_API_KEY"
+
+
+def test_standalone_fake_prints_its_url() -> None:
+    process = subprocess.Popen([sys.executable, "-m", "tests.fake_openai", "--port", "0", "--api-key", FAKE_KEY],
+                               cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline().strip()
+        assert line.startswith("FAKE_OPENAI_URL=http://127.0.0.1:")
+        url = line.split("=", 1)[1]
+        reply = ask(make_openai_provider(model="m", base_url=url + "/v1", api_key=FAKE_KEY, timeout=10,
+                                         max_retries=0, strict=True, max_completion_tokens=64,
+                                         send_temperature=False))
+        assert reply.arguments is not None
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
