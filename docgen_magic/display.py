@@ -17,9 +17,11 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AZURE_HINT",
+    "STATUS_HINT",
     "check_bundle",
     "code_html",
     "diff_html",
+    "failure_notes",
     "highlight",
     "notes_for",
     "report_html",
@@ -30,17 +32,40 @@ __all__ = [
 ]
 
 AZURE_HINT = (
-    "No model is configured, so these are offline templates built from the code. For model-written "
-    "docstrings set AZURE_OPENAI_ENDPOINT, AZURE_OPENAI_API_KEY and AZURE_OPENAI_DEPLOYMENT (Azure OpenAI) "
-    "or OPENAI_API_KEY (OpenAI) before starting the kernel; `%docgen` shows what is in use."
+    "Offline templates (no model configured). For model-written docstrings set AZURE_OPENAI_ENDPOINT, "
+    "AZURE_OPENAI_API_KEY and AZURE_OPENAI_DEPLOYMENT (or OPENAI_API_KEY) with os.environ or in the environment "
+    "and rerun; `%docgen` shows what is in use."
 )
 """The note shown when the automatic provider choice fell back to offline templates."""
+
+STATUS_HINT = (
+    "To use a model, set these in the environment before starting Jupyter, or in the notebook with os.environ\n"
+    "(read again on every run, no restart needed; use getpass for the key):\n"
+    "  Azure OpenAI:  AZURE_OPENAI_ENDPOINT, AZURE_OPENAI_API_KEY (or Entra ID sign-in), AZURE_OPENAI_DEPLOYMENT\n"
+    "  OpenAI:        OPENAI_API_KEY (optional OPENAI_MODEL)\n"
+    "  Ollama, vLLM:  OPENAI_BASE_URL (and OPENAI_MODEL)"
+)
+"""How to configure a model, as ``%docgen`` shows it when no model is configured."""
+
+NOTES_LIMIT = 12
+"""At most this many failure notes (one per distinct error); the Report lists every target."""
+
+CHECK_WHY = {
+    "no-docstring": "help() and the editor's tooltip show nothing, so a reader has to read the code",
+    "missing-param": "a caller cannot tell what to pass without reading the body",
+    "unknown-param": "the docstring promises a parameter the function does not take (renamed or removed?)",
+    "missing-returns": "a caller cannot tell what comes back",
+    "missing-yields": "a generator gives values lazily; say what each one is",
+    "missing-raise": "a caller cannot tell which errors to expect and catch",
+}
+"""Why each kind of gap matters, for ``--check`` in teaching mode (keyed by the finding's codes)."""
 
 _STYLE = (
     "<style>"
     ".docgen-html table{border-collapse:collapse;font-size:90%}"
     ".docgen-html th,.docgen-html td{border:1px solid #ccc;padding:2px 6px;text-align:left;vertical-align:top}"
     ".docgen-html pre{margin:0;padding:6px;overflow-x:auto}"
+    ".docgen-html .docgen-code,.docgen-html .docgen-diff,.docgen-html .docgen-report{max-height:40em;overflow:auto}"
     ".docgen-diff .add{color:#22863a}.docgen-diff .del{color:#b31d28}.docgen-diff .hunk{color:#6f42c1}"
     ".docgen-failed{color:#b31d28}.docgen-note{color:#6a737d}"
     "</style>"
@@ -154,6 +179,33 @@ def report_html(result: Result) -> str:
             f'<tbody>{"".join(body)}</tbody></table></div>')
 
 
+def failure_notes(result: Result) -> list[str]:
+    """The remarks about failed targets: one per distinct error, naming the targets that hit it.
+
+    Args:
+        result: The result.
+
+    Returns:
+        The remarks (at most :data:`NOTES_LIMIT`; the Report lists every target).
+    """
+    failed = result.failed
+    if not failed:
+        return []
+    if len(failed) == len(result.targets) > 1 and len({t.error for t in failed}) == 1 and failed[0].error:
+        return [f"every target failed: {failed[0].error} (the cell is unchanged)"]
+    by_error: dict[str, list[str]] = {}
+    for t in failed:
+        by_error.setdefault(t.error or "no reason given", []).append(t.name)
+    notes = []
+    for error, names in by_error.items():
+        shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+        notes.append(f"{shown} failed: {error} (left as written)")
+    if len(notes) > NOTES_LIMIT:
+        hidden = sum(len(names) for names in list(by_error.values())[NOTES_LIMIT - 1:])
+        notes = [*notes[:NOTES_LIMIT - 1], f"... and {hidden} more failed targets: see the Report"]
+    return notes
+
+
 def notes_for(result: Result) -> list[str]:
     """The remarks a user should see next to a result: failures, notes and the "configure a model" hint.
 
@@ -161,45 +213,48 @@ def notes_for(result: Result) -> list[str]:
         result: The result.
 
     Returns:
-        One line per remark.
+        One line per remark, failures first.
     """
-    notes = list(result.notes)
+    notes = failure_notes(result) + list(result.notes)
     if not result.targets and not result.notes:
         notes.append("nothing to document: the cell has no functions or classes")
-    errors = [t.error for t in result.failed if t.error]
-    if errors and len(set(errors)) == 1 and len(errors) == len(result.targets) > 1:
-        notes.append(f"every target failed: {errors[0]} (the cell is unchanged)")
-    else:
-        notes += [f"{t.name} failed: {t.error or 'no reason given'} (left as written)" for t in result.failed]
-    if result.provider == "offline" and result.provider_reason.startswith("offline: no "):
+    if result.provider == "offline" and result.provider_reason.startswith("offline: no ") and result.targets:
         notes.append(AZURE_HINT)
     return notes
 
 
 def result_text(result: Result) -> str:
-    """The text/plain rendering: the documented code, the usage line and the remarks.
+    """The text/plain rendering: failures first, then the documented code, the usage line and the remarks.
+
+    Failures come before the code so that a long cell cannot hide them (terminal IPython, GitHub).
 
     Args:
         result: The result.
 
     Returns:
-        Plain text.
+        Plain text; every line that is not code is a ``#`` comment, so the whole text can be pasted back.
     """
-    parts = [result.code.rstrip("\r\n"), "", "# " + result.usage_line()]
-    parts += ["# " + note for note in notes_for(result)]
+    failures = failure_notes(result)
+    parts = ["# " + note for note in failures]
+    if failures:
+        parts.append("")
+    parts += [result.code.rstrip("\r\n"), "", "# " + result.usage_line()]
+    parts += ["# " + note for note in notes_for(result)[len(failures):]]
     return "\n".join(parts)
 
 
-def _notes_html(notes: Iterable[str]) -> str:
-    """Remarks as an HTML list.
+def _notes_html(notes: Iterable[str], failures: int = 0) -> str:
+    """Remarks as an HTML list; the first ``failures`` ones (failed targets) are marked as such.
 
     Args:
         notes: One line per remark.
+        failures: How many of the first remarks are failures.
 
     Returns:
         HTML text, empty when there are none.
     """
-    items = "".join(f"<li>{html.escape(n)}</li>" for n in notes)
+    items = "".join(f'<li class="{"docgen-failed" if i < failures else "docgen-note"}">{html.escape(n)}</li>'
+                    for i, n in enumerate(notes))
     return f'<ul class="docgen-notes">{items}</ul>' if items else ""
 
 
@@ -213,7 +268,7 @@ def result_html(result: Result) -> str:
         HTML text, self-contained (inline styles, no script).
     """
     return (f'<div class="docgen-html">{_STYLE}'
-            f"{_notes_html(notes_for(result))}"
+            f"{_notes_html(notes_for(result), len(failure_notes(result)))}"
             f"{code_html(result.code)}"
             f"<details><summary>Changes</summary>{diff_html(result.diff())}</details>"
             f"<details><summary>Report</summary>{report_html(result)}</details>"
@@ -239,19 +294,59 @@ def _check_lines(report: CheckReport) -> list[str]:
         report: The report.
 
     Returns:
-        The lines.
+        The lines: coverage, then per target its line and name with each gap on its own line, then why
+        those gaps matter, then what to do next.
     """
-    lines = [f"coverage: {report.complete}/{report.total} targets fully documented"]
+    if report.total == 0:
+        lines = ["coverage: nothing to check"]
+        lines += [f"note: {n}" for n in report.notes] or ["the cell has no functions or classes"]
+        return lines
+    percent = round(100 * report.complete / report.total)
+    lines = [f"coverage: {report.complete}/{report.total} public functions and classes fully documented "
+             f"({percent}%)"]
     for finding in report.findings:
-        lines.append(f"  line {finding.lineno}: {finding.kind} {finding.qualname}: {finding.message}")
+        lines.append(f"line {finding.lineno}: {finding.kind} {finding.qualname}")
+        lines += [f"    - {gap}" for gap in _gaps(finding)]
     lines += [f"note: {n}" for n in report.notes]
-    if report.total == 0 and not report.notes:
-        lines.append("nothing to document: the cell has no functions or classes")
-    elif report.ok:
+    why = _why(report)
+    if why:
+        lines += ["", "why it matters:"] + [f"    - {gap}: {reason}" for gap, reason in why]
+    lines.append("")
+    if report.ok:
         lines.append("every public function and class is fully documented")
     else:
-        lines.append("`%%docgen` (without --check) writes the missing docstrings")
+        lines.append("next: write the missing parts yourself and rerun --check, or run %%docgen (without --check) "
+                     "to have them written")
     return lines
+
+
+def _gaps(finding: Any) -> list[str]:
+    """The separate gaps of one finding (its message joins them with ``"; "``, one per code).
+
+    Args:
+        finding: A CheckFinding.
+
+    Returns:
+        One text per gap.
+    """
+    parts = [p.strip() for p in finding.message.split("; ")]
+    return parts if len(parts) == len(finding.codes) or not finding.codes else [finding.message]
+
+
+def _why(report: CheckReport) -> list[tuple[str, str]]:
+    """Why each kind of gap in the report matters, once per kind, in order of first appearance.
+
+    Args:
+        report: The report.
+
+    Returns:
+        (short name of the gap, reason) pairs.
+    """
+    names = {"no-docstring": "no docstring", "missing-param": "undocumented parameter",
+             "unknown-param": "unknown parameter", "missing-returns": "no Returns section",
+             "missing-yields": "no Yields section", "missing-raise": "undocumented exception"}
+    seen = dict.fromkeys(code for f in report.findings for code in f.codes if code in CHECK_WHY)
+    return [(names.get(code, code), CHECK_WHY[code]) for code in seen]
 
 
 def check_bundle(report: CheckReport, line_offset: int = 0) -> dict[str, Any]:
@@ -272,11 +367,18 @@ def check_bundle(report: CheckReport, line_offset: int = 0) -> dict[str, Any]:
                               notes=list(report.notes))
     lines = _check_lines(report)
     rows = "".join(
-        f"<tr><td>{f.lineno}</td><td>{html.escape(f.qualname)}</td><td>{html.escape(f.kind)}</td>"
-        f"<td>{html.escape(f.message)}</td></tr>" for f in report.findings)
+        f"<tr><td>{f.lineno}</td><td><code>{html.escape(f.qualname)}</code></td><td>{html.escape(f.kind)}</td>"
+        "<td><ul>" + "".join(f"<li>{html.escape(g)}</li>" for g in _gaps(f)) + "</ul></td></tr>"
+        for f in report.findings)
     table = (f"<table><thead><tr><th>line</th><th>name</th><th>kind</th><th>what is missing</th></tr></thead>"
              f"<tbody>{rows}</tbody></table>") if rows else ""
-    tail = "".join(f"<p>{html.escape(line)}</p>" for line in lines[1 + len(report.findings):])
+    why = _why(report)
+    why_html = ("<p>Why it matters:</p><ul>" + "".join(
+        f"<li><b>{html.escape(gap)}</b>: {html.escape(reason)}</li>" for gap, reason in why) + "</ul>") if why else ""
+    notes = "".join(f'<p class="docgen-note">note: {html.escape(n)}</p>' for n in report.notes)
+    if report.total == 0:
+        notes = "".join(f"<p>{html.escape(line)}</p>" for line in lines[1:])
+    tail = f"<p>{html.escape(lines[-1])}</p>" if report.total else ""
     body = (f'<div class="docgen-html docgen-check">{_STYLE}<p><b>{html.escape(lines[0])}</b></p>'
-            f"{table}{tail}</div>")
+            f"{table}{notes}{why_html}{tail}</div>")
     return {"text/plain": "\n".join(lines), "text/html": body}

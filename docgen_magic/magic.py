@@ -7,6 +7,7 @@ private event loop thread, so the kernel's own event loop is never touched.
 
 from __future__ import annotations
 
+import keyword
 import logging
 import sys
 from collections.abc import Callable, Mapping
@@ -33,6 +34,7 @@ CONFIG_NAMES = ("style", "provider", "model", "overwrite", "concurrency", "max_a
 """Settings that ``%config DocgenMagics.<name> = ...`` (or ``ipython_config.py``) can set."""
 
 _COMMANDS = ("status", "usage", "clear-cache")
+_SOURCE_LABELS = {"explicit": "option", "config": "IPython config"}
 
 
 def _raw_cell_text(line: str, cell: str) -> str:
@@ -58,6 +60,58 @@ def _raw_cell_text(line: str, cell: str) -> str:
     if isinstance(code, str) and code.lstrip().startswith("%%docgen") and code.rstrip().endswith(cell.rstrip()):
         return code
     return rebuilt
+
+
+def _magic_line_number(raw: str) -> int:
+    """The 1-based line of the ``%%docgen`` line in the cell as the notebook shows it.
+
+    IPython drops blank lines before a cell magic, so a cell may start with a few empty lines that the
+    body's line numbers do not count.
+
+    Args:
+        raw: The cell as the frontend sent it.
+
+    Returns:
+        The line number (1 when ``%%docgen`` is the first line).
+    """
+    for number, text in enumerate(raw.splitlines(), start=1):
+        if text.strip():
+            return number
+    return 1
+
+
+def _syntax_error_message(exc: Any, cell: str, first_line: int) -> str:
+    """One line naming a syntax error's line as the notebook numbers it, and that line's text.
+
+    Args:
+        exc: The CellSyntaxError (``lineno`` counts in the body).
+        cell: The cell body.
+        first_line: The notebook line of the ``%%docgen`` line.
+
+    Returns:
+        The message.
+    """
+    lines = cell.splitlines()
+    shown = ""
+    if 1 <= exc.lineno <= len(lines) and lines[exc.lineno - 1].strip():
+        text = lines[exc.lineno - 1].strip()
+        shown = f" in `{text if len(text) <= 60 else text[:57] + '...'}`"
+    return (f"%%docgen: syntax error on cell line {exc.lineno + first_line}{shown}: {exc.message}; "
+            "nothing was documented")
+
+
+def _option_message(exc: UsageError, cell: str | None) -> str:
+    """An option parsing error, prefixed with the magic's name and a pointer to the help.
+
+    Args:
+        exc: The error from ``parse_argstring``.
+        cell: The cell body, or None for the line magic.
+
+    Returns:
+        The one-line message.
+    """
+    name = "%docgen" if cell is None else "%%docgen"
+    return f"{name}: {exc} (see {name}?)"
 
 
 def _show_value(settings: Settings, name: str) -> str:
@@ -177,41 +231,59 @@ class DocgenMagics(Magics, Configurable):
         Raises:
             UsageError: Bad options, a syntax error in the cell, an unusable setting, or an interrupt.
         """
-        args = parse_argstring(self.docgen, line)
+        try:
+            args = parse_argstring(self.docgen, line)
+        except UsageError as exc:
+            raise UsageError(_option_message(exc, cell)) from None
         if cell is None:
             self._line(args)
             return
         if args.command is not None:
             raise UsageError(f"%%docgen: unexpected argument {args.command!r} (see %%docgen?)")
-        explicit = {"style": args.style, "provider": args.provider, "model": args.model,
-                    "overwrite": args.overwrite, "use_cache": False if args.no_cache else None,
-                    "concurrency": args.concurrency, "max_attempts": args.max_attempts, "timeout": args.timeout}
-        settings = self.resolve(explicit)
+        if args.out is not None and (not args.out.isidentifier() or keyword.iskeyword(args.out)):
+            raise UsageError(f"%%docgen: -o needs a variable name, got {args.out!r}")
+        if args.check and (args.apply or args.run):
+            both = " and ".join(o for o, on in (("--apply", args.apply), ("--run", args.run)) if on)
+            raise UsageError(f"%%docgen: --check changes and runs nothing, so it cannot be combined with {both}")
+        settings = self.resolve(_explicit(args))
         if not cell.strip():
             self._show_text("%%docgen: nothing to document (the cell is empty)")
             return
-        self._parse_or_fail(cell)
+        raw = _raw_cell_text(line, cell)
+        first_line = _magic_line_number(raw)
+        self._parse_or_fail(cell, first_line)
         if args.check:
-            self._check(cell, settings)
+            report = self._check(cell, settings, first_line)
+            if args.out:
+                self.shell.user_ns[args.out] = report
             return
-        result = self._document(line, cell, settings)
+        result = self._document(cell, settings, raw=raw, out=args.out)
         if result is None:
             return
         if args.out:
             self.shell.user_ns[args.out] = result
         if args.apply:
-            self.shell.set_next_input(result.code, replace=True)
+            if result.changed:
+                self.shell.set_next_input(result.code, replace=True)
+            else:
+                self._show_text("%%docgen --apply: no docstring was added, so the cell was left as it is")
         if args.run:
-            self.shell.run_cell(result.code, store_history=False)
+            outcome = self.shell.run_cell(result.code, store_history=False)
+            if not outcome.success:
+                error = outcome.error_in_exec or outcome.error_before_exec
+                name = type(error).__name__ if error is not None else "an error"
+                raise UsageError(f"%%docgen --run: the documented code raised {name} (traceback above); "
+                                 "the docstrings were still written")
 
     # ------------------------------------------------------------------ pieces
 
     @staticmethod
-    def _parse_or_fail(cell: str) -> None:
+    def _parse_or_fail(cell: str, first_line: int = 1) -> None:
         """Parse the cell first so a syntax error is one line naming the cell line, before any output.
 
         Args:
             cell: The cell body.
+            first_line: The notebook line of the ``%%docgen`` line (the body starts on the next one).
 
         Raises:
             UsageError: The cell does not parse.
@@ -221,9 +293,7 @@ class DocgenMagics(Magics, Configurable):
         try:
             parse_cell(cell)
         except CellSyntaxError as exc:
-            # The %%docgen line is line 1 of the cell the user sees.
-            raise UsageError(f"%%docgen: syntax error in cell line {exc.lineno + 1}: {exc.message}; "
-                             "nothing was documented") from None
+            raise UsageError(_syntax_error_message(exc, cell, first_line)) from None
 
     def _show_text(self, text: str) -> None:
         """Display one plain message.
@@ -235,12 +305,16 @@ class DocgenMagics(Magics, Configurable):
 
         display({"text/plain": text}, raw=True)
 
-    def _check(self, cell: str, settings: Settings) -> None:
+    def _check(self, cell: str, settings: Settings, first_line: int = 1) -> Any:
         """Show coverage and what each target is missing, without asking any model.
 
         Args:
             cell: The cell body.
             settings: The resolved settings.
+            first_line: The notebook line of the ``%%docgen`` line.
+
+        Returns:
+            The CheckReport (line numbers as in the body).
         """
         from IPython.display import display
 
@@ -248,7 +322,8 @@ class DocgenMagics(Magics, Configurable):
         from docgen_magic.display import check_bundle
 
         report = api.check(cell, settings=settings)
-        display(check_bundle(report, line_offset=1), raw=True)
+        display(check_bundle(report, line_offset=first_line), raw=True)
+        return report
 
     def _widgets_enabled(self) -> bool:
         """Whether to show the review widget: in an ipykernel, with ipywidgets installed, not turned off.
@@ -265,13 +340,14 @@ class DocgenMagics(Magics, Configurable):
             return False
         return True
 
-    def _document(self, line: str, cell: str, settings: Settings) -> Result | None:
+    def _document(self, cell: str, settings: Settings, *, raw: str, out: str | None = None) -> Result | None:
         """Run the pipeline on the cell, showing progress and then the result.
 
         Args:
-            line: The ``%%docgen`` options (to rebuild the raw cell text).
             cell: The cell body.
             settings: The resolved settings.
+            raw: The cell as the frontend holds it, ``%%docgen`` line included (for Replace).
+            out: The ``-o`` variable, which Regenerate also updates.
 
         Returns:
             The result.
@@ -290,12 +366,19 @@ class DocgenMagics(Magics, Configurable):
         if self._widgets_enabled():
             from docgen_magic.widget import DocgenView
 
+            user_ns = self.shell.user_ns
+
+            def keep(future: Any) -> None:
+                if out and not future.cancelled() and future.exception() is None:
+                    user_ns[out] = future.result()
+
             def regenerate(progress: Callable[[Any], None]) -> Any:
                 fresh = settings.with_changes(use_cache=False)
-                return default_loop_thread().submit(api.document_async(cell, settings=fresh, on_progress=progress))
+                future = default_loop_thread().submit(api.document_async(cell, settings=fresh, on_progress=progress))
+                future.add_done_callback(keep)
+                return future
 
-            view = DocgenView(cell_id=bridge.current_cell_id(), original=_raw_cell_text(line, cell),
-                              regenerate=regenerate)
+            view = DocgenView(cell_id=bridge.current_cell_id(), original=raw, regenerate=regenerate)
             view.show()
             on_progress = view.progress
         try:
@@ -330,11 +413,14 @@ class DocgenMagics(Magics, Configurable):
         """
         command = args.command or "status"
         if command not in _COMMANDS:
-            raise UsageError(f"%docgen: unknown command {command!r}; expected one of {', '.join(_COMMANDS)}")
-        explicit = {"style": args.style, "provider": args.provider, "model": args.model,
-                    "overwrite": args.overwrite, "use_cache": False if args.no_cache else None,
-                    "concurrency": args.concurrency, "max_attempts": args.max_attempts, "timeout": args.timeout}
-        settings = self.resolve(explicit)
+            raise UsageError(f"%docgen: unknown command {command!r}; expected one of {', '.join(_COMMANDS)} "
+                             "(%%docgen, with two %, documents a cell)")
+        cell_only = [o for o, on in (("--apply", args.apply), ("--check", args.check), ("--run", args.run),
+                                     ("-o", args.out is not None)) if on]
+        if cell_only:
+            raise UsageError(f"%docgen: {', '.join(cell_only)} {'is' if len(cell_only) == 1 else 'are'} for the "
+                             "cell magic only: put %%docgen (two %) on the first line of the cell")
+        settings = self.resolve(_explicit(args))
         if command == "status":
             self._show_text(self.status_text(settings))
         elif command == "usage":
@@ -348,7 +434,7 @@ class DocgenMagics(Magics, Configurable):
 
     @staticmethod
     def status_text(settings: Settings) -> str:
-        """What ``%docgen`` shows: provider, model, why, where each setting came from, the cache.
+        """What ``%docgen`` shows: provider, model, endpoint, why, where each setting came from, the cache.
 
         Args:
             settings: The resolved settings.
@@ -356,27 +442,54 @@ class DocgenMagics(Magics, Configurable):
         Returns:
             Plain text; secrets only say whether they are set.
         """
-        from docgen_magic import api
-        from docgen_magic.display import AZURE_HINT
+        from docgen_magic.display import STATUS_HINT
+        from docgen_magic.providers.select import choose_provider
         from docgen_magic.settings import SETTING_NAMES
 
         try:
-            name, model, reason = api.describe_provider(settings)
-            provider = f"provider: {name}" + (f" (model/deployment {model})" if model else "")
+            choice = choose_provider(settings)
+            name, reason = choice.name, choice.reason
+            lines = [f"provider: {name}"]
+            if choice.model:
+                lines.append(f"model/deployment: {choice.model}")
+            if choice.endpoint:
+                lines.append(f"endpoint: {choice.endpoint}")
         except SettingsError as exc:
-            name, provider, reason = "", "provider: not usable", str(exc)
-        lines = [provider, f"why: {reason}"]
+            name, reason = "", str(exc)
+            lines = ["provider: not usable"]
+        lines.append(f"why: {reason}")
         if name == "offline" and reason.startswith("offline: no "):
-            lines.append(f"note: {AZURE_HINT}")
-        lines.append("settings (value, where it came from):")
+            lines += ["", STATUS_HINT]
+        chosen, defaults = [], []
         for setting in SETTING_NAMES:
             source = settings.source_of(setting)
             if source == "default" and getattr(settings, setting) is None:
                 continue
-            lines.append(f"  {setting} = {_show_value(settings, setting)}  [{source}]")
+            entry = f"  {setting} = {_show_value(settings, setting)}"
+            if source == "default":
+                defaults.append(entry)
+            else:
+                chosen.append(f"{entry}  [{_SOURCE_LABELS.get(source, source)}]")
+        lines += ["", "settings you set (value  [where it came from]):"] + (chosen or ["  none"])
+        lines += ["defaults:", *defaults]
         cache = settings.resolved_cache_dir()
-        lines.append(f"cache: {cache}" + ("" if settings.use_cache else " (disabled)"))
+        lines += ["", f"cache: {cache}" + ("" if settings.use_cache else " (disabled)")
+                  + " (offline templates are not cached)" * (name == "offline")]
         return "\n".join(lines)
+
+
+def _explicit(args: Any) -> dict[str, Any]:
+    """The settings given as magic options (None where not given).
+
+    Args:
+        args: The parsed arguments.
+
+    Returns:
+        Setting name to value.
+    """
+    return {"style": args.style, "provider": args.provider, "model": args.model,
+            "overwrite": args.overwrite, "use_cache": False if args.no_cache else None,
+            "concurrency": args.concurrency, "max_attempts": args.max_attempts, "timeout": args.timeout}
 
 
 def usage_text() -> str:

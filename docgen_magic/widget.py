@@ -30,7 +30,7 @@ import ipywidgets as widgets
 from IPython.display import DisplayHandle, display
 
 from docgen_magic import bridge
-from docgen_magic.display import diff_html, highlight, notes_for, report_html, result_bundle
+from docgen_magic.display import diff_html, failure_notes, highlight, notes_for, report_html, result_bundle
 
 if TYPE_CHECKING:
     from docgen_magic.core.pipeline import ProgressEvent
@@ -42,6 +42,8 @@ logger = logging.getLogger(__name__)
 
 _REFRESH_S = 0.1
 _LIST_LIMIT = 40
+PANE_MAX_HEIGHT = "32em"
+"""The tallest the Code, Changes and Report panes get before they scroll."""
 _ICONS = {"started": "…", "cached": "✓ (cached)", "documented": "✓", "skipped": "–", "failed": "✗"}
 
 COPY_HINT = "Click in the box below, select all (Ctrl-A / Cmd-A) and copy (Ctrl-C / Cmd-C)."
@@ -64,6 +66,31 @@ def _classed(widget: Any, *classes: str) -> Any:
     for css in classes:
         widget.add_class(css)
     return widget
+
+
+def _scrolling() -> Any:
+    """A layout that caps a pane's height and scrolls its content.
+
+    Returns:
+        The ipywidgets Layout.
+    """
+    return widgets.Layout(max_height=PANE_MAX_HEIGHT, overflow="auto")
+
+
+def notes_html(result: Result) -> str:
+    """The remarks of a result as an HTML list, failures in red and notes in grey (inline styles).
+
+    Args:
+        result: The result.
+
+    Returns:
+        HTML text, empty when there is nothing to say.
+    """
+    notes = notes_for(result)
+    failures = len(failure_notes(result))
+    items = "".join(f'<li style="color:{"#b31d28" if i < failures else "#6a737d"}">{html.escape(n)}</li>'
+                    for i, n in enumerate(notes))
+    return f"<ul>{items}</ul>" if items else ""
 
 
 class DocgenView:
@@ -96,9 +123,10 @@ class DocgenView:
                                                 bar_style="info"), "docgen-progress")
         self.targets = _classed(widgets.HTML(), "docgen-targets")
         self.running = _classed(widgets.VBox([self.bar, self.targets]), "docgen-running")
-        self.code = _classed(widgets.HTML(), "docgen-code")
-        self.diff = _classed(widgets.HTML(), "docgen-diff-view")
-        self.report = _classed(widgets.HTML(), "docgen-report-view")
+        # A long cell (hundreds of functions) scrolls inside each tab instead of pushing the buttons away.
+        self.code = _classed(widgets.HTML(layout=_scrolling()), "docgen-code")
+        self.diff = _classed(widgets.HTML(layout=_scrolling()), "docgen-diff-view")
+        self.report = _classed(widgets.HTML(layout=_scrolling()), "docgen-report-view")
         self.tabs = _classed(widgets.Tab(children=[self.code, self.diff, self.report],
                                          titles=["Code", "Changes", "Report"]), "docgen-tabs")
         self.usage = _classed(widgets.HTML(), "docgen-usage")
@@ -195,8 +223,7 @@ class DocgenView:
             result: The result.
         """
         self.result = result
-        notes = notes_for(result)
-        self.notes.value = ("<ul>" + "".join(f"<li>{html.escape(n)}</li>" for n in notes) + "</ul>") if notes else ""
+        self.notes.value = notes_html(result)
         self.code.value = highlight(result.code)
         self.diff.value = diff_html(result.diff())
         self.report.value = report_html(result)

@@ -19,6 +19,7 @@ from docgen_magic.display import (
     notes_for,
     report_html,
     result_bundle,
+    result_html,
     result_text,
 )
 
@@ -134,11 +135,72 @@ def test_check_bundle_counts_and_names_gaps() -> None:
     report = api.check('def a(x):\n    """A.\n\n    Args:\n        x: X.\n    """\n\n\ndef b(y):\n    return y\n')
     bundle = check_bundle(report, line_offset=1)
     lines = bundle["text/plain"].splitlines()
-    assert lines[0] == "coverage: 1/2 targets fully documented"
-    assert lines[1] == "  line 10: function b: no docstring"
+    assert lines[0] == "coverage: 1/2 public functions and classes fully documented (50%)"
+    assert lines[1:3] == ["line 10: function b", "    - no docstring"]
     assert "<table>" in bundle["text/html"] and "no docstring" in bundle["text/html"]
     complete = check_bundle(api.check('def a():\n    """A."""\n'))
     assert "every public function and class is fully documented" in complete["text/plain"]
+
+
+def test_check_lists_each_gap_and_why_it_matters() -> None:
+    """Teaching mode: every gap of a target on its own line, then once per kind of gap why it matters."""
+    report = api.check('def grade(score, mark=50):\n    """Grade.\n\n    Args:\n        score: S.\n    """\n'
+                       '    if score < 0:\n        raise ValueError("neg")\n    return score >= mark\n')
+    text = check_bundle(report, line_offset=1)["text/plain"]
+    lines = text.splitlines()
+    at = lines.index("line 2: function grade")
+    assert lines[at + 1:at + 4] == ["    - parameter(s) not documented: mark",
+                                    "    - returns a value but has no Returns section",
+                                    "    - raises ValueError but does not document it"]
+    why = text.split("why it matters:")[1]
+    assert "what to pass" in why and "what comes back" in why and "errors to expect" in why
+    assert "no docstring:" not in why  # only the kinds of gap that occur
+    page = check_bundle(report)["text/html"]
+    assert page.count("<li>") >= 6 and "Why it matters" in page
+
+
+def test_check_without_targets_does_not_claim_full_coverage() -> None:
+    """A cell without functions says there is nothing to check, not "every function is documented"."""
+    for cell in ("import os\nx = 1\n", "%%time\nx = 1\n"):
+        text = check_bundle(api.check(cell))["text/plain"]
+        assert text.startswith("coverage: nothing to check")
+        assert "fully documented" not in text
+
+
+def test_failures_come_first_and_alike_errors_are_grouped() -> None:
+    """text/plain names failures above the code; targets failing the same way share one line, capped."""
+    outcomes = [TargetOutcome(name="good", kind="function", status="documented")]
+    outcomes += [TargetOutcome(name=f"f{i}", kind="function", status=FAILED, error="azure: bad request (400)")
+                 for i in range(30)]
+    outcomes += [TargetOutcome(name="g", kind="function", status=FAILED, error="azure: timed out after 1 s")]
+    code = "def good():\n    pass\n"
+    result = Result(code=code, original=code, targets=outcomes, provider="azure", model="d", template=False)
+    text = result_text(result)
+    assert text.startswith("# f0, f1, f2, f3, f4 and 25 more failed: azure: bad request (400) (left as written)\n"
+                           "# g failed: azure: timed out after 1 s (left as written)\n\ndef good():")
+    assert text.count("failed:") == 2
+    many = [TargetOutcome(name=f"h{i}", kind="function", status=FAILED, error=f"error {i}") for i in range(40)]
+    notes = notes_for(Result(code="", original="", targets=[*outcomes[:1], *many], provider="azure",
+                             template=False))
+    assert len(notes) == 12 and notes[-1] == "... and 29 more failed targets: see the Report"
+    page = result_html(result)
+    assert '<li class="docgen-failed">f0, f1' in page
+
+
+def test_offline_hint_says_how_to_configure_without_a_restart(offline: Result) -> None:
+    """The offline note names the three Azure variables and says a rerun (not a kernel restart) picks them up."""
+    for name in ("AZURE_OPENAI_ENDPOINT", "AZURE_OPENAI_API_KEY", "AZURE_OPENAI_DEPLOYMENT", "os.environ", "rerun"):
+        assert name in AZURE_HINT
+    assert "before starting the kernel" not in AZURE_HINT
+    assert len(AZURE_HINT) < 260
+    empty = api.document("x = 1\n", use_cache=False)
+    assert AZURE_HINT not in notes_for(empty)  # nothing to document: no nagging about models
+
+
+def test_long_panes_scroll_in_the_html_fallback(offline: Result) -> None:
+    """Code, diff and report are height-capped and scroll, so a 200-function cell stays usable."""
+    page = result_html(offline)
+    assert "max-height:40em;overflow:auto" in page
 
 
 def test_terminal_ipython_prints_the_plain_text(tmp_path: object) -> None:

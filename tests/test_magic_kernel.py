@@ -427,6 +427,9 @@ def test_widget_state_after_a_run(kernel: Kernel) -> None:
     assert report["value"].count("<tr>") == 3  # header + two targets
     _, usage = kernel.widget("docgen-usage", root)
     assert "2 documented" in usage["value"]
+    for css in ("docgen-code", "docgen-diff-view", "docgen-report-view"):  # long cells scroll in their pane
+        layout = kernel.widget(css, root)[1]["layout"][len("IPY_MODEL_"):]
+        assert kernel.comms[layout]["state"]["max_height"] and kernel.comms[layout]["state"]["overflow"] == "auto"
     for css, label in (("docgen-replace", "Replace cell"), ("docgen-copy", "Copy"),
                        ("docgen-regenerate", "Regenerate")):
         assert kernel.widget(css, root)[1]["description"] == label
@@ -464,6 +467,13 @@ def test_apply_replaces_the_cell_without_the_magic_line(kernel: Kernel) -> None:
     assert text.endswith("        yield v * factor\n")
 
 
+def test_apply_leaves_an_unchanged_cell_alone(kernel: Kernel) -> None:
+    """--apply on a cell with nothing to document keeps the cell (and its %%docgen line) and says so."""
+    execution = kernel.ok("%%docgen --apply\nimport os\nx = 1\n")
+    assert execution.reply["payload"] == []
+    assert "the cell was left as it is" in execution.text
+
+
 def test_without_apply_there_is_no_payload(kernel: Kernel) -> None:
     """Plain %%docgen leaves the cell alone."""
     assert kernel.ok("%%docgen\n" + CELL).reply["payload"] == []
@@ -476,8 +486,8 @@ def test_check_reports_coverage_without_documenting(kernel: Kernel) -> None:
     execution = kernel.ok("%%docgen --check\n" + cell)
     text = execution.final_bundle["text/plain"]
     assert "coverage: 0/2" in text
-    assert "line 2: function add:" in text and "b" in text.split("line 2:")[1].splitlines()[0]
-    assert "line 11: function sub: no docstring" in text
+    assert "line 2: function add\n    - parameter(s) not documented: b\n" in text
+    assert "line 11: function sub\n    - no docstring\n" in text
     assert WIDGET_MIME not in execution.final_bundle and "<table>" in execution.final_bundle["text/html"]
     assert kernel.ok("print('sub' in dir())").stdout.strip() == "False"
 
@@ -487,6 +497,15 @@ def test_run_defines_the_documented_functions(kernel: Kernel) -> None:
     kernel.ok("%%docgen --run\ndef triple(x):\n    return 3 * x\n")
     out = kernel.ok("print(triple(2)); print(triple.__doc__.splitlines()[0])").stdout
     assert out.splitlines()[0] == "6" and out.splitlines()[1].strip()
+
+
+def test_run_failure_fails_the_cell(kernel: Kernel) -> None:
+    """When the documented code raises under --run the cell fails (Run All stops) with one extra line."""
+    execution = kernel.run('%%docgen --run -o ran\ndef boom_fn(x):\n    return x\nraise RuntimeError("boom")\n')
+    assert execution.reply["status"] == "error" and execution.reply["ename"] == "UsageError"
+    assert "the documented code raised RuntimeError" in execution.reply["evalue"]
+    assert [c["ename"] for c in execution.of_type("error")] == ["RuntimeError"]  # the user's own traceback
+    assert kernel.ok("print(boom_fn.__doc__ is not None, ran.ok)").stdout.strip() == "True True"
 
 
 def test_without_run_nothing_is_defined(kernel: Kernel) -> None:
@@ -509,9 +528,62 @@ def test_syntax_error_is_one_line_naming_the_cell_line(kernel: Kernel) -> None:
     """A syntax error: UsageError, one line, the line number as the user sees the cell (magic line = 1)."""
     execution = kernel.run("%%docgen\ndef ok():\n    return 1\n\ndef broken(:\n    pass\n")
     assert execution.reply["status"] == "error" and execution.reply["ename"] == "UsageError"
-    assert "cell line 5" in execution.reply["evalue"]
+    assert "cell line 5 in `def broken(:`" in execution.reply["evalue"]
     assert execution.stderr.strip().count("\n") == 0 and "Traceback" not in execution.stderr
     assert not execution.bundles  # nothing displayed, nothing documented
+
+
+@pytest.mark.parametrize(("code", "line"), [
+    ("%%docgen\ndef ok():\n    return 1\n\nx = 1\ny = 2\ndef broken(:\n    pass\n", 7),
+    ("\n\n%%docgen\ndef ok():\n    return 1\ndef broken(:\n    pass\n", 6),  # blank lines IPython drops
+    ("%%docgen\r\ndef ok():\r\n\treturn 1\r\n\r\ndef broken(:\r\n\tpass\r\n", 5),  # CRLF and tabs
+])
+def test_syntax_error_line_matches_the_notebook(kernel: Kernel, code: str, line: int) -> None:
+    """The line number is the one the notebook shows: %%docgen line and blank lines above it counted."""
+    execution = kernel.run(code)
+    assert execution.reply["ename"] == "UsageError"
+    assert f"syntax error on cell line {line} in `def broken(:`" in execution.reply["evalue"]
+
+
+def test_bad_option_is_one_line_naming_the_magic(kernel: Kernel) -> None:
+    """argparse errors carry the magic's name and where to find help, without a traceback."""
+    execution = kernel.run("%%docgen --style nope\n" + CELL)
+    assert execution.reply["ename"] == "UsageError"
+    assert execution.reply["evalue"].startswith("%%docgen: argument --style: invalid choice: 'nope'")
+    assert execution.reply["evalue"].endswith("(see %%docgen?)")
+    assert "Traceback" not in execution.stderr and execution.stderr.strip().count("\n") == 0
+    assert kernel.run("%docgen --frobnicate").reply["evalue"].startswith("%docgen: unrecognized arguments")
+
+
+def test_conflicting_or_misplaced_options_are_refused(kernel: Kernel) -> None:
+    """-o needs a name; --check cannot apply or run; cell options on the line magic point to %%docgen."""
+    bad_name = kernel.run("%%docgen -o 1x\n" + CELL).reply
+    assert bad_name["ename"] == "UsageError" and "-o needs a variable name, got '1x'" in bad_name["evalue"]
+    both = kernel.run("%%docgen --check --apply --run\n" + CELL).reply
+    assert both["ename"] == "UsageError" and "cannot be combined with --apply and --run" in both["evalue"]
+    line = kernel.run("%docgen --apply").reply
+    assert line["ename"] == "UsageError" and "%%docgen" in line["evalue"]
+    assert kernel.ok("print('1x' in globals())").stdout.strip() == "False"
+
+
+def test_check_out_keeps_the_report(kernel: Kernel) -> None:
+    """%%docgen --check -o VAR stores the CheckReport (for a teacher's own grading code)."""
+    kernel.ok("%%docgen --check -o cov\n" + CELL)
+    out = kernel.ok("print(type(cov).__name__, cov.complete, cov.total, [f.qualname for f in cov.findings])").stdout
+    assert out.strip() == "CheckReport 0 2 ['add', 'scale']"
+
+
+def test_check_teaching_output(kernel: Kernel) -> None:
+    """--check: coverage with a percentage, each gap on its own line, why it matters, what to do next."""
+    cell = ('def grade(score, mark=50):\n    """Grade.\n\n    Args:\n        score: S.\n    """\n'
+            "    return score >= mark\n\n\nx = 1\n")
+    text = kernel.ok("%%docgen --check\n" + cell).final_bundle["text/plain"]
+    assert text.splitlines()[:4] == ["coverage: 0/1 public functions and classes fully documented (0%)",
+                                     "line 2: function grade", "    - parameter(s) not documented: mark",
+                                     "    - returns a value but has no Returns section"]
+    assert "why it matters:" in text and text.rstrip().endswith("to have them written")
+    empty = kernel.ok("%%docgen --check\nimport os\n").final_bundle["text/plain"]
+    assert "fully documented" not in empty and "nothing to check" in empty
 
 
 def test_bad_option_value_is_one_line(kernel: Kernel) -> None:
@@ -552,9 +624,14 @@ def test_status_shows_provider_reason_sources_and_cache(kernel: Kernel) -> None:
     text = kernel.ok("%docgen").text
     assert text.startswith("provider: offline")
     assert "why: offline: no AZURE_OPENAI_ENDPOINT" in text
-    assert "cache_dir = " in text and "[environment (DOCGEN_CACHE_DIR)]" in text
-    assert "style = google  [default]" in text
-    assert "cache: " in text
+    # How to configure a model, one variable group per line, and that no restart is needed.
+    assert "  Azure OpenAI:  AZURE_OPENAI_ENDPOINT, AZURE_OPENAI_API_KEY" in text and "no restart needed" in text
+    you_set, defaults = text.split("settings you set")[1].split("defaults:")
+    assert "cache_dir = " in you_set and "[environment (DOCGEN_CACHE_DIR)]" in you_set
+    assert "  style = google\n" in defaults and "[default]" not in text
+    assert "cache: " in text and "(offline templates are not cached)" in text
+    option = kernel.ok("%docgen --style numpy").text
+    assert "style = numpy  [option]" in option.split("defaults:")[0]
 
 
 def test_usage_and_clear_cache(kernel: Kernel) -> None:
@@ -573,12 +650,12 @@ def test_configuration_precedence(tmp_path: Path) -> None:
         session.ok("%%docgen -o r\n" + CELL)
         assert session.ok("print(r.style, ':param a:' in r.code)").stdout.strip() == "sphinx True"
         session.ok('%config DocgenMagics.style = "numpy"')
-        assert "style = numpy  [config]" in session.ok("%docgen").text
+        assert "style = numpy  [IPython config]" in session.ok("%docgen").text
         session.ok("%%docgen -o r\n" + CELL)
         assert session.ok("print(r.style)").stdout.strip() == "numpy"
         session.ok("%%docgen --style google -o r\n" + CELL)
         assert session.ok("print(r.style, 'Args:' in r.code)").stdout.strip() == "google True"
-        assert "style = numpy  [config]" in session.ok("%docgen").text  # the option did not stick
+        assert "style = numpy  [IPython config]" in session.ok("%docgen").text  # the option did not stick
     finally:
         session.close()
 
@@ -655,6 +732,20 @@ def test_regenerate_bypasses_the_cache(azure_kernel: Kernel, fake: FakeOpenAI) -
     assert "1 request" in azure_kernel.widget("docgen-usage", root)[1]["value"]
 
 
+def test_regenerate_updates_the_out_variable(azure_kernel: Kernel, fake: FakeOpenAI) -> None:
+    """After Regenerate, the -o variable holds the new Result, not the one shown before."""
+    cell = "def regen_out(x):\n    return x\n"
+    execution = azure_kernel.ok("%%docgen -o kept\n" + cell)
+    azure_kernel.ok("first_kept = kept")
+    root = root_id(execution)
+    status_id = azure_kernel.widget("docgen-status", root)[0]
+    azure_kernel.click(azure_kernel.widget("docgen-regenerate", root)[0])
+    azure_kernel.wait_until(lambda: azure_kernel.comms[status_id]["state"]["value"] == "Regenerated.",
+                            "the regenerated result")
+    out = azure_kernel.ok("print(kept is not first_kept, kept.ok, kept.targets[0].attempts)").stdout
+    assert out.strip() == "True True 1"
+
+
 # ------------------------------------------------------------------ against the fake model
 
 
@@ -669,7 +760,7 @@ def test_azure_run_and_usage(azure_kernel: Kernel, fake: FakeOpenAI) -> None:
     usage = azure_kernel.ok("%docgen usage").text
     assert "0 requests" not in usage
     status = azure_kernel.ok("%docgen").text
-    assert "provider: azure (model/deployment docgen-test)" in status
+    assert status.startswith(f"provider: azure\nmodel/deployment: docgen-test\nendpoint: {fake.url}")
     assert "azure_api_key = set (hidden)  [environment (AZURE_OPENAI_API_KEY)]" in status
 
 
@@ -683,7 +774,7 @@ def test_wrong_key_is_one_clear_message(azure_kernel: Kernel) -> None:
     finally:
         azure_kernel.ok("os.environ['AZURE_OPENAI_API_KEY'] = good_key")
     text = execution.final_bundle["text/plain"]
-    assert "failed" in text
+    assert text.startswith("# every target failed: azure: authentication failed (401)")  # above the code
     out = azure_kernel.ok("print(bad.code == bad.original, [t.status for t in bad.targets]); "
                           "print(bad.targets[0].error)").stdout.splitlines()
     assert out[0] == "True ['failed', 'failed']"

@@ -154,14 +154,20 @@ def test_teaching_before_and_after(offline_runs: dict[str, Any]) -> None:
     outputs = dict(docgen_outputs(book))
     before = outputs["%%docgen --check"]["text/plain"]
     assert before.startswith("coverage: 0/3")
-    assert "grade: parameter(s) not documented: pass_mark" in before
-    assert "letters: no docstring" in before
+    assert "function grade\n    - parameter(s) not documented: pass_mark\n" in before
+    assert "function letters\n    - no docstring\n" in before
+    assert "why it matters:" in before
     assert "Args:" in outputs["%%docgen --provider offline --overwrite --style google -o after"]["text/plain"]
     numpy = outputs["%%docgen --provider offline --overwrite --style numpy"]["text/plain"]
     assert "Parameters\n    ----------" in numpy
     assert ":param score:" in outputs["%%docgen --provider offline --overwrite --style sphinx"]["text/plain"]
     after = next(c for c in book.cells if c.source.startswith("from docgen_magic import check"))
     assert stdout_of(after).strip() == "after: 3/3 fully documented"
+    # The exercise: an incomplete docstring, its gaps named, the report kept for grading.
+    exercise = outputs["%%docgen --check -o feedback"]["text/plain"]
+    assert exercise.startswith("coverage: 0/1")
+    for gap in ("parameter(s) not documented: low, high", "no Returns section", "raises ValueError"):
+        assert gap in exercise
 
 
 def test_data_science_cleanup_runs_the_documented_code(offline_runs: dict[str, Any]) -> None:
@@ -199,7 +205,7 @@ def test_quickstart_against_azure_fake(fake: FakeOpenAI, tmp_path: Path) -> None
     assert "0 requests" in rerun and ":param values:" in rerun  # every docstring from the cache
     cells = book.cells
     status = text_of(next(c for c in cells if c.source == "%docgen"))
-    assert status.startswith("provider: azure (model/deployment docgen-quickstart)")
+    assert status.startswith("provider: azure\nmodel/deployment: docgen-quickstart\nendpoint: ")
     # The offline cells stayed offline even with a model configured.
     assert "offline (template)" in outputs["%%docgen --provider offline --style numpy -o result"]["text/plain"]
     assert FAKE_KEY not in json.dumps(book, default=str)
