@@ -10,7 +10,7 @@ import asyncio
 import hashlib
 import threading
 import weakref
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -119,6 +119,25 @@ def _record(results: Sequence[Result], reason: str) -> None:
             _session_usage.add(result.usage)
 
 
+async def _document_with(run_pipeline: Callable[[RunContext], Awaitable[list[Result]]],
+                         settings: Settings | None, provider: Provider | str | None,
+                         on_progress: Callable[[ProgressEvent], None] | None,
+                         options: dict[str, Any]) -> list[Result]:
+    """Resolve the settings and provider, run the pipeline with a cache, record the session usage."""
+    instance = provider if provider is not None and not isinstance(provider, str) else None
+    if isinstance(provider, str):
+        options = {**options, "provider": provider}
+    resolved = _settings_for(settings, options)
+    run, reason, cache = _run_context(resolved, instance, on_progress)
+    try:
+        results = await run_pipeline(run)
+    finally:
+        if cache is not None:
+            cache.close()
+    _record(results, reason)
+    return results
+
+
 async def document_async(
     source: str,
     *,
@@ -143,17 +162,10 @@ async def document_async(
         CellSyntaxError: The cell does not parse.
         SettingsError: A setting cannot be used.
     """
-    instance = provider if provider is not None and not isinstance(provider, str) else None
-    if isinstance(provider, str):
-        options = {**options, "provider": provider}
-    resolved = _settings_for(settings, options)
-    run, reason, cache = _run_context(resolved, instance, on_progress)
-    try:
-        result = await document_cell(source, run)
-    finally:
-        if cache is not None:
-            cache.close()
-    _record([result], reason)
+    async def one(run: RunContext) -> list[Result]:
+        return [await document_cell(source, run)]
+
+    (result,) = await _document_with(one, settings, provider, on_progress, options)
     return result
 
 
@@ -178,20 +190,10 @@ async def document_cells_async(
         One result per cell.
 
     Raises:
-        CellSyntaxError: A cell does not parse (before any request is made).
+        CellSyntaxError: A cell does not parse (before any request is made); ``cell`` names its position.
     """
-    instance = provider if provider is not None and not isinstance(provider, str) else None
-    if isinstance(provider, str):
-        options = {**options, "provider": provider}
-    resolved = _settings_for(settings, options)
-    run, reason, cache = _run_context(resolved, instance, on_progress)
-    try:
-        results = await document_cells(sources, run)
-    finally:
-        if cache is not None:
-            cache.close()
-    _record(results, reason)
-    return results
+    return await _document_with(lambda run: document_cells(sources, run), settings, provider, on_progress,
+                                options)
 
 
 def document(source: str, **kwargs: Any) -> Result:

@@ -7,15 +7,19 @@ applied) or ``--check`` found gaps, 2 for unusable input (unreadable file, synta
 from __future__ import annotations
 
 import argparse
+import codecs
 import json
 import logging
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from docgen_magic.settings import PROVIDERS, STYLES, SettingsError
+
+if TYPE_CHECKING:
+    from docgen_magic.core.cell import CellSyntaxError
 
 logger = logging.getLogger("docgen")
 
@@ -81,14 +85,16 @@ class Source:
     Attributes:
         label: Name used in messages and diffs.
         path: The file, or None for stdin.
-        text: The text of a .py file or stdin.
+        text: The text of a .py file or stdin (without a byte order mark).
         notebook: The parsed notebook JSON, or None.
+        bom: The file starts with a UTF-8 byte order mark (kept when the file is rewritten).
     """
 
     label: str
     path: Path | None
     text: str = ""
     notebook: dict[str, Any] | None = None
+    bom: bool = False
 
 
 def read_source(arg: str) -> Source:
@@ -110,8 +116,9 @@ def read_source(arg: str) -> Source:
         raw = path.read_bytes()
     except OSError as exc:
         raise InputError(f"{arg}: cannot read: {exc.strerror or exc}") from None
+    bom = raw.startswith(codecs.BOM_UTF8)
     try:
-        text = raw.decode("utf-8-sig" if raw.startswith(b"\xef\xbb\xbf") else "utf-8")
+        text = raw[len(codecs.BOM_UTF8) if bom else 0:].decode("utf-8")
     except UnicodeDecodeError:
         raise InputError(f"{arg}: not UTF-8 text") from None
     if path.suffix == ".ipynb":
@@ -121,8 +128,8 @@ def read_source(arg: str) -> Source:
             raise InputError(f"{arg}: not a notebook: {exc.msg} at line {exc.lineno}") from None
         if not isinstance(notebook, dict) or not isinstance(notebook.get("cells"), list):
             raise InputError(f"{arg}: not a notebook: no cells")
-        return Source(arg, path, text, notebook)
-    return Source(arg, path, text)
+        return Source(arg, path, text, notebook, bom)
+    return Source(arg, path, text, bom=bom)
 
 
 def _cell_text(cell: dict[str, Any]) -> str:
@@ -138,9 +145,31 @@ def _set_cell_text(cell: dict[str, Any], text: str) -> None:
     cell["source"] = text.splitlines(keepends=True) if isinstance(cell.get("source"), list) else text
 
 
-def _write_text(path: Path, text: str) -> None:
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        handle.write(text)
+def _write_text(source: Source, text: str) -> None:
+    assert source.path is not None
+    source.path.write_bytes((codecs.BOM_UTF8 if source.bom else b"") + text.encode("utf-8"))
+
+
+def _notebook_json(source: Source) -> str:
+    """The notebook as JSON in the file's own layout (indent, key order, escapes, ending) where it can tell.
+
+    When the file as read is not exactly ``json.dumps`` of its content in that layout, nbformat's own layout
+    (indent 1, sorted keys, no escapes, a final newline) is used.
+    """
+    text, notebook = source.text, source.notebook
+    body = text.rstrip()
+    second = body.split("\n", 2)[1] if "\n" in body else ""
+    layout: dict[str, Any] = {"indent": len(second) - len(second.lstrip(" ")) if "\n" in body else None,
+                              "ensure_ascii": body.isascii(), "sort_keys": False}
+    original = json.loads(text)  # source.notebook is edited in place by now
+    tail = text[len(body):]
+    if json.dumps(original, **layout) + tail != text:
+        layout, tail = {"indent": 1, "ensure_ascii": False, "sort_keys": True}, "\n"
+    return json.dumps(notebook, **layout) + tail
+
+
+def _syntax_error(where: str, exc: CellSyntaxError) -> InputError:
+    return InputError(f"{where}:{exc.lineno}: syntax error: {exc.message}")
 
 
 def _report_failures(label: str, results: Sequence[Any], cells: Sequence[int] | None = None) -> None:
@@ -165,15 +194,19 @@ def _usage_summary(results: Sequence[Any]) -> dict[str, int]:
 
 def _run_check(source: Source, settings: Any) -> int:
     from docgen_magic.api import check
+    from docgen_magic.core.cell import CellSyntaxError
 
     texts = [source.text] if source.notebook is None else [_cell_text(c) for _, c in
                                                              _code_cells(source.notebook)]
     indices = None if source.notebook is None else [i for i, _ in _code_cells(source.notebook)]
     gaps = total = complete = 0
     for n, text in enumerate(texts):
-        report = check(text, settings=settings)
-        total, complete = total + report.total, complete + report.complete
         where = source.label if indices is None else f"{source.label}[cell {indices[n] + 1}]"
+        try:
+            report = check(text, settings=settings)
+        except CellSyntaxError as exc:
+            raise _syntax_error(where, exc) from None
+        total, complete = total + report.total, complete + report.complete
         for finding in report.findings:
             gaps += 1
             sys.stdout.write(f"{where}:{finding.lineno}: {finding.qualname}: {finding.message}\n")
@@ -183,8 +216,12 @@ def _run_check(source: Source, settings: Any) -> int:
 
 def _run_file(source: Source, args: argparse.Namespace, settings: Any) -> int:
     from docgen_magic.api import document
+    from docgen_magic.core.cell import CellSyntaxError
 
-    result = document(source.text, settings=settings)
+    try:
+        result = document(source.text, settings=settings)
+    except CellSyntaxError as exc:
+        raise _syntax_error(source.label, exc) from None
     _report_failures(source.label, [result])
     if args.json:
         sys.stdout.write(json.dumps(result.to_dict(), ensure_ascii=False) + "\n")
@@ -194,7 +231,7 @@ def _run_file(source: Source, args: argparse.Namespace, settings: Any) -> int:
         if source.path is None:
             raise InputError("--write needs a file, not standard input")
         if result.changed:
-            _write_text(source.path, result.code)
+            _write_text(source, result.code)
     else:
         sys.stdout.write(result.code)
     if not args.json:
@@ -204,11 +241,16 @@ def _run_file(source: Source, args: argparse.Namespace, settings: Any) -> int:
 
 def _run_notebook(source: Source, args: argparse.Namespace, settings: Any) -> int:
     from docgen_magic.api import document_cells_sync
+    from docgen_magic.core.cell import CellSyntaxError
 
     assert source.notebook is not None and source.path is not None
     cells = _code_cells(source.notebook)
-    results = document_cells_sync([_cell_text(c) for _, c in cells], settings=settings)
     indices = [i for i, _ in cells]
+    try:
+        results = document_cells_sync([_cell_text(c) for _, c in cells], settings=settings)
+    except CellSyntaxError as exc:
+        where = source.label if exc.cell is None else f"{source.label}[cell {indices[exc.cell] + 1}]"
+        raise _syntax_error(where, exc) from None
     _report_failures(source.label, results, indices)
     if args.json:
         payload = {"cells": [r.to_dict() for r in results], "usage": _usage_summary(results)}
@@ -223,8 +265,7 @@ def _run_notebook(source: Source, args: argparse.Namespace, settings: Any) -> in
                 _set_cell_text(cell, result.code)
                 changed = True
         if changed:
-            _write_text(source.path, json.dumps(source.notebook, indent=1, sort_keys=True,
-                                                ensure_ascii=False) + "\n")
+            _write_text(source, _notebook_json(source))
     else:
         for (index, _), result in zip(cells, results, strict=True):
             sys.stdout.write(f"# %% [cell {index + 1}]\n{result.code}")
@@ -281,7 +322,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     args = build_parser().parse_args(argv)
     _configure_logging(args)
-    from docgen_magic.core.cell import CellSyntaxError
     from docgen_magic.settings import resolve_settings
 
     label = args.paths[0]
@@ -298,9 +338,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         if source.notebook is not None:
             return _run_notebook(source, args, settings)
         return _run_file(source, args, settings)
-    except CellSyntaxError as exc:
-        logger.error("%s:%d: syntax error: %s", label if label != "-" else "<stdin>", exc.lineno, exc.message)
-        return EXIT_INPUT
     except (InputError, SettingsError) as exc:
         logger.error("%s", exc)
         return EXIT_INPUT

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
@@ -215,13 +216,16 @@ def _parse_bool(name: str, value: Any) -> bool:
     raise SettingsError(f"setting {name}: expected true or false, got {value!r}")
 
 
-def _parse_number(name: str, value: Any, kind: type) -> Any:
+def _parse_number(name: str, value: Any, kind: type, *, minimum: int = 1) -> Any:
     try:
         number = kind(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise SettingsError(f"setting {name}: expected a number, got {value!r}") from None
-    if number <= 0:
-        raise SettingsError(f"setting {name}: must be positive, got {value!r}")
+    if not math.isfinite(number):
+        raise SettingsError(f"setting {name}: expected a finite number, got {value!r}")
+    if number < minimum if kind is int else number <= 0:
+        limit = "positive" if minimum == 1 else f"{minimum} or more"
+        raise SettingsError(f"setting {name}: must be {limit}, got {value!r}")
     return number
 
 
@@ -282,10 +286,7 @@ def _convert(name: str, value: Any) -> Any:
     if name in ("concurrency", "max_attempts", "width", "max_completion_tokens", "token_budget"):
         return _parse_number(name, value, int)
     if name == "max_retries":
-        retries = int(value)
-        if retries < 0:
-            raise SettingsError(f"setting max_retries: must be 0 or more, got {value!r}")
-        return retries
+        return _parse_number(name, value, int, minimum=0)
     if name == "timeout":
         return _parse_number(name, value, float)
     if name == "prices":

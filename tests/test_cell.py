@@ -171,3 +171,9 @@ def test_map_lines_pairs_rewritten_lines_in_order() -> None:
     exact, approx = map_lines(["a\n", "%x \\\n", "  y\n", "b\n"], ["a\n", "call()\n", "b\n"])
     assert exact == {1: 1, 3: 4}
     assert approx == {1: 1, 2: 2, 3: 4}
+
+
+def test_a_null_byte_is_reported_on_its_own_line() -> None:
+    with pytest.raises(CellSyntaxError) as info:
+        parse_cell("def f():\n    return 1\nx = '\x00'\n")
+    assert info.value.lineno == 3

@@ -173,3 +173,59 @@ def test_notebook_write_keeps_outputs_and_metadata(tmp_path: Path, no_model_env:
 def test_own_code_passes_own_check() -> None:
     proc = run_cli("--check", "docgen_magic")
     assert proc.returncode == 0, proc.stdout
+
+
+def test_write_keeps_a_byte_order_mark_and_crlf(tmp_path: Path, no_model_env: None) -> None:
+    target = tmp_path / "bom.py"
+    target.write_bytes(b"\xef\xbb\xbfdef area(w, h):\r\n    return w * h\r\n")
+    proc = run_cli("--write", str(target))
+    assert proc.returncode == 0, proc.stderr
+    raw = target.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbfdef area(w, h):\r\n") and b'"""' in raw
+    assert b"\n" not in raw.replace(b"\r\n", b"")
+
+
+def test_stdin_keeps_crlf(no_model_env: None) -> None:
+    proc = subprocess.run([sys.executable, "-m", "docgen_magic", "--provider", "offline", "-"],
+                          input=b"def f(x):\r\n    return x\r\n", capture_output=True, cwd=ROOT, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith(b"def f(x):\r\n") and b'"""' in proc.stdout
+    assert b"\n" not in proc.stdout.replace(b"\r\n", b"")
+
+
+def test_notebook_write_keeps_the_files_own_json_layout(tmp_path: Path, no_model_env: None) -> None:
+    nb = {"nbformat": 4, "nbformat_minor": 5, "metadata": {"z": 1, "a": "é"},
+          "cells": [{"source": ["def f(x):\n", "    return x\n"], "outputs": [], "metadata": {},
+                     "execution_count": None, "cell_type": "code", "id": "c1"},
+                    {"source": ["x = 1"], "outputs": [], "metadata": {}, "execution_count": 1,
+                     "cell_type": "code", "id": "c2"}]}
+    path = tmp_path / "n.ipynb"
+    path.write_text(json.dumps(nb, indent=2, ensure_ascii=False))  # unsorted keys, indent 2, no final newline
+    proc = run_cli("--write", str(path))
+    assert proc.returncode == 0, proc.stderr
+    after = json.loads(path.read_text())
+    assert '"""' in "".join(after["cells"][0]["source"])
+    nb["cells"][0]["source"] = after["cells"][0]["source"]
+    assert path.read_text() == json.dumps(nb, indent=2, ensure_ascii=False)
+
+
+def test_notebook_syntax_error_names_the_cell(tmp_path: Path, no_model_env: None) -> None:
+    nb = {"nbformat": 4, "nbformat_minor": 5, "metadata": {},
+          "cells": [{"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
+                     "source": "def ok():\n    pass\n"},
+                    {"cell_type": "markdown", "metadata": {}, "source": "text"},
+                    {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
+                     "source": "x = 1\ndef broken(:\n    pass\n"}]}
+    path = tmp_path / "bad.ipynb"
+    path.write_text(json.dumps(nb, indent=1))
+    for args in (["--write"], ["--check"], []):
+        proc = run_cli(*args, str(path))
+        assert proc.returncode == 2, (args, proc.stderr)
+        assert proc.stderr.strip().count("\n") == 0 and "Traceback" not in proc.stderr
+        assert f"{path}[cell 3]:2: syntax error" in proc.stderr, (args, proc.stderr)
+    assert json.loads(path.read_text()) == nb
+
+
+def test_nonexistent_path_with_check_is_one_line_exit_2(no_model_env: None) -> None:
+    proc = run_cli("--check", "does/not/exist.py")
+    assert proc.returncode == 2 and proc.stderr.strip().count("\n") == 0 and "cannot read" in proc.stderr

@@ -58,3 +58,26 @@ def test_interrupt_cancels_and_loop_stays_usable() -> None:
         return "still alive"
 
     assert lt.run(quick()) == "still alive"
+
+
+def test_interrupt_returns_only_after_the_work_has_cleaned_up() -> None:
+    lt = LoopThread()
+    started, cleaned = threading.Event(), threading.Event()
+
+    async def slow_with_cleanup() -> None:
+        started.set()
+        try:
+            await asyncio.sleep(30)
+        finally:
+            await asyncio.sleep(0.2)  # e.g. closing a cache or an HTTP connection
+            cleaned.set()
+
+    def interrupt() -> None:
+        started.wait(5)
+        os.kill(os.getpid(), signal.SIGINT)
+
+    threading.Thread(target=interrupt, daemon=True).start()
+    with pytest.raises(KeyboardInterrupt):
+        lt.run(slow_with_cleanup())
+    assert cleaned.is_set()  # the caller may reuse shared state at once
+

@@ -129,3 +129,10 @@ def test_budget_stops_before_exceeding() -> None:
     gen = run(provider2, budget=budget)
     assert gen.docstring is None and gen.error is not None and "token budget of 1,000" in gen.error
     assert provider2.requests == []
+
+
+def test_no_attempt_allowed_fails_with_a_reason_and_asks_nothing() -> None:
+    provider = ScriptedProvider([reply(answer(["a", "b"]))])
+    gen = run(provider, max_attempts=0)
+    assert gen.docstring is None and gen.attempts == 0 and provider.requests == []
+    assert gen.error is not None and "0 attempt(s)" in gen.error

@@ -43,7 +43,8 @@ VARIADIC = make_target("call", params=(Param("fn", PK), Param("args", ParamKind.
 
 def spliced(rendered: Rendered, indent: str) -> tuple[ast.Module, str]:
     """Splice a rendered literal into a function the way the splicer does; return the module and source."""
-    source = f"def f():\n{indent_literal(rendered.literal_lines, indent)}\n{indent}return 1\n"
+    literal = "\n".join(indent_literal(rendered.literal_lines, indent))
+    source = f"def f():\n{literal}\n{indent}return 1\n"
     return ast.parse(source), source
 
 
@@ -483,7 +484,7 @@ def module_source(style: str) -> str:
         outer = "    " * level
         inner = outer + "    "
         rendered = render(doc, target, style=style, width=72, indent=inner)
-        literal = indent_literal(rendered.literal_lines, inner)
+        literal = "\n".join(indent_literal(rendered.literal_lines, inner))
         # A class docstring is followed by one blank line (pydocstyle D204), then its methods.
         code = "\n" if target.is_class else textwrap.indent(body, inner) + "\n\n"
         parts.append(f"{textwrap.indent(header, outer)}\n{literal}\n{code}")

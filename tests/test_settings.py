@@ -43,7 +43,8 @@ def test_docgen_variables_override_standard_ones() -> None:
 
 @pytest.mark.parametrize(("name", "value"), [
     ("style", "markdown"), ("provider", "anthropic"), ("concurrency", "0"), ("timeout", "soon"),
-    ("use_cache", "maybe"), ("max_retries", "-1"),
+    ("use_cache", "maybe"), ("max_retries", "-1"), ("max_retries", "three"), ("max_retries", "1.5"),
+    ("timeout", "nan"), ("timeout", "inf"), ("width", "inf"), ("max_attempts", "2.5"),
 ])
 def test_bad_values_raise_one_clear_error(name: str, value: str) -> None:
     with pytest.raises(SettingsError, match=name):

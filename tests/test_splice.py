@@ -385,3 +385,21 @@ def test_culprits_are_isolated_among_many_good_insertions() -> None:
     assert "def f3(x):\n    return x + 3\n" in result.text
     assert "def f4(x):\n    " + '"""Document f4."""' in result.text
     assert strip_docstrings(result.text) == strip_docstrings(text)
+
+
+@pytest.mark.parametrize("text", [
+    "def f(x):\n\x0c    return x\n",  # a form feed before the body's indentation
+    "\x0cdef f(x): return x\n",  # a one-liner after a form feed
+    "class A:\n    \x0c    def m(self):\n        return 1\n",  # the form feed resets the column count
+    "def f(x):\n\x0c    'Old.'\n    return x\n",  # an old docstring after a form feed
+])
+def test_form_feeds_in_the_indentation_are_not_copied_into_the_docstring(text: str) -> None:
+    cell = parse_cell(text)
+    targets = extract_targets(cell)
+    for target in targets:
+        assert "\x0c" not in body_indent(cell, target)
+    result = splice(cell, [insertion(cell, t, DOC) for t in targets])
+    assert result.failures == {}
+    assert strip_docstrings(result.text) == strip_docstrings(text)
+    assert "\x0c" in result.text and result.text.count("\x0c") == text.count("\x0c")
+    assert not any("\x0c" in line and '"""' not in line and "Args" in line for line in result.text.split("\n"))

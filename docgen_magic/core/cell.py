@@ -33,6 +33,7 @@ class CellSyntaxError(Exception):
     Attributes:
         message: What is wrong, as the compiler said it.
         lineno: 1-based line in the user's original cell text.
+        cell: 0-based position of the cell among the cells of a multi-cell run, else None.
     """
 
     def __init__(self, message: str, lineno: int) -> None:
@@ -45,6 +46,7 @@ class CellSyntaxError(Exception):
         super().__init__(f"line {lineno}: {message}")
         self.message = message
         self.lineno = lineno
+        self.cell: int | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -218,6 +220,10 @@ def compile_python(python: str) -> ast.Module:
     Raises:
         SyntaxError: The text does not parse (also for null bytes or nesting too deep).
     """
+    null = python.find("\x00")
+    if null >= 0:  # the compiler says so without a line number
+        line = python.count("\n", 0, null) + python.count("\r", 0, null) - python.count("\r\n", 0, null) + 1
+        raise SyntaxError("source code cannot contain null bytes", ("<cell>", line, 0, None))
     try:
         tree = compile(python, "<cell>", "exec", flags=_COMPILE_FLAGS, dont_inherit=True)
     except (ValueError, RecursionError, MemoryError) as exc:
@@ -311,15 +317,39 @@ def detect_indent_unit(module: ast.Module, python_lines: list[str] | tuple[str, 
         first = body[0]
         if first.lineno == node.lineno:
             continue
-        outer = _leading(python_lines[node.lineno - 1])
-        inner = _leading(python_lines[first.lineno - 1])
+        outer = leading_indent(python_lines[node.lineno - 1])
+        inner = leading_indent(python_lines[first.lineno - 1])
         if inner.startswith(outer) and len(inner) > len(outer):
             return inner[len(outer):]
     return "    "
 
 
-def _leading(line: str) -> str:
-    return line[: len(line) - len(line.lstrip(" \t\f"))]
+def leading_indent(line: str) -> str:
+    """The indentation of a line as the tokenizer counts it.
+
+    A form feed resets the tokenizer's column count, so only the spaces and tabs after the last one count;
+    that part is what a new line needs to sit at the same depth.
+
+    Args:
+        line: One line.
+
+    Returns:
+        The leading spaces and tabs, after any form feed among them.
+    """
+    return line[: len(line) - len(line.lstrip(" \t\f"))].rpartition("\f")[2]
+
+
+def char_col(line: str, byte_col: int) -> int:
+    """Convert an AST column (UTF-8 bytes) into a character index in ``line``.
+
+    Args:
+        line: The line the column refers to.
+        byte_col: The column as the AST gives it (``col_offset`` / ``end_col_offset``).
+
+    Returns:
+        The index of the same position in the ``str``.
+    """
+    return len(line.encode("utf-8")[:byte_col].decode("utf-8", errors="ignore"))
 
 
 def _empty_cell(text: str, lines: list[str], magic: str | None) -> Cell:

@@ -10,10 +10,8 @@ import ast
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from docgen_magic.core.cell import Cell
+from docgen_magic.core.cell import Cell, char_col
 
 
 class ParamKind(str, Enum):
@@ -482,19 +480,15 @@ def _definition_source(cell: Cell, node: ast.FunctionDef | ast.AsyncFunctionDef 
     first, last = cell.original_line(first_py), cell.original_line(last_py)
     if first is None:
         return ast.get_source_segment(cell.python, node) or ""
-    start = _char_col(cell.python_lines[node.lineno - 1], node.col_offset)
+    start = char_col(cell.python_lines[node.lineno - 1], node.col_offset)
     if last is None:
         last = max(first, cell.nearest_line(last_py))
         chunk = cell.lines[first - 1:last]
         return ("".join(chunk)[start:]).rstrip("\r\n")
     end_line = cell.python_lines[last_py - 1]
-    end = _char_col(end_line, node.end_col_offset or 0)
+    end = char_col(end_line, node.end_col_offset or 0)
     chunk = list(cell.lines[first - 1:last])
     chunk[-1] = chunk[-1][:end]
     chunk[0] = chunk[0][start:]
     return "".join(chunk)
 
-
-def _char_col(line: str, byte_col: int) -> int:
-    """Convert an AST column (UTF-8 bytes) into a character index in ``line``."""
-    return len(line.encode("utf-8")[:byte_col].decode("utf-8", errors="ignore"))

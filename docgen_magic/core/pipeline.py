@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from docgen_magic.core.cell import Cell, parse_cell
+from docgen_magic.core.cell import Cell, CellSyntaxError, parse_cell
 from docgen_magic.core.facts import Target, extract_targets, is_documented
 from docgen_magic.core.model import Docstring
 from docgen_magic.core.prompt import build_context
@@ -250,9 +250,11 @@ async def document_cell(source: str, run: RunContext) -> Result:
     Raises:
         CellSyntaxError: The cell does not parse.
     """
-    started = time.perf_counter()
-    settings, provider = run.settings, run.provider
-    planned = plan_cell(source, settings)
+    return await _document_planned(plan_cell(source, run.settings), run, time.perf_counter())
+
+
+async def _document_planned(planned: _Planned, run: RunContext, started: float) -> Result:
+    source, settings, provider = planned.cell.text, run.settings, run.provider
     run.total += len(planned.targets)
     run.emit("", "planned")
     outcomes: dict[str, TargetOutcome] = {}
@@ -301,8 +303,15 @@ async def document_cells(sources: Sequence[str], run: RunContext) -> list[Result
         One result per cell, in order.
 
     Raises:
-        CellSyntaxError: A cell does not parse (raised before any request is made).
+        CellSyntaxError: A cell does not parse (raised before any request is made); its ``cell`` attribute
+            is the cell's position in ``sources``.
     """
-    for source in sources:
-        plan_cell(source, run.settings)  # fail fast, before spending anything
-    return list(await asyncio.gather(*(document_cell(s, run) for s in sources)))
+    started = time.perf_counter()
+    plans = []
+    for position, source in enumerate(sources):  # every cell is planned before anything is spent
+        try:
+            plans.append(plan_cell(source, run.settings))
+        except CellSyntaxError as exc:
+            exc.cell = position
+            raise
+    return list(await asyncio.gather(*(_document_planned(p, run, started) for p in plans)))

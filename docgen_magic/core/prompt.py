@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import ast
 import copy
-import json
 import weakref
 from typing import TYPE_CHECKING, Any
 
@@ -162,14 +161,3 @@ def tool_choice() -> dict[str, Any]:
     """
     return {"type": "function", "function": {"name": TOOL_NAME}}
 
-
-def prompt_fingerprint(strict: bool) -> str:
-    """A stable text naming the prompt and schema versions, for cache keys.
-
-    Args:
-        strict: Whether the strict schema is used.
-
-    Returns:
-        Compact JSON.
-    """
-    return json.dumps({"prompt": PROMPT_VERSION, "schema": docstring_schema(strict=strict)}, sort_keys=True)

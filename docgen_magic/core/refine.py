@@ -108,6 +108,8 @@ def estimate_tokens(target: Target, context: str, max_completion_tokens: int) ->
 
 
 def _summarise(problems: list[Problem]) -> str:
+    if not problems:
+        return "no attempt was allowed"
     first = problems[0].message.rstrip(".")
     more = f" (+{len(problems) - 1} more)" if len(problems) > 1 else ""
     return f"{first}{more}"

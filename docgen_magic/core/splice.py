@@ -19,8 +19,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from docgen_magic.core.cell import Cell, line_ending, parse_python
+from docgen_magic.core.cell import Cell, char_col, leading_indent, line_ending, parse_python
 from docgen_magic.core.facts import Target
+from docgen_magic.core.render.text import indent_literal
+
+__all__ = ["OK", "Insertion", "SpliceResult", "body_indent", "guard", "indent_literal", "literal_value",
+           "same_tree", "splice"]
 
 logger = logging.getLogger(__name__)
 
@@ -93,19 +97,6 @@ class _Unsplicable(ValueError):
     """A target whose text cannot be edited safely; the message is the reason shown to the user."""
 
 
-def indent_literal(literal_lines: Sequence[str], indent: str) -> list[str]:
-    """The literal's lines as they are written into the cell (without line endings).
-
-    Args:
-        literal_lines: The literal's lines, unindented.
-        indent: The body indentation.
-
-    Returns:
-        Each non-empty line prefixed with ``indent``; empty lines stay empty.
-    """
-    return [indent + line if line else "" for line in literal_lines]
-
-
 def literal_value(literal_lines: Sequence[str], indent: str) -> str:
     """The string a literal evaluates to once spliced with ``indent`` (for renderers and tests).
 
@@ -147,8 +138,8 @@ def body_indent(cell: Cell, target: Target) -> str:
     colon_line, _ = _header_colon(cell, node)
     first = node.body[0]
     if first.lineno == colon_line:
-        return _leading(cell.python_lines[node.lineno - 1]) + cell.indent_unit
-    return _leading(cell.python_lines[first.lineno - 1])
+        return leading_indent(cell.python_lines[node.lineno - 1]) + cell.indent_unit
+    return leading_indent(cell.python_lines[first.lineno - 1])
 
 
 def splice(cell: Cell, insertions: Sequence[Insertion]) -> SpliceResult:
@@ -287,14 +278,6 @@ def _strip_docstring(node: _DefNode) -> None:
         del node.body[0]
 
 
-def _leading(line: str) -> str:
-    return line[: len(line) - len(line.lstrip(" \t\f"))]
-
-
-def _char_col(line: str, byte_col: int) -> int:
-    return len(line.encode("utf-8")[:byte_col].decode("utf-8", errors="ignore"))
-
-
 def _header_start(node: _DefNode) -> tuple[int, int]:
     """Where the last part of the header that is an AST node ends (or the ``def`` keyword when none)."""
     parts: list[ast.AST] = list(getattr(node, "type_params", []))
@@ -316,7 +299,7 @@ def _header_colon(cell: Cell, node: _DefNode) -> tuple[int, int]:
     """
     lineno, byte_col = _header_start(node)
     lines = cell.python_lines
-    col = _char_col(lines[lineno - 1], byte_col)
+    col = char_col(lines[lineno - 1], byte_col)
     for number in range(lineno, node.body[0].lineno + 1):
         text = lines[number - 1]
         for index in range(col if number == lineno else 0, len(text)):
@@ -356,7 +339,7 @@ def _plan_one(cell: Cell, insertion: Insertion) -> _Edit:
     header = _original(cell, colon_line)
     if cell.lines[header - 1][colon_col + 1:].strip() == "\\":  # after the colon: a comment, or this
         raise _Unsplicable("the definition header ends with a line continuation")
-    indent = _leading(cell.python_lines[first.lineno - 1])  # IPython keeps the indent of lines it rewrites
+    indent = leading_indent(cell.python_lines[first.lineno - 1])  # IPython keeps the indent of lines it rewrites
     new = [line + cell.newline for line in indent_literal(insertion.literal_lines, indent)]
     if insertion.blank_after and header < len(cell.lines) and cell.lines[header].strip():
         new.append(cell.newline)
@@ -371,11 +354,13 @@ def _replace_docstring(cell: Cell, insertion: Insertion, doc: ast.stmt, colon_li
         raise _Unsplicable("the existing docstring spans lines rewritten by IPython")
     first_text = cell.python_lines[doc.lineno - 1]
     last_text = cell.python_lines[(doc.end_lineno or doc.lineno) - 1]
-    before = first_text[: _char_col(first_text, doc.col_offset)]
-    after = last_text[_char_col(last_text, doc.end_col_offset or 0):]
+    before = first_text[: char_col(first_text, doc.col_offset)]
+    after = last_text[char_col(last_text, doc.end_col_offset or 0):]
     if before.strip() or after.strip():
         raise _Unsplicable("the existing docstring shares its line with other code or a comment")
-    new = [line + cell.newline for line in indent_literal(insertion.literal_lines, before)]
+    # The old literal's line keeps its own start (a form feed, say); the others get the docstring's indent.
+    new = [line + cell.newline for line in indent_literal(insertion.literal_lines, leading_indent(before))]
+    new[0] = before + insertion.literal_lines[0] + cell.newline
     new[-1] = new[-1][: -len(cell.newline)] + line_ending(cell.lines[stop - 1])
     if insertion.blank_after and stop < len(cell.lines) and cell.lines[stop].strip() and line_ending(new[-1]):
         new.append(cell.newline)
@@ -388,7 +373,7 @@ def _split_one_liner(cell: Cell, insertion: Insertion, node: _DefNode, colon_lin
     line_no = _original(cell, colon_line)
     original = cell.lines[line_no - 1]
     head, rest = original[: colon_col + 1], original[colon_col + 1:].lstrip(" \t")
-    indent = _leading(cell.python_lines[node.lineno - 1]) + cell.indent_unit
+    indent = leading_indent(cell.python_lines[node.lineno - 1]) + cell.indent_unit
     new = [head + cell.newline]
     new += [line + cell.newline for line in indent_literal(insertion.literal_lines, indent)]
     if insertion.blank_after:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import contextlib
 import logging
 import threading
 from collections.abc import Coroutine
@@ -66,17 +65,35 @@ class LoopThread:
             The coroutine's result.
 
         Raises:
-            KeyboardInterrupt: The wait was interrupted; the work was cancelled.
+            KeyboardInterrupt: The wait was interrupted; the work was cancelled and has finished unwinding
+                (its ``finally`` blocks ran), unless that took longer than a few seconds.
         """
-        future = asyncio.run_coroutine_threadsafe(coro, self.loop)
+        loop = self.loop
+        finished = threading.Event()
+        started: list[asyncio.Task[T]] = []
+
+        def start() -> None:
+            task = loop.create_task(coro)
+            task.add_done_callback(lambda _: finished.set())
+            started.append(task)
+
+        def cancel() -> None:  # runs after start() when start() was scheduled: the loop keeps the order
+            if started:
+                started[0].cancel()
+            else:
+                coro.close()
+                finished.set()
+
         try:
-            return future.result()
+            loop.call_soon_threadsafe(start)
+            finished.wait()
         except KeyboardInterrupt:
             logger.debug("interrupted: cancelling the running work")
-            future.cancel()
-            with contextlib.suppress(Exception):  # cancelled, timed out or failed: the caller sees the interrupt
-                future.result(timeout=_CANCEL_GRACE_S)
+            loop.call_soon_threadsafe(cancel)
+            if not finished.wait(_CANCEL_GRACE_S):
+                logger.debug("the cancelled work is still unwinding after %.0f s", _CANCEL_GRACE_S)
             raise
+        return started[0].result()
 
     def submit(self, coro: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T]:
         """Schedule a coroutine on the private loop without waiting.

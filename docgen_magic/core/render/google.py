@@ -6,10 +6,11 @@ Items read ``name (type): text``; continuation lines are indented one level furt
 
 from __future__ import annotations
 
+import functools
+
 from docgen_magic.core.facts import Target
 from docgen_magic.core.model import Docstring
-from docgen_magic.core.render.parts import ITEM_INDENT, arg_name, item, type_text
-from docgen_magic.core.render.text import clean_inline
+from docgen_magic.core.render.parts import ITEM_INDENT, headed_sections, item, type_text
 
 _CONTINUATION = ITEM_INDENT * 2
 
@@ -25,17 +26,10 @@ def sections(doc: Docstring, target: Target, columns: int) -> list[list[str]]:
     Returns:
         One list of lines per non-empty section, in order.
     """
-    blocks = [
-        _section("Args:", [_named(arg_name(a, target), a.type, a.description, columns) for a in doc.args]),
-        _section("Returns:", [_value(doc.returns.type, doc.returns.description, columns)]
-                 if doc.returns else []),
-        _section("Yields:", [_value(doc.yields.type, doc.yields.description, columns)] if doc.yields else []),
-        _section("Raises:", [_value(clean_inline(r.exception), r.description, columns, required=True)
-                             for r in doc.raises]),
-        _section("Attributes:", [_named(clean_inline(a.name), a.type, a.description, columns)
-                                 for a in doc.attributes]),
-    ]
-    return [block for block in blocks if block]
+    return headed_sections(doc, target, ("Args:", "Returns:", "Yields:", "Raises:", "Attributes:"),
+                           _section, functools.partial(_named, columns=columns),
+                           functools.partial(_value, columns=columns),
+                           functools.partial(_value, columns=columns, required=True))
 
 
 def _section(title: str, entries: list[list[str]]) -> list[str]:
@@ -43,7 +37,7 @@ def _section(title: str, entries: list[list[str]]) -> list[str]:
     return [title, *lines] if lines else []
 
 
-def _named(name: str, type_: str | None, description: str, columns: int) -> list[str]:
+def _named(name: str, type_: str | None, description: str, *, columns: int) -> list[str]:
     if not name:
         return []
     kind = type_text(type_)
@@ -51,7 +45,7 @@ def _named(name: str, type_: str | None, description: str, columns: int) -> list
     return item(f"{ITEM_INDENT}{head} ", description, columns, _CONTINUATION)
 
 
-def _value(type_: str | None, description: str, columns: int, *, required: bool = False) -> list[str]:
+def _value(type_: str | None, description: str, *, columns: int, required: bool = False) -> list[str]:
     kind = type_text(type_)
     if required and not kind:
         return []

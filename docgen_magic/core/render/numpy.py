@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from docgen_magic.core.facts import Target
 from docgen_magic.core.model import Docstring
-from docgen_magic.core.render.parts import ITEM_INDENT, arg_name, item, type_text
-from docgen_magic.core.render.text import clean_inline
+from docgen_magic.core.render.parts import ITEM_INDENT, headed_sections, item, type_text
 
 
 def sections(doc: Docstring, target: Target, columns: int) -> list[list[str]]:
@@ -23,17 +22,10 @@ def sections(doc: Docstring, target: Target, columns: int) -> list[list[str]]:
     Returns:
         One list of lines per non-empty section, in order.
     """
-    blocks = [
-        _section("Parameters", [_entry(_head(arg_name(a, target), a.type), a.description, columns)
-                                for a in doc.args]),
-        _section("Returns", [_value(doc.returns.type, doc.returns.description, columns)]
-                 if doc.returns else []),
-        _section("Yields", [_value(doc.yields.type, doc.yields.description, columns)] if doc.yields else []),
-        _section("Raises", [_entry(clean_inline(r.exception), r.description, columns) for r in doc.raises]),
-        _section("Attributes", [_entry(_head(clean_inline(a.name), a.type), a.description, columns)
-                                for a in doc.attributes]),
-    ]
-    return [block for block in blocks if block]
+    return headed_sections(doc, target, ("Parameters", "Returns", "Yields", "Raises", "Attributes"),
+                           _section, lambda name, type_, text: _entry(_head(name, type_), text, columns),
+                           lambda type_, text: _value(type_, text, columns),
+                           lambda name, text: _entry(name, text, columns))
 
 
 def _section(title: str, entries: list[list[str]]) -> list[str]:

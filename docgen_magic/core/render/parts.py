@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from docgen_magic.core.facts import ParamKind, Target
-from docgen_magic.core.model import ArgDoc
+from docgen_magic.core.model import ArgDoc, Docstring
 from docgen_magic.core.render.text import clean_inline, clean_text, format_block
 
 ITEM_INDENT = "    "
@@ -53,3 +55,36 @@ def item(first_prefix: str, description: str | None, columns: int, next_prefix: 
         The item's lines.
     """
     return format_block(clean_text(description), columns, first_prefix, next_prefix)
+
+
+Entry = Callable[[str, str | None, str], list[str]]
+"""Lays out one named item: ``(name, type or None, description) -> lines``."""
+
+
+def headed_sections(doc: Docstring, target: Target, titles: tuple[str, str, str, str, str],
+                    section: Callable[[str, list[list[str]]], list[str]], named: Entry,
+                    value: Callable[[str | None, str], list[str]], raised: Callable[[str, str], list[str]],
+                    ) -> list[list[str]]:
+    """The five headed sections (parameters, returns, yields, raises, attributes) of Google and NumPy style.
+
+    Args:
+        doc: The docstring content.
+        target: The documented target (its signature decides the stars of ``*args`` / ``**kwargs``).
+        titles: The five section titles, in that order.
+        section: Builds a section from its title and its entries' lines (``[]`` when it has none).
+        named: Lays out a parameter or an attribute.
+        value: Lays out a return or yield value from its type and description.
+        raised: Lays out an exception from its cleaned name and description.
+
+    Returns:
+        One list of lines per non-empty section, in order.
+    """
+    args, returns, yields, raises, attributes = titles
+    blocks = [
+        section(args, [named(arg_name(a, target), a.type, a.description) for a in doc.args]),
+        section(returns, [value(doc.returns.type, doc.returns.description)] if doc.returns else []),
+        section(yields, [value(doc.yields.type, doc.yields.description)] if doc.yields else []),
+        section(raises, [raised(clean_inline(r.exception), r.description) for r in doc.raises]),
+        section(attributes, [named(clean_inline(a.name), a.type, a.description) for a in doc.attributes]),
+    ]
+    return [block for block in blocks if block]

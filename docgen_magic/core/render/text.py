@@ -22,6 +22,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 TAB_COLUMNS = 4
@@ -369,18 +370,18 @@ def build_literal(summary: str, body: list[str], *, indent: str, width: int) -> 
         lines.append("")
         lines.extend(body)
     lines.append('"""')
-    value = "\n".join([summary, *(indent + line if line else "" for line in lines[1:-1]), indent])
+    value = "\n".join([summary, *indent_literal(lines[1:-1], indent), indent])
     return Rendered(lines, value)
 
 
-def indent_literal(literal_lines: list[str], indent: str) -> str:
-    """Indent a literal the way the splicer does: every non-empty line gets the indentation.
+def indent_literal(literal_lines: Sequence[str], indent: str) -> list[str]:
+    """The literal's lines as the splicer writes them (without line endings): the one indentation rule.
 
     Args:
-        literal_lines: :attr:`Rendered.literal_lines`.
-        indent: The indentation.
+        literal_lines: :attr:`Rendered.literal_lines`, unindented.
+        indent: The body indentation.
 
     Returns:
-        The literal's source text, without a final newline.
+        Each non-empty line prefixed with ``indent``; empty lines stay empty (no trailing whitespace).
     """
-    return "\n".join(indent + line if line else "" for line in literal_lines)
+    return [indent + line if line else "" for line in literal_lines]
