@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
@@ -199,6 +200,22 @@ ENVIRONMENT: dict[str, tuple[str, ...]] = {
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
+
+
+def shown_url(url: str | None) -> str | None:
+    """An endpoint as it may be shown or logged: without ``user:password@`` and without a query string.
+
+    Args:
+        url: An endpoint or base URL, or None.
+
+    Returns:
+        The URL with credentials and query removed, or None.
+    """
+    if not url:
+        return url
+    parts = urllib.parse.urlsplit(url)
+    host = parts.netloc.rsplit("@", 1)[-1]
+    return urllib.parse.urlunsplit((parts.scheme, host, parts.path, "", ""))
 
 
 class SettingsError(ValueError):

@@ -486,3 +486,19 @@ def test_standalone_fake_prints_its_url() -> None:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_credentials_in_an_endpoint_url_are_never_shown(fake_openai: FakeOpenAI) -> None:
+    host = fake_openai.url.removeprefix("http://")
+    provider = azure(fake_openai, endpoint=f"http://someone:hunter2pw@{host}", max_retries=0)
+    fake_openai.enqueue("reset")
+    error = ask_error(provider)
+    assert str(error).startswith(f"azure: cannot connect to http://{host}")
+    assert "hunter2pw" not in str(error) and "hunter2pw" not in repr(provider)
+    settings = resolve_settings({"azure_endpoint": f"https://u:hunter2pw@x.openai.azure.com/?k=v", "model": "d"},
+                                environ={})
+    from docgen_magic.providers.select import choose_provider
+
+    choice = choose_provider(settings)
+    assert choice.endpoint == "https://x.openai.azure.com/"
+    assert choice.reason == "azure: the Azure endpoint is set by an option"

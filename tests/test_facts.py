@@ -243,3 +243,8 @@ def test_raise_through_a_factory_names_no_exception_type() -> None:
         "    def m(self):\n        raise socket.error\n")
     raises = {t.qualname: t.raises for t in extract_targets(cell)}
     assert raises == {"P": (), "P.g": (), "P.h": ("errors.Invalid",), "P.k": (), "P.m": ("socket.error",)}
+
+
+def test_raise_through_a_private_factory_names_no_exception_type() -> None:
+    cell = parse_cell("def f(x):\n    raise _make_error(x)\n\ndef g():\n    raise _Private('x')\n")
+    assert [t.raises for t in extract_targets(cell)] == [(), ("_Private",)]

@@ -405,7 +405,7 @@ def _built_by_factory(exc: ast.expr, name: str) -> bool:
     """
     last = name.rsplit(".", 1)[-1]
     rooted_at_instance = name.split(".", 1)[0] in ("self", "cls") and "." in name
-    return rooted_at_instance or (isinstance(exc, ast.Call) and last[:1].islower())
+    return rooted_at_instance or (isinstance(exc, ast.Call) and last.lstrip("_")[:1].islower())
 
 
 def _caught_in_try(own: list[ast.AST]) -> dict[int, set[str]]:

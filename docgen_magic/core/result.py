@@ -140,7 +140,8 @@ class Result:
         """One line summing up the run, for people.
 
         Returns:
-            e.g. ``3 documented, 1 skipped · 3 requests · 1,234 prompt + 210 completion tokens ...``.
+            e.g. ``3 documented, 1 skipped · 3 requests · 1,234 prompt + 210 completion tokens · 1 from the
+            local cache · 2.10 s · azure:gpt-4o``.
         """
         counts = [f"{len(self.documented)} documented"]
         skipped = len(self.targets) - len(self.documented) - len(self.failed)
@@ -149,13 +150,12 @@ class Result:
         if self.failed:
             counts.append(f"{len(self.failed)} failed")
         u = self.usage
+        prompt = f"{u.prompt_tokens:,} prompt" + (f" ({u.cached_tokens:,} cached by the API)" if u.cached_tokens else "")
+        completion = f"{u.completion_tokens:,} completion" + (
+            f" ({u.reasoning_tokens:,} reasoning)" if u.reasoning_tokens else "")
         parts = [", ".join(counts), f"{u.requests} request{'s' if u.requests != 1 else ''}",
-                 f"{u.prompt_tokens:,} prompt + {u.completion_tokens:,} completion tokens"]
-        if u.cached_tokens:
-            parts.append(f"{u.cached_tokens:,} cached")
-        if u.reasoning_tokens:
-            parts.append(f"{u.reasoning_tokens:,} reasoning")
-        parts.append(f"{u.cache_hits} cache hit{'s' if u.cache_hits != 1 else ''}")
+                 f"{prompt} + {completion} tokens",
+                 f"{u.cache_hits} from the local cache"]
         parts.append(f"{self.elapsed_s:.2f} s")
         if self.cost is not None:
             parts.append(f"≈ {self.cost:.4f} {self.currency}")

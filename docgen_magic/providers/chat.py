@@ -20,6 +20,7 @@ from typing import Any
 from docgen_magic.core.prompt import TOOL_NAME, build_messages, tool_choice, tool_definition
 from docgen_magic.core.usage import Usage
 from docgen_magic.providers.base import GenerationRequest, ProviderError, Reply
+from docgen_magic.settings import shown_url
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +46,7 @@ class ChatProvider:
         model: The Azure deployment name or the OpenAI model name.
         is_template: Always False.
         endpoint: The Azure endpoint or the OpenAI base URL (None for api.openai.com).
+        shown_endpoint: The endpoint as shown in messages and reprs (no ``user:password@``, no query).
         timeout: Seconds before one HTTP attempt times out.
         max_retries: SDK retries for transport faults.
         strict: Send the tool schema in strict mode.
@@ -75,6 +77,7 @@ class ChatProvider:
         self.name = name
         self.model: str | None = model
         self.endpoint = endpoint
+        self.shown_endpoint = shown_url(endpoint)
         self.api_version = api_version
         self.timeout = timeout
         self.max_retries = max_retries
@@ -93,7 +96,7 @@ class ChatProvider:
         Returns:
             The representation.
         """
-        return f"ChatProvider(name={self.name!r}, model={self.model!r}, endpoint={self.endpoint!r})"
+        return f"ChatProvider(name={self.name!r}, model={self.model!r}, endpoint={self.shown_endpoint!r})"
 
     def __reduce__(self) -> Any:
         """Refuse to pickle (the provider holds a key and a loop-bound client).
@@ -228,7 +231,7 @@ class ChatProvider:
         if isinstance(exc, openai.APITimeoutError):
             return ProviderError(f"{name}: timed out after {self.timeout:g} s ({retried})")
         if isinstance(exc, openai.APIConnectionError):
-            return ProviderError(f"{name}: cannot connect to {self.endpoint or 'the API'} ({retried})")
+            return ProviderError(f"{name}: cannot connect to {self.shown_endpoint or 'the API'} ({retried})")
         if isinstance(exc, openai.AuthenticationError):
             who = "AZURE_OPENAI_API_KEY (or your Entra ID sign-in)" if name == "azure" and not self._key \
                 else self._key_hint()
@@ -238,7 +241,7 @@ class ChatProvider:
                                  f"{self.model!r}", fatal=True)
         if isinstance(exc, openai.NotFoundError):
             if name == "azure":
-                return ProviderError(f"azure: deployment {self.model!r} not found at {self.endpoint} (404): "
+                return ProviderError(f"azure: deployment {self.model!r} not found at {self.shown_endpoint} (404): "
                                      "check AZURE_OPENAI_DEPLOYMENT and the endpoint", fatal=True)
             return ProviderError(f"openai: model {self.model!r} not found (404): check the model name and "
                                  "OPENAI_BASE_URL", fatal=True)

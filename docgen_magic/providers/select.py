@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from docgen_magic.providers.base import Provider
-from docgen_magic.settings import DEFAULT_OPENAI_MODEL, Settings, SettingsError
+from docgen_magic.settings import DEFAULT_OPENAI_MODEL, Settings, SettingsError, shown_url
 
 
 @dataclass(frozen=True)
@@ -25,6 +25,14 @@ class ProviderChoice:
     endpoint: str | None = None
 
 
+def _where(settings: Settings, name: str) -> str:
+    """Where a setting came from, as the end of a sentence: ``in the environment (AZURE_OPENAI_ENDPOINT)``."""
+    source = settings.source_of(name)
+    if source.startswith("environment"):
+        return "in the " + source
+    return {"explicit": "by an option", "config": "in the IPython configuration"}.get(source, "by default")
+
+
 def choose_provider(settings: Settings) -> ProviderChoice:
     """Pick the provider: explicit choice, else azure when its endpoint is set, else openai when its key or
     base URL is set, else offline.
@@ -40,24 +48,24 @@ def choose_provider(settings: Settings) -> ProviderChoice:
     """
     requested = settings.provider
     if requested == "offline":
-        return ProviderChoice("offline", None, f"offline: chosen ({settings.source_of('provider')})")
+        return ProviderChoice("offline", None, f"offline: chosen {_where(settings, 'provider')}")
     if requested == "azure" or (requested == "auto" and settings.azure_endpoint):
         if not settings.azure_endpoint:
             raise SettingsError("provider azure needs an endpoint: set AZURE_OPENAI_ENDPOINT")
         if not settings.model:
             raise SettingsError("provider azure needs a deployment: set AZURE_OPENAI_DEPLOYMENT or --model")
-        why = ("chosen" if requested == "azure"
-               else f"AZURE_OPENAI_ENDPOINT is set ({settings.source_of('azure_endpoint')})")
-        return ProviderChoice("azure", settings.model, f"azure: {why}", settings.azure_endpoint)
+        why = (f"chosen {_where(settings, 'provider')}" if requested == "azure"
+               else f"the Azure endpoint is set {_where(settings, 'azure_endpoint')}")
+        return ProviderChoice("azure", settings.model, f"azure: {why}", shown_url(settings.azure_endpoint))
     if requested == "openai" or (requested == "auto" and (settings.openai_api_key or settings.openai_base_url)):
         model = settings.model or DEFAULT_OPENAI_MODEL
         if requested == "openai":
-            why = "chosen"
+            why = f"chosen {_where(settings, 'provider')}"
         elif settings.openai_api_key:
-            why = f"an OpenAI key is set ({settings.source_of('openai_api_key')})"
+            why = f"an OpenAI key is set {_where(settings, 'openai_api_key')}"
         else:
-            why = f"OPENAI_BASE_URL is set ({settings.source_of('openai_base_url')})"
-        return ProviderChoice("openai", model, f"openai: {why}", settings.openai_base_url)
+            why = f"an OpenAI base URL is set {_where(settings, 'openai_base_url')}"
+        return ProviderChoice("openai", model, f"openai: {why}", shown_url(settings.openai_base_url))
     return ProviderChoice(
         "offline", None,
         "offline: no AZURE_OPENAI_ENDPOINT, OPENAI_API_KEY or OPENAI_BASE_URL set (templates from the code)")
