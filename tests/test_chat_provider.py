@@ -495,7 +495,7 @@ def test_credentials_in_an_endpoint_url_are_never_shown(fake_openai: FakeOpenAI)
     error = ask_error(provider)
     assert str(error).startswith(f"azure: cannot connect to http://{host}")
     assert "hunter2pw" not in str(error) and "hunter2pw" not in repr(provider)
-    settings = resolve_settings({"azure_endpoint": f"https://u:hunter2pw@x.openai.azure.com/?k=v", "model": "d"},
+    settings = resolve_settings({"azure_endpoint": "https://u:hunter2pw@x.openai.azure.com/?k=v", "model": "d"},
                                 environ={})
     from docgen_magic.providers.select import choose_provider
 

@@ -150,7 +150,8 @@ class Result:
         if self.failed:
             counts.append(f"{len(self.failed)} failed")
         u = self.usage
-        prompt = f"{u.prompt_tokens:,} prompt" + (f" ({u.cached_tokens:,} cached by the API)" if u.cached_tokens else "")
+        prompt = f"{u.prompt_tokens:,} prompt" + (
+            f" ({u.cached_tokens:,} cached by the API)" if u.cached_tokens else "")
         completion = f"{u.completion_tokens:,} completion" + (
             f" ({u.reasoning_tokens:,} reasoning)" if u.reasoning_tokens else "")
         parts = [", ".join(counts), f"{u.requests} request{'s' if u.requests != 1 else ''}",

@@ -25,7 +25,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -47,6 +47,10 @@ WAIT_MS = 60_000
 SERVER_START_S = 90.0
 
 Flavor = Literal["lab", "notebook"]
+
+# The server and its kernels must only reach the model servers a test names (a loopback fake): whatever the
+# developer's shell sets for docgen_magic or the OpenAI SDK is dropped.
+_DROPPED_ENV_PREFIXES = ("DOCGEN_", "AZURE_OPENAI_", "OPENAI_")
 
 
 @dataclass(frozen=True)
@@ -121,16 +125,17 @@ def write_notebook(path: Path, cells: list[tuple[str, str]]) -> None:
     path.write_text(nbformat.writes(nb), encoding="utf-8")
 
 
-def _server_env(home: Path) -> dict[str, str]:
-    """Environment isolating the server (and its kernels) from the user's Jupyter/IPython state.
+def _server_env(home: Path, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Environment isolating the server (and its kernels) from the user's Jupyter/IPython/model settings.
 
     Args:
         home: A temporary directory for config, settings, workspaces and IPython.
+        extra: Variables to add (e.g. ``AZURE_OPENAI_ENDPOINT`` pointing at a loopback fake).
 
     Returns:
         The environment mapping.
     """
-    env = dict(os.environ)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(_DROPPED_ENV_PREFIXES)}
     for name, sub in [
         ("JUPYTER_CONFIG_DIR", "config"),
         ("JUPYTER_RUNTIME_DIR", "runtime"),
@@ -145,6 +150,7 @@ def _server_env(home: Path) -> dict[str, str]:
     news.parent.mkdir(parents=True, exist_ok=True)
     news.write_text('{"fetchNews": "false"}', encoding="utf-8")
     env.pop("JUPYTER_TOKEN", None)
+    env.update(extra or {})
     return env
 
 
@@ -225,13 +231,16 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
 
 
 @contextlib.contextmanager
-def jupyter_server(root_dir: Path, home: Path, flavor: Flavor = "lab") -> Iterator[JupyterServer]:
+def jupyter_server(
+    root_dir: Path, home: Path, flavor: Flavor = "lab", env: Mapping[str, str] | None = None
+) -> Iterator[JupyterServer]:
     """Run a Jupyter server for the duration of the ``with`` block; always kill it afterwards.
 
     Args:
         root_dir: The server's root dir (put the notebooks here first).
         home: A temporary directory for the server's isolated config/settings and its log.
         flavor: ``"lab"`` for JupyterLab, ``"notebook"`` for Notebook 7.
+        env: Extra environment variables for the server and the kernels it starts.
 
     Yields:
         The running server.
@@ -248,7 +257,7 @@ def jupyter_server(root_dir: Path, home: Path, flavor: Flavor = "lab") -> Iterat
         proc = subprocess.Popen(
             _jupyter_command(flavor, port, token, root_dir),
             cwd=root_dir,
-            env=_server_env(home),
+            env=_server_env(home, env),
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -261,6 +270,43 @@ def jupyter_server(root_dir: Path, home: Path, flavor: Flavor = "lab") -> Iterat
             yield server
         finally:
             _stop(proc)
+
+
+REPO = Path(__file__).resolve().parents[2]
+EXTENSION_NAME = "docgen-magic"
+
+
+def extension_problem() -> str | None:
+    """Check that the installed docgen-magic lab extension is the build of the current TypeScript.
+
+    ``pip install -e .`` builds ``labextension/`` into ``docgen_magic/labextension/`` and COPIES it to
+    ``<prefix>/share/jupyter/labextensions/docgen-magic``; editing the TypeScript afterwards changes neither.
+    A browser test against a stale copy would test old code, so it must stop and say how to refresh.
+
+    Returns:
+        None when the installed extension is current, else what is wrong and how to fix it.
+    """
+    from jupyter_core.paths import jupyter_path
+
+    fix = "run `.venv/bin/python -m pip install -e .` (rebuilds and reinstalls the extension)"
+    build = REPO / "docgen_magic" / "labextension"
+    sources = sorted((REPO / "labextension" / "src").glob("*.ts"))
+    if not (build / "package.json").is_file():
+        return f"the lab extension was never built ({build} is missing): {fix}"
+    newest_source = max((f.stat().st_mtime for f in sources), default=0.0)
+    if newest_source > (build / "package.json").stat().st_mtime:
+        return f"labextension/src changed since the last build: {fix}"
+    installed = next(
+        (Path(d) / EXTENSION_NAME for d in jupyter_path("labextensions") if (Path(d) / EXTENSION_NAME).is_dir()),
+        None,
+    )
+    if installed is None:
+        return f"the {EXTENSION_NAME} lab extension is not installed where Jupyter looks: {fix}"
+    built = json.loads((build / "package.json").read_text(encoding="utf-8"))["jupyterlab"]["_build"]["load"]
+    used = json.loads((installed / "package.json").read_text(encoding="utf-8"))["jupyterlab"]["_build"]["load"]
+    if built != used:
+        return f"{installed} holds an older build ({used}, the current one is {built}): {fix}"
+    return None
 
 
 def chromium_available() -> bool:
@@ -350,7 +396,28 @@ class NotebookPage:
         return self
 
     def wait_kernel_idle(self) -> None:
-        """Wait until the notebook's kernel is connected and idle."""
+        """Wait until the notebook's kernel is connected and idle.
+
+        Raises:
+            AssertionError: If it does not get there in time (showing where it is).
+        """
+        from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+        try:
+            self._wait_kernel_idle()
+        except PlaywrightTimeout:
+            state = self.page.evaluate(
+                f"""(path) => {{
+                    const panel = ({_FIND_PANEL_JS})(path);
+                    const kernel = panel && panel.sessionContext.session && panel.sessionContext.session.kernel;
+                    return kernel ? [kernel.connectionStatus, kernel.status] : null;
+                }}""",
+                self.path,
+            )
+            raise AssertionError(f"the kernel of {self.path} is not connected and idle: {state}") from None
+
+    def _wait_kernel_idle(self) -> None:
+        """Wait (at most ``WAIT_MS``) until the notebook's kernel is connected and idle."""
         self.page.wait_for_function(
             f"""(path) => {{
                 const panel = ({_FIND_PANEL_JS})(path);
@@ -431,6 +498,24 @@ class NotebookPage:
         Args:
             cell_id: The cell id.
             expected: The expected source.
+
+        Raises:
+            AssertionError: If the source does not become ``expected`` in time (showing both texts).
+        """
+        from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+        try:
+            self._wait_cell_source(cell_id, expected)
+        except PlaywrightTimeout:
+            actual = self.cell_source(cell_id)
+            raise AssertionError(f"cell {cell_id} never became\n{expected!r}\nit is\n{actual!r}") from None
+
+    def _wait_cell_source(self, cell_id: str, expected: str) -> None:
+        """Wait (at most ``WAIT_MS``) until a cell's source equals ``expected``.
+
+        Args:
+            cell_id: The cell id.
+            expected: The expected source.
         """
         self.page.wait_for_function(
             f"""([path, id, expected]) => {{
@@ -464,3 +549,40 @@ class NotebookPage:
             self.path,
         )
         return json.loads((self.server.root_dir / self.path).read_text(encoding="utf-8"))
+
+    def kernel_id(self) -> str:
+        """Return the id of the notebook's current kernel.
+
+        Returns:
+            The kernel id.
+        """
+        return str(
+            self.page.evaluate(
+                f"(path) => ({_FIND_PANEL_JS})(path).sessionContext.session.kernel.id", self.path
+            )
+        )
+
+    def restart_kernel(self) -> None:
+        """Restart the notebook's kernel (same kernel connection, fresh process) and wait until idle."""
+        self.page.evaluate(
+            f"async (path) => {{ await ({_FIND_PANEL_JS})(path).sessionContext.restartKernel(); }}",
+            self.path,
+        )
+        self.wait_kernel_idle()
+
+    def change_kernel(self) -> str:
+        """Switch the notebook to a brand-new python3 kernel (a new kernel connection) and wait until idle.
+
+        Returns:
+            The new kernel's id.
+        """
+        self.page.evaluate(
+            f"""async (path) => {{
+                const ctx = ({_FIND_PANEL_JS})(path).sessionContext;
+                await ctx.changeKernel({{name: 'python3'}});
+                await ctx.ready;
+            }}""",
+            self.path,
+        )
+        self.wait_kernel_idle()
+        return self.kernel_id()

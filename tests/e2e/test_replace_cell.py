@@ -1,14 +1,19 @@
-"""One-click "Replace cell" in a real JupyterLab 4 / Notebook 7, real kernel, real Chromium.
+"""One-click "Replace cell" of the real ``%%docgen`` widget, in a real JupyterLab 4 / Notebook 7 and Chromium.
 
-A notebook holds a target cell (it records its own id with ``bridge.current_cell_id()``) and a cell with
-ipywidgets buttons calling ``bridge.request_replace`` for the target. The test clicks, checks the live
-notebook model and the saved file, undoes with Ctrl-Z in the cell editor, and walks the "changed since"
-dialog both ways and the not-found path.
+The kernel documents the cell through the Azure OpenAI provider talking to the loopback fake in this test
+process (``tests/fake_openai.py``; nothing leaves 127.0.0.1). The test clicks the widget's "Replace cell",
+checks the live notebook model and the saved file, undoes with Ctrl-Z in the cell editor, and walks the
+"changed since %%docgen ran" dialog both ways. A second test covers the kernel lifecycle in JupyterLab: a
+console connected to the kernel before the notebook, a kernel restart, a change of kernel, and a replace
+request for a cell id the notebook does not have.
 """
 
 from __future__ import annotations
 
+import ast
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from jupyter_browser import (
@@ -16,86 +21,146 @@ from jupyter_browser import (
     NotebookPage,
     chromium_available,
     chromium_page,
+    extension_problem,
     jupyter_server,
     write_notebook,
 )
 
+from docgen_magic.api import document
+from docgen_magic.settings import resolve_settings
+from tests.fake_openai import FakeOpenAI
+
 pytestmark = pytest.mark.timeout(600)
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-NOTEBOOK = "replace.ipynb"
-TARGET_ID = "target-cell"
-BUTTONS_ID = "buttons-cell"
+NOTEBOOK = "analysis.ipynb"
+LOAD_ID = "load-ext"
+DOCGEN_ID = "docgen-cell"
+FAKE_KEY = "sk-e2e-fake-key"
 
-ORIGINAL = (
-    "from docgen_magic import bridge\n"
-    "\n"
-    "def add(a, b):\n"
-    "    return a + b\n"
-    "\n"
-    "target_id = bridge.current_cell_id()\n"
-    'print("target cell id:", target_id)'
-)
-NEW = (
-    "from docgen_magic import bridge\n"
-    "\n"
-    "def add(a, b):\n"
-    '    """Add two numbers.\n'
-    "\n"
-    "    Args:\n"
-    "        a: The first number.\n"
-    "        b: The second number.\n"
-    "\n"
-    "    Returns:\n"
-    "        The sum.\n"
-    '    """\n'
-    "    return a + b\n"
-    "\n"
-    "target_id = bridge.current_cell_id()\n"
-    'print("target cell id:", target_id)'
-)
-# Stands in for the %%docgen widget until the lead switches this test to a real %%docgen cell.
-BUTTONS = f"""\
-import ipywidgets as widgets
-from docgen_magic import bridge
+LOAD = "%load_ext docgen_magic"
+BODY = """\
+def normalize(values, lower=0.0, upper=1.0):
+    lo, hi = min(values), max(values)
+    if hi == lo:
+        raise ValueError("all values are equal")
+    return [lower + (v - lo) * (upper - lower) / (hi - lo) for v in values]
 
-ORIGINAL = {ORIGINAL!r}
-NEW = {NEW!r}
-outcomes = []
-status = widgets.Label(value="no click yet")
 
-def show(outcome):
-    outcomes.append(outcome)
-    status.value = f"outcome {{len(outcomes)}}: {{outcome.status}}"
-
-replace = widgets.Button(description="Replace cell")
-replace.on_click(lambda _: bridge.request_replace(target_id, NEW, ORIGINAL, show, timeout=30))
-missing = widgets.Button(description="Replace missing cell")
-missing.on_click(lambda _: bridge.request_replace("no-such-cell", NEW, ORIGINAL, show, timeout=30))
-widgets.VBox([replace, missing, status])
-"""
+def moving_average(values, window=3):
+    for i in range(len(values) - window + 1):
+        yield sum(values[i:i + window]) / window"""
+ORIGINAL = "%%docgen\n" + BODY
+# KNOWN BUG (docgen_magic/magic.py): the magic documents IPython's cell body, to which IPython's input
+# transformer appends a newline the user's cell does not have, so the replaced cell gains a trailing "\n".
+# When magic.py documents the body as the frontend sent it, set KERNEL_BODY = BODY.
+KERNEL_BODY = BODY + "\n"
+EDIT = "  # my edit"
 
 
 @pytest.fixture(scope="module")
 def chromium() -> None:
-    """Require the system Chromium (Debian package ``chromium``); .ci/run installs it."""
+    """Require the system Chromium (.ci/run installs it) and the current build of the lab extension."""
     if not chromium_available():
-        pytest.fail("/usr/bin/chromium is missing: apt-get install -y chromium")
+        pytest.fail("/usr/bin/chromium is missing: apt-get install -y chromium (.ci/run does this)")
+    problem = extension_problem()
+    if problem:
+        pytest.fail(problem)
 
 
-def _click_and_wait(nb: NotebookPage, button: str, outcome: str) -> None:
-    """Click a widget button and wait for the status label to show ``outcome``.
+@pytest.fixture(scope="module")
+def fake() -> Iterator[FakeOpenAI]:
+    """The loopback fake of Azure OpenAI the kernels talk to."""
+    with FakeOpenAI(api_key=FAKE_KEY) as server:
+        yield server
+
+
+def _model_env(fake: FakeOpenAI, cache_dir: Path) -> dict[str, str]:
+    """The environment that points docgen_magic (in the kernel) at the fake, as an Azure OpenAI resource.
+
+    Args:
+        fake: The running fake.
+        cache_dir: A fresh docstring cache folder.
+
+    Returns:
+        The variables.
+    """
+    return {
+        "AZURE_OPENAI_ENDPOINT": fake.url,
+        "AZURE_OPENAI_API_KEY": FAKE_KEY,
+        "AZURE_OPENAI_DEPLOYMENT": "docgen-e2e",
+        "DOCGEN_CACHE_DIR": str(cache_dir),
+    }
+
+
+def _expected_code(env: dict[str, str], tmp_path: Path) -> str:
+    """Document BODY in this process with the same settings as the kernel (the fake answers deterministically).
+
+    Args:
+        env: The kernel's model environment.
+        tmp_path: For a cache of this process's own.
+
+    Returns:
+        The documented code the widget must put into the cell.
+    """
+    environ = {**env, "DOCGEN_CACHE_DIR": str(tmp_path / "expected-cache")}
+    result = document(KERNEL_BODY, settings=resolve_settings(environ=environ))
+    assert not result.failed, result
+    return result.code
+
+
+def _assert_documented(code: str) -> None:
+    """The code is BODY plus a docstring on each function, and nothing else.
+
+    Args:
+        code: The documented code.
+    """
+    tree = ast.parse(code)
+    functions = [n for n in tree.body if isinstance(n, ast.FunctionDef)]
+    assert [f.name for f in functions] == ["normalize", "moving_average"]
+    assert all(ast.get_docstring(f) for f in functions)
+    for function in functions:
+        function.body = function.body[1:]
+    assert ast.dump(tree) == ast.dump(ast.parse(BODY))
+
+
+def _run_docgen(nb: NotebookPage) -> Any:
+    """Run the load and ``%%docgen`` cells and wait for the review widget with its result.
 
     Args:
         nb: The notebook page.
-        button: The button's label.
-        outcome: The label text to wait for, e.g. ``"outcome 1: replaced"``.
+
+    Returns:
+        The widget's locator.
     """
-    nb.page.get_by_role("button", name=button, exact=True).click()
-    nb.page.get_by_text(outcome, exact=True).wait_for()
+    nb.run_cell(0)
+    nb.run_cell(1)
+    widget = nb.cell(1).locator(".docgen-widget")
+    widget.locator(".docgen-replace").wait_for(state="visible")
+    widget.locator(".docgen-code").get_by_text("def moving_average").wait_for()
+    return widget
 
 
-def _dialog(nb: NotebookPage) -> object:
+def _click_replace(widget: Any, status: str | None) -> None:
+    """Click "Replace cell" and, if ``status`` is given, wait for the status label to start with it.
+
+    Args:
+        widget: The widget's locator.
+        status: The outcome status to wait for, e.g. ``"replaced"``; None to not wait.
+    """
+    widget.locator(".docgen-replace").click()
+    if status is None:
+        return
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    label = widget.locator(".docgen-status")
+    try:
+        label.filter(has_text=f"{status}:").wait_for()
+    except PlaywrightTimeout:
+        raise AssertionError(f"expected status {status!r}, the widget says {label.inner_text()!r}") from None
+
+
+def _dialog(nb: NotebookPage) -> Any:
     """Wait for the "changed since" dialog and return its locator.
 
     Args:
@@ -109,64 +174,80 @@ def _dialog(nb: NotebookPage) -> object:
     return dialog
 
 
+def _tidy_for_screenshot(nb: NotebookPage, flavor: Flavor) -> None:
+    """Give the notebook the page: close JupyterLab's left sidebar, scroll the widget fully into view.
+
+    Args:
+        nb: The notebook page.
+        flavor: ``"lab"`` or ``"notebook"``.
+    """
+    if flavor == "lab":
+        nb.page.evaluate("() => { window.jupyterapp.shell.collapseLeft(); }")
+    nb.page.set_viewport_size({"width": 1280, "height": 1280})
+    nb.cell(1).scroll_into_view_if_needed()
+
+
 @pytest.mark.parametrize("flavor", ["lab", "notebook"])
-def test_replace_cell_in_browser(flavor: Flavor, chromium: None, tmp_path: Path) -> None:
-    """Replace, undo, dialog cancel / accept and not-found, all through the real UI."""
+def test_replace_cell_in_browser(flavor: Flavor, chromium: None, fake: FakeOpenAI, tmp_path: Path) -> None:
+    """%%docgen, Replace cell, Ctrl-Z, and the "changed since" dialog both ways, through the real UI."""
+    env = _model_env(fake, tmp_path / "kernel-cache")
+    expected = _expected_code(env, tmp_path)
+    _assert_documented(expected)
     root = tmp_path / "root"
     root.mkdir()
-    write_notebook(root / NOTEBOOK, [(TARGET_ID, ORIGINAL), (BUTTONS_ID, BUTTONS)])
+    write_notebook(root / NOTEBOOK, [(LOAD_ID, LOAD), (DOCGEN_ID, ORIGINAL)])
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    fake.requests.clear()
 
     with (
-        jupyter_server(root, tmp_path / "home", flavor) as server,
+        jupyter_server(root, tmp_path / "home", flavor, env=env) as server,
         chromium_page(tmp_path / "profile") as page,
     ):
         nb = NotebookPage(page, server, NOTEBOOK).open()
-        nb.run_cell(0)
-        assert f"target cell id: {TARGET_ID}" in nb.output_text(0)
-        nb.run_cell(1)
-        page.get_by_text("no click yet", exact=True).wait_for()
+        widget = _run_docgen(nb)
+        # The kernel asked the fake, as an Azure OpenAI deployment, once per function.
+        paths = {r["path"] for r in fake.requests}
+        assert paths == {"/openai/deployments/docgen-e2e/chat/completions"}, paths
+        assert len(fake.requests) == 2
+        if flavor == "lab":
+            _tidy_for_screenshot(nb, flavor)
+            page.screenshot(path=str(SCREENSHOTS / "widget.png"))
+            page.set_viewport_size({"width": 1280, "height": 900})
 
-        # One click replaces the other cell, found by id.
-        _click_and_wait(nb, "Replace cell", "outcome 1: replaced")
-        assert nb.cell_source(TARGET_ID) == NEW
+        # One click replaces the %%docgen cell (found by id) with the documented code.
+        _click_replace(widget, "replaced")
+        nb.wait_cell_source(DOCGEN_ID, expected)
+        assert nb.cell_source(LOAD_ID) == LOAD
         if flavor == "lab":
             page.screenshot(path=str(SCREENSHOTS / "replace-cell-replaced.png"))
 
         # The replacement is one undo step in the cell editor.
-        nb.focus_editor(0)
+        nb.focus_editor(1)
         page.keyboard.press("Control+z")
-        nb.wait_cell_source(TARGET_ID, ORIGINAL)
-        assert nb.cell_source(TARGET_ID) == ORIGINAL
+        nb.wait_cell_source(DOCGEN_ID, ORIGINAL)
 
-        # The user edits the cell: replacing now asks first; "Keep my edits" keeps them.
-        nb.focus_editor(0)
+        # The user edits the cell: Replace now asks first; "Keep my edits" keeps them.
+        nb.focus_editor(1)
         page.keyboard.press("Control+End")
-        page.keyboard.type("  # my edit")
-        edited = ORIGINAL + "  # my edit"
-        nb.wait_cell_source(TARGET_ID, edited)
-        page.get_by_role("button", name="Replace cell", exact=True).click()
+        page.keyboard.type(EDIT)
+        nb.wait_cell_source(DOCGEN_ID, ORIGINAL + EDIT)
+        _click_replace(widget, None)
         dialog = _dialog(nb)
         if flavor == "lab":
             page.screenshot(path=str(SCREENSHOTS / "replace-cell-dialog.png"))
         dialog.get_by_role("button", name="Keep my edits").click()
-        page.get_by_text("outcome 2: cancelled", exact=True).wait_for()
-        assert nb.cell_source(TARGET_ID) == edited
+        widget.locator(".docgen-status", has_text="cancelled:").wait_for()
+        assert nb.cell_source(DOCGEN_ID) == ORIGINAL + EDIT
 
         # ... and "Replace" overwrites them.
-        page.get_by_role("button", name="Replace cell", exact=True).click()
+        _click_replace(widget, None)
         _dialog(nb).get_by_role("button", name="Replace", exact=True).click()
-        page.get_by_text("outcome 3: replaced", exact=True).wait_for()
-        assert nb.cell_source(TARGET_ID) == NEW
-
-        # An id that is not in this notebook is reported, nothing else changes.
-        _click_and_wait(nb, "Replace missing cell", "outcome 4: not-found")
-        assert nb.cell_source(TARGET_ID) == NEW
+        widget.locator(".docgen-status", has_text="replaced:").wait_for()
+        nb.wait_cell_source(DOCGEN_ID, expected)
 
         saved = nb.save()
         by_id = {cell["id"]: "".join(cell["source"]) for cell in saved["cells"]}
-        assert by_id[TARGET_ID] == NEW
-        assert by_id[BUTTONS_ID] == BUTTONS.rstrip("\n") or by_id[BUTTONS_ID] == BUTTONS
+        assert by_id == {LOAD_ID: LOAD, DOCGEN_ID: expected}
 
 
 OPEN_CONSOLE_JS = """
@@ -185,16 +266,84 @@ async ([path, id]) => {
   return panel.sessionContext.session.kernel.id;
 }
 """
+# A replace request for a cell id that is not in the notebook; the outcome shows in a label.
+MISSING_CELL = """\
+import ipywidgets as widgets
+from docgen_magic import bridge
+missing = widgets.Label(value="waiting", layout=widgets.Layout(width="auto"))
+missing.add_class("missing-outcome")
+bridge.request_replace("no-such-cell", "x = 1", "x = 0",
+                       lambda o: setattr(missing, "value", f"outcome: {o.status}"), timeout=30)
+missing"""
 
 
-def test_replace_when_a_console_connected_to_the_kernel_first(chromium: None, tmp_path: Path) -> None:
-    """The first connection to a kernel handles its comms; when it is a console's, replacing still works."""
+def _replace_and_undo(nb: NotebookPage, expected: str) -> None:
+    """Run %%docgen, replace the cell, check it, and undo back to the %%docgen cell.
+
+    Args:
+        nb: The notebook page.
+        expected: The documented code.
+    """
+    widget = _run_docgen(nb)
+    _click_replace(widget, "replaced")
+    nb.wait_cell_source(DOCGEN_ID, expected)
+    nb.focus_editor(1)
+    nb.page.keyboard.press("Control+z")
+    nb.wait_cell_source(DOCGEN_ID, ORIGINAL)
+
+
+def _write_lifecycle_notebook(tmp_path: Path) -> Path:
+    """Write the notebook of the lifecycle tests (load, %%docgen, a request for a missing cell id).
+
+    Args:
+        tmp_path: The test's temporary directory.
+
+    Returns:
+        The server root dir.
+    """
     root = tmp_path / "root"
     root.mkdir()
-    write_notebook(root / NOTEBOOK, [(TARGET_ID, ORIGINAL), (BUTTONS_ID, BUTTONS)])
+    write_notebook(root / NOTEBOOK, [(LOAD_ID, LOAD), (DOCGEN_ID, ORIGINAL), ("missing", MISSING_CELL)])
+    return root
 
+
+def test_replace_after_kernel_restart_and_change(chromium: None, fake: FakeOpenAI, tmp_path: Path) -> None:
+    """The comm target is back after a restart (same connection, new process) and a kernel change (new one).
+
+    Also: a request for a cell id the notebook does not have is answered "not-found" and changes nothing.
+    """
+    env = _model_env(fake, tmp_path / "kernel-cache")
+    expected = _expected_code(env, tmp_path)
+    root = _write_lifecycle_notebook(tmp_path)
     with (
-        jupyter_server(root, tmp_path / "home", "lab") as server,
+        jupyter_server(root, tmp_path / "home", "lab", env=env) as server,
+        chromium_page(tmp_path / "profile") as page,
+    ):
+        nb = NotebookPage(page, server, NOTEBOOK).open()
+        kernel_id = nb.kernel_id()
+        _replace_and_undo(nb, expected)
+
+        nb.run_cell(2)
+        nb.cell(2).locator(".missing-outcome", has_text="outcome: not-found").wait_for()
+        assert nb.cell_source(DOCGEN_ID) == ORIGINAL
+
+        nb.restart_kernel()
+        assert nb.kernel_id() == kernel_id
+        _replace_and_undo(nb, expected)
+
+        assert nb.change_kernel() != kernel_id
+        _replace_and_undo(nb, expected)
+
+
+def test_replace_when_a_console_connected_to_the_kernel_first(
+    chromium: None, fake: FakeOpenAI, tmp_path: Path
+) -> None:
+    """JupyterLab lets only the first connection to a kernel handle its comms; when it is a console's, Replace works."""
+    env = _model_env(fake, tmp_path / "kernel-cache")
+    expected = _expected_code(env, tmp_path)
+    root = _write_lifecycle_notebook(tmp_path)
+    with (
+        jupyter_server(root, tmp_path / "home", "lab", env=env) as server,
         chromium_page(tmp_path / "profile") as page,
     ):
         page.goto(f"{server.url}/lab?token={server.token}")
@@ -206,7 +355,4 @@ def test_replace_when_a_console_connected_to_the_kernel_first(chromium: None, tm
         kernel_id = page.evaluate(OPEN_CONSOLE_JS)
         assert page.evaluate(OPEN_NOTEBOOK_ON_KERNEL_JS, [NOTEBOOK, kernel_id]) == kernel_id
         nb = NotebookPage(page, server, NOTEBOOK).wait_ready()
-        nb.run_cell(0)
-        nb.run_cell(1)
-        _click_and_wait(nb, "Replace cell", "outcome 1: replaced")
-        assert nb.cell_source(TARGET_ID) == NEW
+        _replace_and_undo(nb, expected)
