@@ -175,8 +175,15 @@ def _syntax_error(where: str, exc: CellSyntaxError) -> InputError:
 def _report_failures(label: str, results: Sequence[Any], cells: Sequence[int] | None = None) -> None:
     for n, result in enumerate(results):
         where = label if cells is None else f"{label}[cell {cells[n] + 1}]"
+        by_error: dict[str | None, list[Any]] = {}
         for outcome in result.failed:
-            logger.error("%s:%d: %s: %s", where, outcome.lineno, outcome.name, outcome.error)
+            by_error.setdefault(outcome.error, []).append(outcome)
+        for error, outcomes in by_error.items():
+            if len(outcomes) == 1:
+                logger.error("%s:%d: %s: %s", where, outcomes[0].lineno, outcomes[0].name, error)
+            else:
+                names = ", ".join(f"{o.name} (line {o.lineno})" for o in outcomes)
+                logger.error("%s: %d targets failed: %s: %s", where, len(outcomes), error, names)
         for note in result.notes:
             logger.debug("%s: %s", where, note)
 

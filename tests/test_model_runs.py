@@ -55,6 +55,7 @@ def second(b, c=1):
 def third(*args, **kwargs):
     return args
 '''
+THREE_NAMES = ("first", "second", "third")
 
 
 def usage_of(result: Any) -> dict[str, int]:
@@ -158,16 +159,18 @@ def test_cli_exit_1_when_one_target_fails(azure_env: dict[str, str], fake_openai
     assert payload["usage"]["requests"] == 2 == fake_openai.usage_totals["requests"]
 
 
-def test_cli_wrong_key_fails_fast_in_one_line_per_target(azure_env: dict[str, str], fake_openai: FakeOpenAI) -> None:
+def test_cli_wrong_key_fails_fast_in_one_line(azure_env: dict[str, str], fake_openai: FakeOpenAI) -> None:
     env = {**azure_env, "AZURE_OPENAI_API_KEY": "sk-wrong-SECRET-2222"}
     out = run_cli("--concurrency", "1", "-", stdin=THREE, env=env)
     assert out.returncode == 1
     assert out.stdout == THREE  # the code untouched
     assert len(fake_openai.requests) == 1  # no retry storm: the first 401 stops the run
     lines = out.stderr.strip().splitlines()
-    assert len(lines) == 4 and all("authentication failed (401): check AZURE_OPENAI_API_KEY" in ln
-                                   for ln in lines[:3])
-    assert lines[3].startswith("docgen: 0 documented, 3 failed · 0 requests")
+    assert len(lines) == 2
+    assert lines[0].startswith("docgen: <stdin>: 3 targets failed: azure: authentication failed (401): "
+                               "check AZURE_OPENAI_API_KEY: ")
+    assert all(f"{name} (line " in lines[0] for name in THREE_NAMES)
+    assert lines[1].startswith("docgen: 0 documented, 3 failed · 0 requests")
     assert "sk-wrong-SECRET-2222" not in out.stderr and "Traceback" not in out.stderr
 
 
