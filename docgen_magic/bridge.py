@@ -193,6 +193,37 @@ class _Request:
         self.finish(ReplaceOutcome("no-bridge", NO_BRIDGE_MESSAGE))
 
 
+def _route_replies_here(comm: Any) -> None:
+    """Make the kernel deliver the frontend's replies on ``comm`` to the shell this code runs on.
+
+    ipykernel >= 7.4 routes each ``comm_msg`` to the subshell named in the header of the message that was
+    being handled when the comm last published (the widget click here), not to the thread that handled it.
+    A JupyterLab frontend can stamp widget messages with the id of a subshell of a previous kernel process
+    (it caches one subshell per comm target and per kernel id for all its connections, and a restart started
+    from another connection does not clear that cache). ipykernel still runs the click on the right thread,
+    but our comm would inherit the dead id and the kernel would reject every reply ("Unknown subshell_id"),
+    ending as "no-bridge". The thread we run on names the subshell that really exists.
+
+    Args:
+        comm: The just-opened comm; left alone when ipykernel has no such routing.
+    """
+    if not hasattr(comm, "_reply_subshell_id"):
+        return
+    thread = threading.current_thread()
+    prefix = "subshell-"
+    running_on = (
+        thread.name[len(prefix) :]
+        if type(thread).__name__ == "SubshellThread" and thread.name.startswith(prefix)
+        else None
+    )
+    lock = getattr(comm, "_reply_subshell_lock", None)
+    if lock is None:
+        comm._reply_subshell_id = running_on
+        return
+    with lock:
+        comm._reply_subshell_id = running_on
+
+
 def _comm_data(msg: Mapping[str, Any]) -> Mapping[str, Any]:
     """Return ``msg["content"]["data"]`` or an empty mapping.
 
@@ -271,6 +302,7 @@ def request_replace(
 
         # The reply is handled on this same shell thread, so it cannot arrive before the callbacks are set.
         request.comm = create_comm(target_name=COMM_TARGET, data=data)
+        _route_replies_here(request.comm)
         request.comm.on_msg(request.on_msg)
         request.comm.on_close(request.on_close)
     except Exception:

@@ -188,12 +188,37 @@ function chooseResponder(
   return panels.find(p => findCell(p, cellId) !== null) ?? panels[0] ?? null;
 }
 
-/** Send on the comm, ignoring a comm the kernel already closed. */
-function trySend(comm: Kernel.IComm, data: Record<string, unknown>): void {
+/**
+ * Send a comm_msg on the comm, addressed to the kernel's main shell; ignore a
+ * comm the kernel already closed.
+ *
+ * Not `comm.send()`: since JupyterLab 4.4 that stamps comm messages with a
+ * kernel subshell per comm target, whose id is cached per kernel id for every
+ * connection of the page. When a restart is started from another connection
+ * than the one handling comms (a notebook restarting the kernel a console
+ * connected to first), the cached id outlives the old kernel process, and a
+ * kernel that routes comm messages by that header rejects them ("Unknown
+ * subshell_id"): the kernel side would report "no-bridge". (ipykernel 7.4
+ * routes replies by the comm's own record instead; bridge.py sets it.) Our
+ * two tiny messages gain nothing from a subshell.
+ */
+function trySend(
+  kernel: Kernel.IKernelConnection,
+  comm: Kernel.IComm,
+  data: KernelMessage.ICommMsgMsg['content']['data']
+): void {
   try {
-    if (!comm.isDisposed) {
-      void comm.send(data as any);
+    if (comm.isDisposed || kernel.isDisposed) {
+      return;
     }
+    const msg = KernelMessage.createMessage({
+      msgType: 'comm_msg',
+      channel: 'shell',
+      username: kernel.username,
+      session: kernel.clientId,
+      content: { comm_id: comm.commId, data }
+    });
+    kernel.sendShellMessage(msg, false, true);
   } catch (err) {
     console.warn('docgen-magic: could not reply to the kernel', err);
   }
@@ -206,16 +231,19 @@ function makeTarget(
 ): (comm: Kernel.IComm, msg: KernelMessage.ICommOpenMsg) => void {
   return (comm, msg) => {
     const request = parseRequest(msg.content.data);
-    trySend(comm, { ack: true });
+    trySend(kernel, comm, { ack: true });
     if (!request) {
-      trySend(comm, { status: 'error', message: 'Malformed replace request.' });
+      trySend(kernel, comm, {
+        status: 'error',
+        message: 'Malformed replace request.'
+      });
       return;
     }
     const responder = chooseResponder(tracker, kernel.id, request.cell_id);
     // Do not return this promise: the kernel connection awaits comm targets,
     // and a dialog waiting for the user would stall every kernel message.
     void applyRequest(responder, request).then(reply =>
-      trySend(comm, reply as unknown as Record<string, unknown>)
+      trySend(kernel, comm, { status: reply.status, message: reply.message })
     );
   };
 }

@@ -110,15 +110,22 @@ class KernelSession:
         """
         return [m for m in self.iopub if m["msg_type"] == "comm_close" and m["content"]["comm_id"] == comm_id]
 
-    def send_comm(self, msg_type: str, comm_id: str, data: dict[str, Any]) -> None:
+    def send_comm(
+        self, msg_type: str, comm_id: str, data: dict[str, Any], subshell_id: str | None = None
+    ) -> None:
         """Send a ``comm_msg`` or ``comm_close`` to the kernel, as a frontend would.
 
         Args:
             msg_type: ``"comm_msg"`` or ``"comm_close"``.
             comm_id: The comm id.
             data: The message data.
+            subshell_id: A ``subshell_id`` to put in the header (JupyterLab >= 4.4 stamps comm messages
+                with one); none when None.
         """
-        msg = self.client.session.msg(msg_type, {"comm_id": comm_id, "data": data})
+        header = self.client.session.msg_header(msg_type)
+        if subshell_id is not None:
+            header["subshell_id"] = subshell_id
+        msg = self.client.session.msg(msg_type, {"comm_id": comm_id, "data": data}, header=header)
         self.client.shell_channel.send(msg)
 
 

@@ -188,3 +188,36 @@ def test_close_after_ack_is_an_error_not_no_bridge(kernel: KernelSession) -> Non
     count, status, message = _report(kernel)
     assert (count, status) == ("1", "error")
     assert message == bridge.LOST_REPLY_MESSAGE
+
+
+# Runs in the kernel: a kernel-created comm standing in for a widget button whose "click" starts a request.
+CLICKABLE = """\
+import threading
+from comm import create_comm
+from docgen_magic import bridge
+outcomes, got = [], threading.Event()
+def record(outcome):
+    outcomes.append(outcome)
+    got.set()
+button = create_comm(target_name="test_button")
+button.on_msg(lambda msg: bridge.request_replace("cell-1", "new", "old", record, timeout=600))
+"""
+
+
+def test_reply_reaches_the_kernel_when_the_click_names_a_dead_subshell(kernel: KernelSession) -> None:
+    """A click stamped with a stale subshell id (JupyterLab after a restart) must not strand the replies.
+
+    ipykernel >= 7.4 routes replies to a comm to the subshell named by the message that was being handled
+    when the comm opened; here that subshell does not exist. The bridge routes its replies to the shell it
+    actually runs on, so the frontend's answer arrives.
+    """
+    kernel.execute(CLICKABLE)
+    button = [m for m in kernel.iopub if m["msg_type"] == "comm_open"
+              and m["content"].get("target_name") == "test_button"][-1]["content"]["comm_id"]
+    kernel.send_comm("comm_msg", button, {"method": "custom", "content": {"event": "click"}},
+                     subshell_id="0b5e1e7e-dead-4bad-8000-000000000000")
+    kernel.execute("pass")  # the click is handled (the comm opened) before this runs
+    comm_id = _last_comm_id(kernel)
+    kernel.send_comm("comm_msg", comm_id, {"ack": True})
+    kernel.send_comm("comm_msg", comm_id, {"status": "replaced", "message": "Done."})
+    assert _report(kernel) == ["1", "replaced", "Done."]

@@ -1,12 +1,11 @@
 """One-click "Replace cell" of the real ``%%docgen`` widget, in a real JupyterLab 4 / Notebook 7 and Chromium.
 
 The kernel documents the cell through the Azure OpenAI provider talking to the loopback fake in this test
-process (``tests/fake_openai.py``; nothing leaves 127.0.0.1). The test clicks the widget's "Replace cell",
-checks the live notebook model and the saved file, undoes with Ctrl-Z in the cell editor, and walks the
-"changed since %%docgen ran" dialog both ways. A second test covers the kernel lifecycle in JupyterLab: a
-console connected to the kernel before the notebook, a kernel restart, a change of kernel, and a replace
-request for a cell id the notebook does not have.
-"""
+process (``tests/fake_openai.py``; nothing leaves 127.0.0.1). The tests click the widget's "Replace cell",
+check the live notebook model and the saved file, undo with Ctrl-Z in the cell editor, and walk the
+"changed since %%docgen ran" dialog both ways (JupyterLab and Notebook 7). In JupyterLab they also cover
+the kernel lifecycle: a restart, a change of kernel, a console that connected to the kernel before the
+notebook (then a restart), and a replace request for a cell id the notebook does not have."""
 
 from __future__ import annotations
 
@@ -174,17 +173,25 @@ def _dialog(nb: NotebookPage) -> Any:
     return dialog
 
 
-def _tidy_for_screenshot(nb: NotebookPage, flavor: Flavor) -> None:
-    """Give the notebook the page: close JupyterLab's left sidebar, scroll the widget fully into view.
+def _screenshot(nb: NotebookPage, name: str) -> None:
+    """Save a screenshot of the %%docgen cell from its top (its input and the widget below), in JupyterLab.
+
+    The page is made taller for the shot (1280x1280) so the cell and the whole widget fit, then restored.
 
     Args:
         nb: The notebook page.
-        flavor: ``"lab"`` or ``"notebook"``.
+        name: File name under docs/screenshots.
     """
-    if flavor == "lab":
-        nb.page.evaluate("() => { window.jupyterapp.shell.collapseLeft(); }")
-    nb.page.set_viewport_size({"width": 1280, "height": 1280})
-    nb.cell(1).scroll_into_view_if_needed()
+    page = nb.page
+    page.evaluate("() => { window.jupyterapp.shell.collapseLeft(); }")
+    page.set_viewport_size({"width": 1280, "height": 1280})
+    nb.cell(1).evaluate("(el) => el.scrollIntoView({block: 'start'})")
+    page.wait_for_function(
+        "() => { const r = document.querySelectorAll('.jp-Notebook .jp-Cell')[1].getBoundingClientRect();"
+        " return r.top >= 0 && r.top < 200; }"
+    )
+    page.screenshot(path=str(SCREENSHOTS / name))
+    page.set_viewport_size({"width": 1280, "height": 900})
 
 
 @pytest.mark.parametrize("flavor", ["lab", "notebook"])
@@ -210,16 +217,14 @@ def test_replace_cell_in_browser(flavor: Flavor, chromium: None, fake: FakeOpenA
         assert paths == {"/openai/deployments/docgen-e2e/chat/completions"}, paths
         assert len(fake.requests) == 2
         if flavor == "lab":
-            _tidy_for_screenshot(nb, flavor)
-            page.screenshot(path=str(SCREENSHOTS / "widget.png"))
-            page.set_viewport_size({"width": 1280, "height": 900})
+            _screenshot(nb, "widget.png")
 
         # One click replaces the %%docgen cell (found by id) with the documented code.
         _click_replace(widget, "replaced")
         nb.wait_cell_source(DOCGEN_ID, expected)
         assert nb.cell_source(LOAD_ID) == LOAD
         if flavor == "lab":
-            page.screenshot(path=str(SCREENSHOTS / "replace-cell-replaced.png"))
+            _screenshot(nb, "replace-cell-replaced.png")
 
         # The replacement is one undo step in the cell editor.
         nb.focus_editor(1)
@@ -338,7 +343,11 @@ def test_replace_after_kernel_restart_and_change(chromium: None, fake: FakeOpenA
 def test_replace_when_a_console_connected_to_the_kernel_first(
     chromium: None, fake: FakeOpenAI, tmp_path: Path
 ) -> None:
-    """JupyterLab lets only the first connection to a kernel handle its comms; when it is a console's, Replace works."""
+    """JupyterLab lets only the first connection to a kernel handle its comms; when it is a console's, Replace works.
+
+    Also after the notebook restarts the kernel: the console's connection then stamps comm messages with
+    subshell ids of the old kernel process (see bridge._route_replies_here), which once ended as "no-bridge".
+    """
     env = _model_env(fake, tmp_path / "kernel-cache")
     expected = _expected_code(env, tmp_path)
     root = _write_lifecycle_notebook(tmp_path)
@@ -355,4 +364,8 @@ def test_replace_when_a_console_connected_to_the_kernel_first(
         kernel_id = page.evaluate(OPEN_CONSOLE_JS)
         assert page.evaluate(OPEN_NOTEBOOK_ON_KERNEL_JS, [NOTEBOOK, kernel_id]) == kernel_id
         nb = NotebookPage(page, server, NOTEBOOK).wait_ready()
+        _replace_and_undo(nb, expected)
+
+        nb.restart_kernel()
+        assert nb.kernel_id() == kernel_id
         _replace_and_undo(nb, expected)
