@@ -250,6 +250,8 @@ class DocgenMagics(Magics, Configurable):
             self._show_text("%%docgen: nothing to document (the cell is empty)")
             return
         raw = _raw_cell_text(line, cell)
+        if cell.endswith("\n") and not raw.endswith("\n"):
+            cell = cell[:-1]  # IPython appends a newline the user never typed; keep the text byte for byte
         first_line = _magic_line_number(raw)
         self._parse_or_fail(cell, first_line)
         if args.check:

@@ -467,6 +467,13 @@ def test_apply_replaces_the_cell_without_the_magic_line(kernel: Kernel) -> None:
     assert text.endswith("        yield v * factor\n")
 
 
+def test_apply_adds_no_newline_the_user_never_typed(kernel: Kernel) -> None:
+    """IPython hands the magic the body with a newline appended; the replacement must not gain it."""
+    execution = kernel.ok("%%docgen --apply\n" + CELL.rstrip("\n"))
+    text = next(p["text"] for p in execution.reply["payload"] if p["source"] == "set_next_input")
+    assert text.endswith("        yield v * factor") and not text.endswith("\n")
+
+
 def test_apply_leaves_an_unchanged_cell_alone(kernel: Kernel) -> None:
     """--apply on a cell with nothing to document keeps the cell (and its %%docgen line) and says so."""
     execution = kernel.ok("%%docgen --apply\nimport os\nx = 1\n")

@@ -52,8 +52,8 @@ def moving_average(values, window=3):
 ORIGINAL = "%%docgen\n" + BODY
 # KNOWN BUG (docgen_magic/magic.py): the magic documents IPython's cell body, to which IPython's input
 # transformer appends a newline the user's cell does not have, so the replaced cell gains a trailing "\n".
-# When magic.py documents the body as the frontend sent it, set KERNEL_BODY = BODY.
-KERNEL_BODY = BODY + "\n"
+# The magic documents the body exactly as the frontend sent it (no newline added).
+KERNEL_BODY = BODY
 EDIT = "  # my edit"
 
 
