@@ -15,6 +15,22 @@ MODEL_ENV_NAMES = ("AZURE_OPENAI_ENDPOINT", "AZURE_OPENAI_API_KEY", "AZURE_OPENA
                    "OPENAI_BASE_URL", "OPENAI_API_VERSION", "OPENAI_MODEL", "AZURE_OPENAI_AD_TOKEN")
 
 
+def kernel_env(tmp: Path, **extra: str) -> dict[str, str]:
+    """The environment for a kernel under test: no model variables, a private cache, plus ``extra``.
+
+    Args:
+        tmp: A temporary folder for the cache.
+        **extra: Variables to add.
+
+    Returns:
+        The environment.
+    """
+    env = {k: v for k, v in os.environ.items() if k not in MODEL_ENV_NAMES and not k.startswith("DOCGEN_")}
+    env["DOCGEN_CACHE_DIR"] = str(tmp / "cache")
+    env.update(extra)
+    return env
+
+
 @pytest.fixture
 def fake_openai() -> Iterator[FakeOpenAI]:
     """A running fake that accepts FAKE_KEY."""

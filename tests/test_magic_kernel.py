@@ -9,7 +9,6 @@ the kernel's own event loop left alone, configuration precedence, one-line error
 from __future__ import annotations
 
 import json
-import os
 import queue
 import time
 from collections.abc import Callable, Iterator
@@ -19,7 +18,7 @@ from typing import Any
 import pytest
 from jupyter_client import KernelManager
 
-from tests.conftest import FAKE_KEY, MODEL_ENV_NAMES
+from tests.conftest import FAKE_KEY, kernel_env
 from tests.fake_openai import FakeOpenAI
 
 pytestmark = pytest.mark.timeout(300)
@@ -29,22 +28,6 @@ WAIT_S = 60.0
 
 CELL = ("def add(a, b):\n    return a + b\n\n\n"
         "def scale(values, factor=2.0):\n    for v in values:\n        yield v * factor\n")
-
-
-def kernel_env(tmp: Path, **extra: str) -> dict[str, str]:
-    """The environment for a test kernel: no model variables, a private cache, plus ``extra``.
-
-    Args:
-        tmp: A temporary folder for the cache.
-        **extra: Variables to add.
-
-    Returns:
-        The environment.
-    """
-    env = {k: v for k, v in os.environ.items() if k not in MODEL_ENV_NAMES and not k.startswith("DOCGEN_")}
-    env["DOCGEN_CACHE_DIR"] = str(tmp / "cache")
-    env.update(extra)
-    return env
 
 
 class Execution:

@@ -8,7 +8,6 @@ the quickstart reach the loopback fake when it is configured.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,7 +16,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from tests.conftest import FAKE_KEY, MODEL_ENV_NAMES
+from tests.conftest import FAKE_KEY, kernel_env
 from tests.fake_openai import FakeOpenAI
 
 pytestmark = pytest.mark.timeout(300)
@@ -25,22 +24,6 @@ pytestmark = pytest.mark.timeout(300)
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 NAMES = ("quickstart", "teaching", "data_science_cleanup")
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
-
-
-def _env(tmp: Path, **extra: str) -> dict[str, str]:
-    """A kernel environment without model variables, with a private cache.
-
-    Args:
-        tmp: Folder for the cache.
-        **extra: Variables to add.
-
-    Returns:
-        The environment.
-    """
-    env = {k: v for k, v in os.environ.items() if k not in MODEL_ENV_NAMES and not k.startswith("DOCGEN_")}
-    env["DOCGEN_CACHE_DIR"] = str(tmp / "cache")
-    env.update(extra)
-    return env
 
 
 def execute(name: str, env: dict[str, str], cwd: Path) -> Any:
@@ -117,7 +100,7 @@ def test_committed_notebooks_have_no_outputs(name: str) -> None:
 def offline_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """Every notebook executed once with no model configured."""
     tmp = tmp_path_factory.mktemp("offline-notebooks")
-    return {name: execute(name, _env(tmp), tmp) for name in NAMES}
+    return {name: execute(name, kernel_env(tmp), tmp) for name in NAMES}
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -191,7 +174,7 @@ def fake() -> Iterator[FakeOpenAI]:
 
 def test_quickstart_against_azure_fake(fake: FakeOpenAI, tmp_path: Path) -> None:
     """With Azure configured, the quickstart's model cells reach the fake; the rerun is served from the cache."""
-    env = _env(tmp_path, AZURE_OPENAI_ENDPOINT=fake.url, AZURE_OPENAI_API_KEY=FAKE_KEY,
+    env = kernel_env(tmp_path, AZURE_OPENAI_ENDPOINT=fake.url, AZURE_OPENAI_API_KEY=FAKE_KEY,
                AZURE_OPENAI_DEPLOYMENT="docgen-quickstart")
     book = execute("quickstart", env, tmp_path)
     outputs = dict(docgen_outputs(book))
