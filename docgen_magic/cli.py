@@ -110,7 +110,9 @@ def read_source(arg: str) -> Source:
         InputError: The file cannot be read or is not a notebook.
     """
     if arg == "-":
-        return Source("<stdin>", None, sys.stdin.read())
+        text = sys.stdin.read()
+        bom = text.startswith("\ufeff")  # Python reads a file that starts with one; so do we
+        return Source("<stdin>", None, text[1:] if bom else text, bom=bom)
     path = Path(arg)
     try:
         raw = path.read_bytes()

@@ -73,9 +73,9 @@ def test_every_shape_offline_json(shape_id: str, text: str, no_model_env: None,
     for target in payload["targets"]:
         assert set(target) >= {"name", "kind", "status", "attempts", "cached", "error"}
         assert target["status"] in ("documented", "skipped")
-    if any(t["status"] == "documented" for t in payload["targets"]):
-        from docgen_magic.core.cell import parse_cell
+    from docgen_magic.core.cell import parse_cell
 
+    if any(t["status"] == "documented" for t in payload["targets"]):
         assert code != text
         before, after = parse_cell(text), parse_cell(code)
         assert strip_docstrings(before.module) == strip_docstrings(after.module)
@@ -84,6 +84,18 @@ def test_every_shape_offline_json(shape_id: str, text: str, no_model_env: None,
         assert [f for f in report.findings if f.qualname in documented] == []
     else:
         assert code == text
+    # Byte for byte: every original line is still there, in order, except the line of a one-line body that
+    # became a block and existing docstrings (only replaced when overwriting, which this run does not ask).
+    from docgen_magic.core.facts import extract_targets
+
+    cell = parse_cell(text)
+    lines = cell.text.splitlines()
+    first_statements = [t.node.body[0] for t in extract_targets(cell)]
+    split = {b.lineno for b in first_statements if lines[b.lineno - 1][:b.col_offset].strip()}
+    remaining = iter(code.splitlines(keepends=True))
+    for number, line in enumerate(text.splitlines(keepends=True), start=1):
+        if number not in split:
+            assert any(candidate == line for candidate in remaining), (number, line)
 
 
 def test_default_output_is_the_code_and_usage_goes_to_stderr(no_model_env: None) -> None:
@@ -191,6 +203,13 @@ def test_stdin_keeps_crlf(no_model_env: None) -> None:
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith(b"def f(x):\r\n") and b'"""' in proc.stdout
     assert b"\n" not in proc.stdout.replace(b"\r\n", b"")
+
+
+def test_stdin_with_a_byte_order_mark_is_read_like_a_file(no_model_env: None) -> None:
+    proc = subprocess.run([sys.executable, "-m", "docgen_magic", "--provider", "offline", "-"],
+                          input=b"\xef\xbb\xbfdef f(x):\n    return x\n", capture_output=True, cwd=ROOT, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith(b'def f(x):\n    """') and b"    return x\n" in proc.stdout
 
 
 def test_notebook_write_keeps_the_files_own_json_layout(tmp_path: Path, no_model_env: None) -> None:

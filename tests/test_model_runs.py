@@ -19,8 +19,12 @@ import pytest
 
 import docgen_magic
 from docgen_magic.api import document_async
-from docgen_magic.core.cell import CellSyntaxError
+from docgen_magic.core.cell import CellSyntaxError, parse_cell
+from docgen_magic.core.facts import extract_targets
+from docgen_magic.core.prompt import build_context
+from docgen_magic.core.refine import TokenBudget
 from docgen_magic.infra.loop_thread import default_loop_thread
+from docgen_magic.providers.base import GenerationRequest
 from docgen_magic.settings import resolve_settings
 from tests.fake_openai import DISTINCTIVE_KEY, FakeOpenAI
 from tests.shapes import SHAPE_IDS, SHAPE_TEXT
@@ -125,16 +129,37 @@ def test_token_budget_stops_further_requests(azure_env: dict[str, str], fake_ope
     dry = docgen_magic.document(THREE, use_cache=False)
     first_total = dry.targets[0].usage.total_tokens  # the fake's usage is deterministic
     fake_openai.reset()
-    budget = first_total + 1  # room for the first request's estimate, none left after it
+    cell = parse_cell(THREE)
+    target = extract_targets(cell)[0]
+    worst = TokenBudget(limit=1).estimate(GenerationRequest(target=target, context=build_context(cell, target)),
+                                          resolve_settings().max_completion_tokens)
+    assert worst > first_total  # the estimate is an upper bound: the whole completion cap is counted
+    budget = worst + 1  # room for the first request's worst case, not for a second one after it
     result = docgen_magic.document(THREE, token_budget=budget, concurrency=1, use_cache=False)
     assert len(fake_openai.requests) == 1 == result.usage.requests
-    assert result.usage.total_tokens == fake_openai.usage_totals["total_tokens"]
+    assert result.usage.total_tokens == fake_openai.usage_totals["total_tokens"] <= budget
     documented, *stopped = result.targets
     assert documented.status == "documented"
     for outcome in stopped:
         assert outcome.status == "failed"
         assert outcome.error.startswith(f"token budget of {budget:,} reached ({first_total:,} used)")
     assert "def second(b, c=1):\n    return b + c" in result.code
+
+
+def test_token_budget_holds_with_requests_in_flight_together(azure_env: dict[str, str],
+                                                             fake_openai: FakeOpenAI) -> None:
+    fake_openai.latency = 0.2  # every request of the cell is in flight at once
+    many = "\n".join(f"def step_{i}(frame, column='x'):\n    return frame[column] + {i}\n" for i in range(12))
+    budget = 6_000
+    result = docgen_magic.document(many, token_budget=budget, concurrency=12, use_cache=False)
+    spent = fake_openai.usage_totals["total_tokens"]
+    assert result.usage.total_tokens == spent <= budget
+    assert 0 < result.usage.requests == len(fake_openai.requests) < 12
+    stopped = [t for t in result.targets if t.status == "failed"]
+    assert len(stopped) == 12 - result.usage.requests
+    for outcome in stopped:
+        assert outcome.error is not None and outcome.error.startswith(f"token budget of {budget:,} reached (")
+        assert f"def {outcome.name}(frame, column='x'):\n    return" in result.code
 
 
 def run_cli(*args: str, stdin: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:

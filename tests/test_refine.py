@@ -11,7 +11,7 @@ import json
 from collections.abc import Sequence
 
 from docgen_magic.core.facts import Param, ParamKind, Target, TargetKind
-from docgen_magic.core.refine import Abort, TokenBudget, generate_docstring
+from docgen_magic.core.refine import Abort, TokenBudget, generate_docstring, prompt_chars
 from docgen_magic.core.usage import Usage
 from docgen_magic.providers.base import GenerationRequest, ProviderError, Reply
 
@@ -52,6 +52,15 @@ class ScriptedProvider:
 
     async def aclose(self) -> None:
         return None
+
+
+class InFlightProvider(ScriptedProvider):
+    """Answers only after yielding to the loop, so the targets of a run are in flight together."""
+
+    async def generate(self, request: GenerationRequest) -> Reply:
+        for _ in range(3):
+            await asyncio.sleep(0)
+        return await super().generate(request)
 
 
 def reply(arguments: str | None, tokens: int = 100, **kw: object) -> Reply:
@@ -121,14 +130,47 @@ def test_fatal_error_sets_abort_and_stops_others() -> None:
 
 
 def test_budget_stops_before_exceeding() -> None:
-    budget = TokenBudget(limit=1000)
-    provider = ScriptedProvider([reply(answer(["a", "b"]), tokens=900)])
+    first = TokenBudget(limit=1).estimate(GenerationRequest(target=make_target()), 1024)
+    limit = first + 100  # room for one request's estimate; after it, 100 tokens are left
+    budget = TokenBudget(limit=limit)
+    provider = ScriptedProvider([reply(answer(["a", "b"]), tokens=limit - 100)])
     assert run(provider, budget=budget).docstring is not None
-    assert budget.used == 900 and budget.reserved == 0
+    assert budget.used == limit - 100 and budget.reserved == 0
     provider2 = ScriptedProvider([reply(answer(["a", "b"]))])
     gen = run(provider2, budget=budget)
-    assert gen.docstring is None and gen.error is not None and "token budget of 1,000" in gen.error
+    assert gen.docstring is None and gen.error is not None and f"token budget of {limit:,}" in gen.error
     assert provider2.requests == []
+
+
+def test_budget_estimate_is_an_upper_bound_that_counts_the_whole_completion_cap() -> None:
+    request = GenerationRequest(target=make_target())
+    budget = TokenBudget(limit=10**9)
+    chars = prompt_chars(request)
+    assert chars > len(make_target().source)  # the system prompt and the tool schema are sent too
+    assert budget.estimate(request, 1024) - budget.estimate(request, 24) == 1000
+    assert budget.estimate(request, 0) >= chars // 3
+    refined = GenerationRequest(target=make_target(), attempt=2, previous_arguments="x" * 3000, problems=())
+    assert budget.estimate(refined, 0) >= budget.estimate(request, 0) + 1000  # the previous answer is resent
+    # The API said the prompt cost one token per two characters: later estimates use that rate (and more).
+    budget.settle(0, 0, prompt_tokens=chars // 2, chars=chars)
+    assert budget.estimate(request, 0) >= chars // 2
+
+
+def test_budget_is_never_exceeded_by_requests_in_flight_together() -> None:
+    async def scenario() -> tuple[list[str | None], TokenBudget]:
+        request = GenerationRequest(target=make_target())
+        per_request = TokenBudget(limit=1).estimate(request, 1024)
+        budget = TokenBudget(limit=per_request * 2 + per_request // 2)  # room for two worst cases, not three
+        providers = [InFlightProvider([reply(answer(["a", "b"]), tokens=per_request)]) for _ in range(4)]
+        gens = await asyncio.gather(*(generate_docstring(make_target(), p, budget=budget) for p in providers))
+        return [g.error for g in gens], budget
+
+    errors, budget = asyncio.run(scenario())
+    assert errors[:2] == [None, None]  # each spent its whole worst case, and the budget still holds
+    for error in errors[2:]:
+        assert error is not None and error.startswith(f"token budget of {budget.limit:,} reached (")
+        assert error.endswith(" reserved by requests in flight); not asked")
+    assert budget.used <= budget.limit and budget.reserved == 0
 
 
 def test_no_attempt_allowed_fails_with_a_reason_and_asks_nothing() -> None:

@@ -7,11 +7,14 @@ are dropped (never shipped); anything still missing fails the target with a one-
 
 from __future__ import annotations
 
+import json
 import logging
+import math
 from dataclasses import dataclass, field
 
 from docgen_magic.core.facts import Target
 from docgen_magic.core.model import Docstring
+from docgen_magic.core.prompt import build_messages, tool_definition
 from docgen_magic.core.usage import Usage
 from docgen_magic.core.validate import Problem, conform, parse_arguments, validate
 from docgen_magic.providers.base import GenerationRequest, Provider, ProviderError
@@ -21,6 +24,9 @@ logger = logging.getLogger(__name__)
 # Problems that only name things the code does not have: conform() drops them, so a last answer that has
 # nothing else wrong can still be shipped without them.
 DROPPABLE = frozenset({"unknown-param", "unknown-raise", "unknown-attribute", "duplicate-param"})
+
+# Tokens a chat request adds around its messages (roles, separators, the tool wrapper), per request.
+_MESSAGE_OVERHEAD = 32
 
 
 @dataclass
@@ -36,17 +42,37 @@ class Abort:
 
 @dataclass
 class TokenBudget:
-    """An optional cap on total tokens; requests that would exceed it are not made.
+    """An optional cap on total tokens; requests that could exceed it are not made.
+
+    A request is made only when the tokens already spent, the reservations of the requests in flight and
+    this request's estimate all fit under the limit. The estimate is meant to be an upper bound: the full
+    completion cap (which the API enforces) plus the prompt's characters at a tokens-per-character rate
+    that starts cautious (one token per three characters) and follows the highest rate the API reported.
 
     Attributes:
         limit: The most tokens the run may spend.
         used: Tokens spent so far (as the API reported them).
         reserved: Tokens reserved by requests in flight (estimates).
+        tokens_per_char: Prompt tokens per character of prompt text used for estimates.
     """
 
     limit: int
     used: int = 0
     reserved: int = 0
+    tokens_per_char: float = 1 / 3
+    _observed: float = field(default=0.0, repr=False)
+
+    def estimate(self, request: GenerationRequest, max_completion_tokens: int) -> int:
+        """Estimate the most tokens one request can spend.
+
+        Args:
+            request: The request about to be made (its messages and the tool are measured).
+            max_completion_tokens: The completion cap sent with it.
+
+        Returns:
+            The prompt estimate plus the whole completion cap.
+        """
+        return math.ceil(prompt_chars(request) * self.tokens_per_char) + _MESSAGE_OVERHEAD + max_completion_tokens
 
     def try_reserve(self, estimate: int) -> bool:
         """Reserve room for one request, if the budget has it.
@@ -55,22 +81,36 @@ class TokenBudget:
             estimate: Estimated tokens of the request.
 
         Returns:
-            True when reserved; False when the request would exceed the budget.
+            True when reserved; False when the request could exceed the budget.
         """
         if self.used + self.reserved + estimate > self.limit:
             return False
         self.reserved += estimate
         return True
 
-    def settle(self, estimate: int, actual: int) -> None:
-        """Replace a reservation by the tokens actually spent.
+    def settle(self, estimate: int, actual: int, *, prompt_tokens: int = 0, chars: int = 0) -> None:
+        """Replace a reservation by the tokens actually spent, and learn the prompt's token rate.
 
         Args:
             estimate: The reserved estimate.
             actual: Tokens the API reported.
+            prompt_tokens: Prompt tokens the API reported (0 when unknown).
+            chars: Characters of the prompt that was sent (0 when unknown).
         """
         self.reserved -= estimate
         self.used += actual
+        if prompt_tokens > 0 and chars > 0:
+            self._observed = max(self._observed, prompt_tokens / chars)
+            self.tokens_per_char = self._observed * 1.1
+
+    def refusal(self) -> str:
+        """The one-line reason given to a target that was not asked.
+
+        Returns:
+            The message, naming the limit, the tokens spent and those reserved by requests in flight.
+        """
+        flight = f", {self.reserved:,} reserved by requests in flight" if self.reserved else ""
+        return f"token budget of {self.limit:,} reached ({self.used:,} used{flight}); not asked"
 
 
 @dataclass
@@ -92,19 +132,18 @@ class Generation:
     error: str | None = None
 
 
-def estimate_tokens(target: Target, context: str, max_completion_tokens: int) -> int:
-    """A rough pre-call estimate of one request's total tokens (the API's usage stays the truth).
+def prompt_chars(request: GenerationRequest) -> int:
+    """Characters of what a request sends as its prompt: the messages and the tool definition.
 
     Args:
-        target: The target asked about.
-        context: The context sent with it.
-        max_completion_tokens: The completion cap.
+        request: The request.
 
     Returns:
-        About four characters a token for the prompt, plus a fixed instruction overhead, plus a quarter of
-        the completion cap.
+        The number of characters.
     """
-    return (len(target.source) + len(context)) // 4 + 400 + max_completion_tokens // 4
+    messages = build_messages(request)
+    tool = json.dumps(tool_definition(strict=True), separators=(",", ":"))
+    return sum(len(str(m.get("content") or "")) for m in messages) + len(tool)
 
 
 def _summarise(problems: list[Problem]) -> str:
@@ -136,7 +175,8 @@ async def generate_docstring(
         strict: Validate against the strict schema (every property present).
         abort: Shared stop flag; set here on a fatal provider error.
         budget: Optional token budget shared by the run.
-        max_completion_tokens: The completion cap (for the budget estimate).
+        max_completion_tokens: The completion cap sent with each request (counted whole in the budget
+            estimate).
 
     Returns:
         The generation; ``error`` is set when no valid docstring was obtained.
@@ -150,13 +190,12 @@ async def generate_docstring(
         if abort.reason:
             result.error = abort.reason
             return result
-        estimate = estimate_tokens(target, context, max_completion_tokens)
-        if budget is not None and not budget.try_reserve(estimate):
-            result.error = (f"token budget of {budget.limit:,} reached ({budget.used:,} used); "
-                            "not asked")
-            return result
         request = GenerationRequest(target=target, context=context, attempt=attempt,
                                     previous_arguments=previous, problems=tuple(problems))
+        estimate = budget.estimate(request, max_completion_tokens) if budget is not None else 0
+        if budget is not None and not budget.try_reserve(estimate):
+            result.error = budget.refusal()
+            return result
         try:
             reply = await provider.generate(request)
         except ProviderError as exc:
@@ -171,7 +210,8 @@ async def generate_docstring(
                 budget.settle(estimate, 0)
             raise
         if budget is not None:
-            budget.settle(estimate, reply.usage.total_tokens)
+            budget.settle(estimate, reply.usage.total_tokens, prompt_tokens=reply.usage.prompt_tokens,
+                          chars=prompt_chars(request))
         result.attempts = attempt
         result.usage.add(reply.usage)
         data, problems = parse_arguments(reply.arguments, finish_reason=reply.finish_reason,
