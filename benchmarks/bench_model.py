@@ -25,7 +25,7 @@ DEPLOYMENT = "bench-deployment"
 
 def _settings(fake: FakeOpenAI, cache_dir: str, **changes: object) -> Settings:
     env = {"AZURE_OPENAI_ENDPOINT": fake.url, "AZURE_OPENAI_API_KEY": KEY, "AZURE_OPENAI_DEPLOYMENT": DEPLOYMENT}
-    return resolve_settings({"cache_dir": cache_dir, "concurrency": 20, **changes}, environ=env)
+    return resolve_settings({"cache_dir": cache_dir, **changes}, environ=env)  # default concurrency
 
 
 def functions_only(n: int, seed: str) -> str:

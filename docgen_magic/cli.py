@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from docgen_magic.settings import PROVIDERS, STYLES, SettingsError
+from docgen_magic.settings import DEFAULT_CONCURRENCY, PROVIDERS, STYLES, SettingsError
 
 if TYPE_CHECKING:
     from docgen_magic.core.cell import CellSyntaxError
@@ -61,7 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--cache-dir", help="cache folder (default: the user cache dir; DOCGEN_CACHE_DIR)")
     parser.add_argument("--no-cache", dest="use_cache", action="store_false", default=None,
                         help="neither read nor write the cache")
-    parser.add_argument("--concurrency", type=int, help="requests in flight at once (default: 8)")
+    parser.add_argument("--concurrency", type=int, help=f"requests in flight at once (default: {DEFAULT_CONCURRENCY})")
     parser.add_argument("--max-attempts", type=int, help="model attempts per target (default: 3)")
     parser.add_argument("--timeout", type=float, help="seconds before a request times out (default: 60)")
     parser.add_argument("--max-retries", type=int, help="SDK retries for transport faults (default: 3)")

@@ -13,6 +13,9 @@ from typing import Any
 STYLES = ("google", "numpy", "sphinx")
 PROVIDERS = ("auto", "offline", "azure", "openai")
 DEFAULT_API_VERSION = "2024-10-21"
+# A cell of 20 functions runs in one wave: 20 requests in flight (the SDK backs off on 429 if the deployment
+# is rate limited).
+DEFAULT_CONCURRENCY = 20
 DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
 
 
@@ -124,7 +127,7 @@ class Settings:
     openai_base_url: str | None = None
     cache_dir: str | None = None
     use_cache: bool = True
-    concurrency: int = 8
+    concurrency: int = DEFAULT_CONCURRENCY
     max_attempts: int = 3
     timeout: float = 60.0
     max_retries: int = 3

@@ -19,7 +19,7 @@ from docgen_magic.core.result import DOCUMENTED, FAILED, SKIPPED, Result, Target
 from docgen_magic.core.splice import Insertion, body_indent, splice
 from docgen_magic.core.usage import Usage
 from docgen_magic.providers.base import Provider
-from docgen_magic.settings import Settings
+from docgen_magic.settings import DEFAULT_CONCURRENCY, Settings
 
 logger = logging.getLogger(__name__)
 
@@ -96,7 +96,7 @@ class RunContext:
     cache: Cache | None = None
     cache_key: KeyFunction | None = None
     on_progress: ProgressCallback | None = None
-    semaphore: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(8))
+    semaphore: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(DEFAULT_CONCURRENCY))
     abort: Abort = field(default_factory=Abort)
     budget: TokenBudget | None = None
     total: int = 0
