@@ -377,6 +377,18 @@ def test_help_lists_the_options(kernel: Kernel) -> None:
         assert option in text
 
 
+def test_question_mark_help_pages_the_options(kernel: Kernel) -> None:
+    """Running ``%%docgen?`` as a cell (not only Shift-Tab) pages the help with every option, and runs nothing."""
+    execution = kernel.ok("%%docgen?")
+    pages = [p for p in execution.reply["payload"] if p["source"] == "page"]
+    assert len(pages) == 1
+    text = pages[0]["data"]["text/plain"]
+    for option in ("--apply", "--check", "--run", "--no-cache", "--max-attempts", "--timeout", "--concurrency",
+                   "--provider", "--model", "--overwrite", "-o VAR", "--style"):
+        assert option in text, option
+    assert not execution.bundles
+
+
 # ------------------------------------------------------------------ output
 
 
@@ -410,6 +422,11 @@ def test_widget_state_after_a_run(kernel: Kernel) -> None:
     assert report["value"].count("<tr>") == 3  # header + two targets
     _, usage = kernel.widget("docgen-usage", root)
     assert "2 documented" in usage["value"]
+    # The live per-target list (shown while running, replaced by the tabs at the end) reached its final state.
+    _, states = kernel.widget("docgen-targets")
+    assert "<code>add</code> ✓ documented" in states["value"] and "<code>scale</code> ✓ documented" in states["value"]
+    _, notes = kernel.widget("docgen-notes", root)  # no model configured: how to configure Azure, in the widget
+    assert "AZURE_OPENAI_ENDPOINT" in notes["value"]
     for css in ("docgen-code", "docgen-diff-view", "docgen-report-view"):  # long cells scroll in their pane
         layout = kernel.widget(css, root)[1]["layout"][len("IPY_MODEL_"):]
         assert kernel.comms[layout]["state"]["max_height"] and kernel.comms[layout]["state"]["overflow"] == "auto"
@@ -433,6 +450,7 @@ def test_widgets_can_be_turned_off(kernel: Kernel) -> None:
         kernel.ok("%config DocgenMagics.use_widget = True")
     assert WIDGET_MIME not in execution.final_bundle
     assert '"""Add' in execution.final_bundle["text/plain"]
+    assert 'class="docgen-code"' in execution.final_bundle["text/html"]
 
 
 # ------------------------------------------------------------------ options
@@ -650,6 +668,33 @@ def test_configuration_precedence(tmp_path: Path) -> None:
         session.close()
 
 
+def test_ipython_config_file_beats_the_environment(tmp_path: Path) -> None:
+    """``ipython_config.py`` in the profile configures DocgenMagics like %config: above the environment."""
+    profile = tmp_path / "ipython" / "profile_default"
+    profile.mkdir(parents=True)
+    (profile / "ipython_config.py").write_text('c.DocgenMagics.style = "numpy"\nc.DocgenMagics.width = 70\n')
+    session = Kernel(kernel_env(tmp_path, DOCGEN_STYLE="sphinx", IPYTHONDIR=str(tmp_path / "ipython")))
+    try:
+        session.ok("%load_ext docgen_magic")
+        status = session.ok("%docgen").text
+        assert "style = numpy  [IPython config]" in status and "width = 70  [IPython config]" in status
+        session.ok("%%docgen -o r\n" + CELL)
+        assert session.ok("print(r.style)").stdout.strip() == "numpy"
+        session.ok("%%docgen --style google -o r\n" + CELL)
+        assert session.ok("print(r.style)").stdout.strip() == "google"
+    finally:
+        session.close()
+
+
+def test_every_cli_option_reaches_the_settings(kernel: Kernel) -> None:
+    """Each option that mirrors the CLI is read as an option (``%docgen`` names its source)."""
+    text = kernel.ok("%docgen --style sphinx --provider offline --model m1 --overwrite --no-cache --concurrency 3 "
+                     "--max-attempts 2 --timeout 7.5").text.split("defaults:")[0]
+    for entry in ("style = sphinx", "provider = offline", "model = m1", "overwrite = True", "use_cache = False",
+                  "concurrency = 3", "max_attempts = 2", "timeout = 7.5"):
+        assert f"  {entry}  [option]" in text, entry
+
+
 # ------------------------------------------------------------------ widget buttons
 
 
@@ -754,6 +799,15 @@ def test_azure_run_and_usage(azure_kernel: Kernel, fake: FakeOpenAI) -> None:
     assert "azure_api_key = set (hidden)  [environment (AZURE_OPENAI_API_KEY)]" in status
 
 
+def test_model_option_names_the_deployment(azure_kernel: Kernel, fake: FakeOpenAI) -> None:
+    """--model picks the Azure deployment the request goes to, for this run only."""
+    before = len(fake.requests)
+    text = azure_kernel.ok("%%docgen --model other-deploy --no-cache\ndef deploy_fn(a):\n    return a\n").text
+    assert [r["path"] for r in fake.requests[before:]] == ["/openai/deployments/other-deploy/chat/completions"]
+    assert "azure:other-deploy" in text
+    assert "model/deployment: docgen-test" in azure_kernel.ok("%docgen").text
+
+
 def test_wrong_key_is_one_clear_message(azure_kernel: Kernel) -> None:
     """An authentication failure names the cause; the cell is unchanged; the key is not shown."""
     azure_kernel.ok("import os; good_key = os.environ['AZURE_OPENAI_API_KEY']; "
@@ -770,6 +824,47 @@ def test_wrong_key_is_one_clear_message(azure_kernel: Kernel) -> None:
     assert out[0] == "True ['failed', 'failed']"
     assert out[1] and "\n" not in out[1]
     assert "wrong-key-abc" not in json.dumps(execution.messages, default=str)
+
+
+def test_unreachable_endpoint_is_one_clear_message(azure_kernel: Kernel) -> None:
+    """A connection failure: one line naming the endpoint above the unchanged code, no traceback, no key."""
+    import socket
+
+    with socket.socket() as sock:  # a loopback port nobody listens on once closed
+        sock.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    azure_kernel.ok(f"import os; good_endpoint = os.environ['AZURE_OPENAI_ENDPOINT']; "
+                    f"os.environ['AZURE_OPENAI_ENDPOINT'] = {dead!r}")
+    azure_kernel.ok("%config DocgenMagics.max_retries = 0")
+    try:
+        execution = azure_kernel.ok("%%docgen --no-cache -o unreachable\ndef net1(a):\n    return a\n")
+    finally:
+        azure_kernel.ok("os.environ['AZURE_OPENAI_ENDPOINT'] = good_endpoint")
+        azure_kernel.ok("%config DocgenMagics.max_retries = None")
+    text = execution.final_bundle["text/plain"]
+    first = text.splitlines()[0]
+    assert first.startswith("# ") and f"cannot connect to {dead}" in first
+    assert "def net1(a):\n    return a" in text and "Traceback" not in text + execution.stderr
+    out = azure_kernel.ok("print(unreachable.code == unreachable.original, unreachable.targets[0].status)").stdout
+    assert out.strip() == "True failed"
+    assert FAKE_KEY not in json.dumps(execution.messages, default=str)
+
+
+def test_usage_line_shows_a_cost_when_priced(azure_kernel: Kernel) -> None:
+    """With a price table configured, the usage line (widget and text/plain) carries a cost estimate."""
+    cell = "def priced_fn(a):\n    return a\n"
+    unpriced = azure_kernel.ok("%%docgen --no-cache\n" + cell).final_bundle["text/plain"]
+    assert "≈" not in unpriced
+    azure_kernel.ok("%config DocgenMagics.prices = 'prompt=1000,completion=1000'")
+    try:
+        execution = azure_kernel.ok("%%docgen --no-cache -o priced\n" + cell)
+    finally:
+        azure_kernel.ok("%config DocgenMagics.prices = None")
+    cost = float(azure_kernel.ok("print(priced.cost)").stdout)
+    assert cost > 0
+    usage = next(line for line in execution.final_bundle["text/plain"].splitlines() if "1 request" in line)
+    assert f"≈ {cost:.4f} USD" in usage
+    assert f"≈ {cost:.4f} USD" in azure_kernel.widget("docgen-usage", root_id(execution))[1]["value"]
 
 
 def test_interrupt_stops_cleanly_and_the_next_run_works(azure_kernel: Kernel, fake: FakeOpenAI) -> None:

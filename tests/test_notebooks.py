@@ -192,3 +192,25 @@ def test_quickstart_against_azure_fake(fake: FakeOpenAI, tmp_path: Path) -> None
     # The offline cells stayed offline even with a model configured.
     assert "offline (template)" in outputs["%%docgen --provider offline --style numpy -o result"]["text/plain"]
     assert FAKE_KEY not in json.dumps(book, default=str)
+
+
+def test_data_science_cleanup_against_azure_fake(fake: FakeOpenAI, tmp_path: Path) -> None:
+    """With Azure configured, the messy cell is documented by the model (one request per function) and still runs."""
+    env = kernel_env(tmp_path, AZURE_OPENAI_ENDPOINT=fake.url, AZURE_OPENAI_API_KEY=FAKE_KEY,
+                     AZURE_OPENAI_DEPLOYMENT="docgen-cleanup")
+    before = len(fake.requests)
+    book = execute("data_science_cleanup", env, tmp_path)
+    (first_line, data), = docgen_outputs(book)
+    assert first_line == "%%docgen --run -o cleaned"
+    assert WIDGET_MIME in data and 'class="docgen-code"' in data["text/html"]
+    text = data["text/plain"]
+    assert "5 documented · 5 requests" in text and "azure:docgen-cleanup" in text and "(template)" not in text
+    assert len(fake.requests) - before == 5
+    assert {r["path"] for r in fake.requests[before:]} == {"/openai/deployments/docgen-cleanup/chat/completions"}
+    analysis = next(c for c in book.cells if c.source.startswith("rows = list(load_rows(RAW))"))
+    out = stdout_of(analysis)
+    assert "dropped 1 outlier(s)" in out  # the documented code, run by --run, behaves as written
+    assert "{'north': {'mean_temp': 3.8, 'total_rain': 1.2}, 'south': {'mean_temp': 7.75, 'total_rain': 3.4}}" in out
+    report = next(c for c in book.cells if c.source.startswith("for t in cleaned.targets"))
+    assert stdout_of(report).count("function  documented attempts=1 cached=False") == 5
+    assert FAKE_KEY not in json.dumps(book, default=str)

@@ -347,7 +347,7 @@ def chromium_page(profile_dir: Path) -> Iterator[Any]:
 
 
 # JavaScript run in the page: find the open notebook panel by path through the exposed app.
-_FIND_PANEL_JS = """
+FIND_PANEL_JS = """
 (path) => {
   const app = window.jupyterapp;
   if (!app) { return null; }
@@ -390,7 +390,7 @@ class NotebookPage:
         """
         self.page.wait_for_selector(".jp-Notebook .jp-Cell .cm-content")
         self.page.wait_for_function(
-            f"(path) => ({_FIND_PANEL_JS})(path) !== null", arg=self.path, timeout=WAIT_MS
+            f"(path) => ({FIND_PANEL_JS})(path) !== null", arg=self.path, timeout=WAIT_MS
         )
         self.wait_kernel_idle()
         return self
@@ -408,7 +408,7 @@ class NotebookPage:
         except PlaywrightTimeout:
             state = self.page.evaluate(
                 f"""(path) => {{
-                    const panel = ({_FIND_PANEL_JS})(path);
+                    const panel = ({FIND_PANEL_JS})(path);
                     const kernel = panel && panel.sessionContext.session && panel.sessionContext.session.kernel;
                     return kernel ? [kernel.connectionStatus, kernel.status] : null;
                 }}""",
@@ -420,7 +420,7 @@ class NotebookPage:
         """Wait (at most ``WAIT_MS``) until the notebook's kernel is connected and idle."""
         self.page.wait_for_function(
             f"""(path) => {{
-                const panel = ({_FIND_PANEL_JS})(path);
+                const panel = ({FIND_PANEL_JS})(path);
                 const kernel = panel && panel.sessionContext.session && panel.sessionContext.session.kernel;
                 return !!kernel && kernel.connectionStatus === 'connected' && kernel.status === 'idle';
             }}""",
@@ -485,7 +485,7 @@ class NotebookPage:
         """
         return self.page.evaluate(
             f"""([path, id]) => {{
-                const panel = ({_FIND_PANEL_JS})(path);
+                const panel = ({FIND_PANEL_JS})(path);
                 const cell = panel.content.model.sharedModel.cells.find(c => c.id === id);
                 return cell ? cell.getSource() : null;
             }}""",
@@ -519,7 +519,7 @@ class NotebookPage:
         """
         self.page.wait_for_function(
             f"""([path, id, expected]) => {{
-                const panel = ({_FIND_PANEL_JS})(path);
+                const panel = ({FIND_PANEL_JS})(path);
                 const cell = panel && panel.content.model.sharedModel.cells.find(c => c.id === id);
                 return !!cell && cell.getSource() === expected;
             }}""",
@@ -545,7 +545,7 @@ class NotebookPage:
             The saved notebook JSON.
         """
         self.page.evaluate(
-            f"async (path) => {{ const panel = ({_FIND_PANEL_JS})(path); await panel.context.save(); }}",
+            f"async (path) => {{ const panel = ({FIND_PANEL_JS})(path); await panel.context.save(); }}",
             self.path,
         )
         return json.loads((self.server.root_dir / self.path).read_text(encoding="utf-8"))
@@ -558,14 +558,14 @@ class NotebookPage:
         """
         return str(
             self.page.evaluate(
-                f"(path) => ({_FIND_PANEL_JS})(path).sessionContext.session.kernel.id", self.path
+                f"(path) => ({FIND_PANEL_JS})(path).sessionContext.session.kernel.id", self.path
             )
         )
 
     def restart_kernel(self) -> None:
         """Restart the notebook's kernel (same kernel connection, fresh process) and wait until idle."""
         self.page.evaluate(
-            f"async (path) => {{ await ({_FIND_PANEL_JS})(path).sessionContext.restartKernel(); }}",
+            f"async (path) => {{ await ({FIND_PANEL_JS})(path).sessionContext.restartKernel(); }}",
             self.path,
         )
         self.wait_kernel_idle()
@@ -578,7 +578,7 @@ class NotebookPage:
         """
         self.page.evaluate(
             f"""async (path) => {{
-                const ctx = ({_FIND_PANEL_JS})(path).sessionContext;
+                const ctx = ({FIND_PANEL_JS})(path).sessionContext;
                 await ctx.changeKernel({{name: 'python3'}});
                 await ctx.ready;
             }}""",

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from jupyter_browser import (
+    FIND_PANEL_JS,
     Flavor,
     NotebookPage,
     chromium_available,
@@ -50,9 +51,8 @@ def moving_average(values, window=3):
     for i in range(len(values) - window + 1):
         yield sum(values[i:i + window]) / window"""
 ORIGINAL = "%%docgen\n" + BODY
-# KNOWN BUG (docgen_magic/magic.py): the magic documents IPython's cell body, to which IPython's input
-# transformer appends a newline the user's cell does not have, so the replaced cell gains a trailing "\n".
-# The magic documents the body exactly as the frontend sent it (no newline added).
+# The body as the kernel documents it: exactly as the frontend sent it (IPython appends a newline to a cell
+# magic's body; %%docgen drops it again, so the replaced cell gains no trailing "\n").
 KERNEL_BODY = BODY
 EDIT = "  # my edit"
 
@@ -253,6 +253,48 @@ def test_replace_cell_in_browser(flavor: Flavor, chromium: None, fake: FakeOpenA
         saved = nb.save()
         by_id = {cell["id"]: "".join(cell["source"]) for cell in saved["cells"]}
         assert by_id == {LOAD_ID: LOAD, DOCGEN_ID: expected}
+
+
+# Insert a cell at the top of the notebook and make it the active one: the %%docgen cell moves down a place
+# and is no longer active, as when the user has moved on before clicking Replace.
+MOVE_ON_JS = f"""
+([path, source]) => {{
+  const panel = ({FIND_PANEL_JS})(path);
+  panel.content.model.sharedModel.insertCell(0, {{cell_type: 'code', source}});
+  panel.content.activeCellIndex = 0;
+  return panel.content.activeCell.model.sharedModel.getSource();
+}}
+"""
+ACTIVE_INDEX_JS = f"(path) => ({FIND_PANEL_JS})(path).content.activeCellIndex"
+
+
+def test_replace_finds_the_cell_by_id_not_the_active_one(chromium: None, fake: FakeOpenAI, tmp_path: Path) -> None:
+    """After the user moved on (another cell inserted above and active), Replace still changes the %%docgen cell.
+
+    The button is clicked with a DOM click event alone (no mousedown), so JupyterLab does not make the widget's
+    cell active again: the request must find the cell by id, at its new index, and leave the active cell alone.
+    """
+    env = _model_env(fake, tmp_path / "kernel-cache")
+    expected = _expected_code(env, tmp_path)
+    root = tmp_path / "root"
+    root.mkdir()
+    write_notebook(root / NOTEBOOK, [(LOAD_ID, LOAD), (DOCGEN_ID, ORIGINAL)])
+    moved_on = "summary = 'the user is working here now'"
+    with (
+        jupyter_server(root, tmp_path / "home", "lab", env=env) as server,
+        chromium_page(tmp_path / "profile") as page,
+    ):
+        nb = NotebookPage(page, server, NOTEBOOK).open()
+        _run_docgen(nb)
+        assert page.evaluate(MOVE_ON_JS, [NOTEBOOK, moved_on]) == moved_on
+        widget = page.locator(".docgen-widget")  # now in the notebook's third cell
+        widget.locator(".docgen-replace").dispatch_event("click")
+        widget.locator(".docgen-status", has_text="replaced:").wait_for()
+        nb.wait_cell_source(DOCGEN_ID, expected)
+        assert page.evaluate(ACTIVE_INDEX_JS, NOTEBOOK) == 0
+        saved = [("".join(cell["source"]), cell.get("id")) for cell in nb.save()["cells"]]
+        assert [source for source, _ in saved] == [moved_on, LOAD, expected]
+        assert [cell_id for _, cell_id in saved][1:] == [LOAD_ID, DOCGEN_ID]
 
 
 OPEN_CONSOLE_JS = """
