@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import keyword
 import logging
+import re
 import sys
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
@@ -505,9 +506,24 @@ def usage_text() -> str:
     u = api.session_usage()
     return (f"docgen session usage: {u.requests} request{'s' if u.requests != 1 else ''} · "
             f"{u.prompt_tokens:,} prompt + {u.completion_tokens:,} completion tokens "
-            f"({u.total_tokens:,} total) · {u.cached_tokens:,} cached prompt tokens · "
-            f"{u.reasoning_tokens:,} reasoning tokens · {u.cache_hits} cache hit{'s' if u.cache_hits != 1 else ''}"
+            f"({u.total_tokens:,} total; {u.cached_tokens:,} prompt tokens cached by the API, "
+            f"{u.reasoning_tokens:,} reasoning) · {u.cache_hits} from the local cache"
             f" · {u.latency_s:.2f} s in requests")
+
+
+def _help_page(doc: str) -> str:
+    """The ``%%docgen?`` page without the Args / Raises sections, which are written for readers of the code.
+
+    Args:
+        doc: The docstring that magic_arguments built (usage, description, sections, options).
+
+    Returns:
+        The page with the sections between the description and the option list removed.
+    """
+    return re.sub(r"\n\s*Args:\n.*?(?=\n(?:positional arguments|options):)", "\n", doc, flags=re.S)
+
+
+DocgenMagics.docgen.__doc__ = _help_page(DocgenMagics.docgen.__doc__ or "")
 
 
 def load_ipython_extension(ipython: Any) -> None:

@@ -386,6 +386,8 @@ def test_question_mark_help_pages_the_options(kernel: Kernel) -> None:
     for option in ("--apply", "--check", "--run", "--no-cache", "--max-attempts", "--timeout", "--concurrency",
                    "--provider", "--model", "--overwrite", "-o VAR", "--style"):
         assert option in text, option
+    assert "Document the functions and classes of a cell" in text
+    assert "Args:" not in text and "Raises:" not in text  # sections for the code's readers, not the page
     assert not execution.bundles
 
 
