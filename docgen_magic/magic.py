@@ -504,11 +504,7 @@ def usage_text() -> str:
     from docgen_magic import api
 
     u = api.session_usage()
-    return (f"docgen session usage: {u.requests} request{'s' if u.requests != 1 else ''} · "
-            f"{u.prompt_tokens:,} prompt + {u.completion_tokens:,} completion tokens "
-            f"({u.total_tokens:,} total; {u.cached_tokens:,} prompt tokens cached by the API, "
-            f"{u.reasoning_tokens:,} reasoning) · {u.cache_hits} from the local cache"
-            f" · {u.latency_s:.2f} s in requests")
+    return f"docgen session usage: {u.summary()} · {u.total_tokens:,} tokens in all · {u.latency_s:.2f} s in requests"
 
 
 def _help_page(doc: str) -> str:

@@ -149,15 +149,7 @@ class Result:
             counts.append(f"{skipped} skipped")
         if self.failed:
             counts.append(f"{len(self.failed)} failed")
-        u = self.usage
-        prompt = f"{u.prompt_tokens:,} prompt" + (
-            f" ({u.cached_tokens:,} cached by the API)" if u.cached_tokens else "")
-        completion = f"{u.completion_tokens:,} completion" + (
-            f" ({u.reasoning_tokens:,} reasoning)" if u.reasoning_tokens else "")
-        parts = [", ".join(counts), f"{u.requests} request{'s' if u.requests != 1 else ''}",
-                 f"{prompt} + {completion} tokens",
-                 f"{u.cache_hits} from the local cache"]
-        parts.append(f"{self.elapsed_s:.2f} s")
+        parts = [", ".join(counts), self.usage.summary(), f"{self.elapsed_s:.2f} s"]
         if self.cost is not None:
             parts.append(f"≈ {self.cost:.4f} {self.currency}")
         source = self.provider if self.model is None else f"{self.provider}:{self.model}"

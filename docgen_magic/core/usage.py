@@ -43,6 +43,20 @@ class Usage:
         total.add(other)
         return total
 
+    def summary(self) -> str:
+        """Requests, tokens and local cache hits, for people.
+
+        Returns:
+            e.g. ``3 requests · 1,234 prompt (512 cached by the API) + 210 completion (9 reasoning) tokens ·
+            1 from the local cache``; the parenthesised parts only when non-zero.
+        """
+        prompt = f"{self.prompt_tokens:,} prompt" + (
+            f" ({self.cached_tokens:,} cached by the API)" if self.cached_tokens else "")
+        completion = f"{self.completion_tokens:,} completion" + (
+            f" ({self.reasoning_tokens:,} reasoning)" if self.reasoning_tokens else "")
+        return (f"{self.requests} request{'s' if self.requests != 1 else ''} · {prompt} + {completion} tokens · "
+                f"{self.cache_hits} from the local cache")
+
     def to_dict(self) -> dict[str, int | float]:
         """The counters as a JSON-ready dict.
 
