@@ -8,7 +8,6 @@ IPython and VS Code with widgets off. The widget shows the same pieces (``code_h
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -243,19 +242,29 @@ def result_text(result: Result) -> str:
     return "\n".join(parts)
 
 
-def _notes_html(notes: Iterable[str], failures: int = 0) -> str:
-    """Remarks as an HTML list; the first ``failures`` ones (failed targets) are marked as such.
+def notes_html(result: Result, *, inline_styles: bool = False) -> str:
+    """The remarks of a result as an HTML list, failures first and marked as such.
 
     Args:
-        notes: One line per remark.
-        failures: How many of the first remarks are failures.
+        result: The result.
+        inline_styles: Colour the items with inline styles (a widget's HTML has no stylesheet) instead of
+            the classes ``docgen-failed`` / ``docgen-note`` that the fallback's own stylesheet colours.
 
     Returns:
-        HTML text, empty when there are none.
+        HTML text, empty when there is nothing to say.
     """
-    items = "".join(f'<li class="{"docgen-failed" if i < failures else "docgen-note"}">{html.escape(n)}</li>'
-                    for i, n in enumerate(notes))
-    return f'<ul class="docgen-notes">{items}</ul>' if items else ""
+    failures = len(failure_notes(result))
+
+    def item(i: int, note: str) -> str:
+        failed = i < failures
+        if inline_styles:
+            return f'<li style="color:{"#b31d28" if failed else "#6a737d"}">{html.escape(note)}</li>'
+        return f'<li class="{"docgen-failed" if failed else "docgen-note"}">{html.escape(note)}</li>'
+
+    items = "".join(item(i, note) for i, note in enumerate(notes_for(result)))
+    if not items:
+        return ""
+    return f"<ul>{items}</ul>" if inline_styles else f'<ul class="docgen-notes">{items}</ul>'
 
 
 def result_html(result: Result) -> str:
@@ -268,7 +277,7 @@ def result_html(result: Result) -> str:
         HTML text, self-contained (inline styles, no script).
     """
     return (f'<div class="docgen-html">{_STYLE}'
-            f"{_notes_html(notes_for(result), len(failure_notes(result)))}"
+            f"{notes_html(result)}"
             f"{code_html(result.code)}"
             f"<details><summary>Changes</summary>{diff_html(result.diff())}</details>"
             f"<details><summary>Report</summary>{report_html(result)}</details>"

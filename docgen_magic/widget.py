@@ -30,7 +30,7 @@ import ipywidgets as widgets
 from IPython.display import DisplayHandle, display
 
 from docgen_magic import bridge
-from docgen_magic.display import diff_html, failure_notes, highlight, notes_for, report_html, result_bundle
+from docgen_magic.display import diff_html, highlight, notes_html, report_html, result_bundle
 
 if TYPE_CHECKING:
     from docgen_magic.core.pipeline import ProgressEvent
@@ -75,22 +75,6 @@ def _scrolling() -> Any:
         The ipywidgets Layout.
     """
     return widgets.Layout(max_height=PANE_MAX_HEIGHT, overflow="auto")
-
-
-def notes_html(result: Result) -> str:
-    """The remarks of a result as an HTML list, failures in red and notes in grey (inline styles).
-
-    Args:
-        result: The result.
-
-    Returns:
-        HTML text, empty when there is nothing to say.
-    """
-    notes = notes_for(result)
-    failures = len(failure_notes(result))
-    items = "".join(f'<li style="color:{"#b31d28" if i < failures else "#6a737d"}">{html.escape(n)}</li>'
-                    for i, n in enumerate(notes))
-    return f"<ul>{items}</ul>" if items else ""
 
 
 class DocgenView:
@@ -223,7 +207,7 @@ class DocgenView:
             result: The result.
         """
         self.result = result
-        self.notes.value = notes_html(result)
+        self.notes.value = notes_html(result, inline_styles=True)
         self.code.value = highlight(result.code)
         self.diff.value = diff_html(result.diff())
         self.report.value = report_html(result)
