@@ -14,9 +14,10 @@ from docgen_magic.core.cell import parse_cell
 from docgen_magic.core.check import check_target, coverage
 from docgen_magic.core.facts import Target, extract_targets
 from docgen_magic.core.model import Docstring, docstring_schema
+from docgen_magic.core.rules import words
 from docgen_magic.core.validate import conform, parse_arguments, schema_errors, validate, yielded_type
 from docgen_magic.providers.base import GenerationRequest
-from docgen_magic.providers.offline import OfflineProvider, summary_for, template, words
+from docgen_magic.providers.offline import OfflineProvider, summary_for, template
 from tests.shapes import SHAPES
 
 CELL = '''

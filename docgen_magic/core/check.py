@@ -10,9 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from docgen_magic.core.facts import Target, TargetKind, is_documented
-
-_NO_RETURNS = frozenset({TargetKind.CLASS, TargetKind.PROPERTY})
+from docgen_magic.core.facts import Target, is_documented
+from docgen_magic.core.rules import Code, bare_names, needs_returns_section, needs_yields, undocumented_raises
 
 
 @dataclass(frozen=True)
@@ -31,7 +30,7 @@ class CheckFinding:
     lineno: int
     kind: str
     message: str
-    codes: tuple[str, ...] = field(default=())
+    codes: tuple[Code, ...] = field(default=())
 
 
 def _parsed_names(text: str) -> tuple[list[str], bool, bool, list[str]]:
@@ -42,15 +41,16 @@ def _parsed_names(text: str) -> tuple[list[str], bool, bool, list[str]]:
         parsed = docstring_parser.parse(text)
     except docstring_parser.ParseError:
         return [], False, False, []
-    names = [p.arg_name.split(" ")[0].lstrip("*").strip() for p in parsed.params
-             if p.args and p.args[0] in ("param", "parameter", "arg", "argument", "key", "keyword")]
+    names = [name for p in parsed.params
+             if p.args and p.args[0] in ("param", "parameter", "arg", "argument", "key", "keyword")
+             for name in bare_names(p.arg_name)]
     returns = [r for r in parsed.many_returns if not r.is_generator]
     yields = [r for r in parsed.many_returns if r.is_generator]
     raises = [(r.type_name or "").strip() for r in parsed.raises]
     return names, bool(returns), bool(yields), raises
 
 
-def gaps(target: Target) -> list[tuple[str, str]]:
+def gaps(target: Target) -> list[tuple[Code, str]]:
     """What a target's existing docstring lacks, compared with the code.
 
     Args:
@@ -60,26 +60,23 @@ def gaps(target: Target) -> list[tuple[str, str]]:
         (code, text) pairs, empty when the docstring is complete.
     """
     if not is_documented(target):
-        return [("no-docstring", "no docstring")]
+        return [(Code.NO_DOCSTRING, "no docstring")]
     names, has_returns, has_yields, raises = _parsed_names(target.docstring or "")
-    found: list[tuple[str, str]] = []
+    found: list[tuple[Code, str]] = []
     bare = [p.name for p in target.params]
     missing = [p.display_name for p in target.params if p.name not in names]
     if missing:
-        found.append(("missing-param", f"parameter(s) not documented: {', '.join(missing)}"))
+        found.append((Code.MISSING_PARAM, f"parameter(s) not documented: {', '.join(missing)}"))
     unknown = [n for n in dict.fromkeys(names) if n not in bare]
     if unknown:
-        found.append(("unknown-param", f"documents parameter(s) not in the signature: {', '.join(unknown)}"))
-    needs_returns = (target.returns_value and not target.is_generator and target.kind not in _NO_RETURNS
-                     and target.name != "__init__")
-    if needs_returns and not has_returns:
-        found.append(("missing-returns", "returns a value but has no Returns section"))
-    if target.is_generator and not has_yields:
-        found.append(("missing-yields", "is a generator but has no Yields section"))
-    undocumented = [r for r in target.raises
-                    if not any(r.rsplit(".", 1)[-1] == d.rsplit(".", 1)[-1] for d in raises)]
+        found.append((Code.UNKNOWN_PARAM, f"documents parameter(s) not in the signature: {', '.join(unknown)}"))
+    if needs_returns_section(target) and not has_returns:
+        found.append((Code.MISSING_RETURNS, "returns a value but has no Returns section"))
+    if needs_yields(target) and not has_yields:
+        found.append((Code.MISSING_YIELDS, "is a generator but has no Yields section"))
+    undocumented = undocumented_raises(target, raises)
     if undocumented:
-        found.append(("missing-raise", f"raises {', '.join(undocumented)} but does not document it"))
+        found.append((Code.MISSING_RAISE, f"raises {', '.join(undocumented)} but does not document it"))
     return found
 
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from docgen_magic.core.facts import Target
 from docgen_magic.core.model import docstring_schema
+from docgen_magic.core.rules import needs_returns, needs_yields
 
 if TYPE_CHECKING:
     from docgen_magic.core.cell import Cell
@@ -96,9 +97,9 @@ def _describe_target(target: Target) -> str:
         parts.append(f"Attributes found in the code: {names or 'none'}.")
     else:
         parts.append(f"Parameters to document, in order: {', '.join(target.param_names) or 'none'}.")
-        if target.is_generator:
+        if needs_yields(target):
             parts.append("It is a generator: fill yields; returns only if it also returns a value.")
-        elif target.returns_value:
+        elif needs_returns(target):
             parts.append("It returns a value: fill returns.")
         else:
             parts.append("It returns no value: returns must be null.")

@@ -15,15 +15,13 @@ from dataclasses import dataclass, field
 from docgen_magic.core.facts import Target
 from docgen_magic.core.model import Docstring
 from docgen_magic.core.prompt import build_messages, tool_definition
+from docgen_magic.core.rules import DROPPABLE
 from docgen_magic.core.usage import Usage
 from docgen_magic.core.validate import Problem, conform, parse_arguments, validate
 from docgen_magic.providers.base import GenerationRequest, Provider, ProviderError
 
 logger = logging.getLogger(__name__)
 
-# Problems that only name things the code does not have: conform() drops them, so a last answer that has
-# nothing else wrong can still be shipped without them.
-DROPPABLE = frozenset({"unknown-param", "unknown-raise", "unknown-attribute", "duplicate-param"})
 
 # Tokens a chat request adds around its messages (roles, separators, the tool wrapper), per request.
 _MESSAGE_OVERHEAD = 32

@@ -14,10 +14,17 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from docgen_magic.core.facts import Target, TargetKind
+from docgen_magic.core.facts import Target
 from docgen_magic.core.model import ArgDoc, Docstring, ReturnsDoc, YieldsDoc, docstring_schema
-
-_NO_RETURNS_KINDS = frozenset({TargetKind.CLASS})
+from docgen_magic.core.rules import (
+    Code,
+    bare_names,
+    is_raised,
+    may_document_returns,
+    needs_returns,
+    needs_yields,
+    undocumented_raises,
+)
 
 
 @dataclass(frozen=True)
@@ -29,7 +36,7 @@ class Problem:
         message: One sentence, fit to be sent back to the model verbatim.
     """
 
-    code: str
+    code: Code
     message: str
 
 
@@ -145,24 +152,24 @@ def parse_arguments(text: str | None, *, finish_reason: str | None = None,
         (data, problems): the decoded data and no problems, or None and the one problem found.
     """
     if finish_reason == "content_filter":
-        return None, [Problem("content-filter", "The answer was stopped by the content filter; write neutral, "
+        return None, [Problem(Code.CONTENT_FILTER, "The answer was stopped by the content filter; write neutral, "
                                                 "technical prose about the code only.")]
     if finish_reason == "length":
-        return None, [Problem("truncated", "The answer was cut off by the token limit; keep the description "
+        return None, [Problem(Code.TRUNCATED, "The answer was cut off by the token limit; keep the description "
                                            "short so the whole answer fits.")]
     if text is None:
         said = f" (it wrote text instead: {content.strip()[:80]!r})" if content and content.strip() else ""
-        return None, [Problem("no-tool-call", f"No call to the write_docstring function was made{said}; "
+        return None, [Problem(Code.NO_TOOL_CALL, f"No call to the write_docstring function was made{said}; "
                                               "answer only by calling it.")]
     try:
         data = json.loads(text)
     except (json.JSONDecodeError, RecursionError) as exc:
-        return None, [Problem("malformed-json", f"The function arguments are not valid JSON ({exc.msg} at "
+        return None, [Problem(Code.MALFORMED_JSON, f"The function arguments are not valid JSON ({exc.msg} at "
                                                 f"character {exc.pos}); send one complete JSON object."
                                                 if isinstance(exc, json.JSONDecodeError) else
                                                 "The function arguments are not valid JSON.")]
     if not isinstance(data, dict):
-        return None, [Problem("malformed-json", "The function arguments must be one JSON object.")]
+        return None, [Problem(Code.MALFORMED_JSON, "The function arguments must be one JSON object.")]
     return data, []
 
 
@@ -170,33 +177,33 @@ def _schema_problems(data: object, strict: bool) -> list[Problem]:
     schema = _schema(strict)
     if is_valid(data, schema):
         return []
-    return [Problem("schema", f"Schema error at {where or 'the answer'}: {message}.")
+    return [Problem(Code.SCHEMA, f"Schema error at {where or 'the answer'}: {message}.")
             for where, message in schema_errors(data, schema)[:5]]
 
 
 def _arg_problems(data: dict[str, Any], target: Target) -> list[Problem]:
     expected = list(target.param_names)
-    bare = {name.lstrip("*"): name for name in expected}
+    bare = {p.name: p.display_name for p in target.params}
     problems: list[Problem] = []
     seen: set[str] = set()
     for arg in data.get("args") or []:
         name = str(arg.get("name", "")).strip()
-        real = bare.get(name.lstrip("*"))
+        real = bare.get(next(iter(bare_names(name)), ""))
         if real is None:
             where = f"`{target.qualname}`" if not target.is_class else f"class `{target.qualname}` (document " \
                                                                        "constructor parameters in __init__)"
-            problems.append(Problem("unknown-param", f"`{name}` is not a parameter of {where}; remove it."))
+            problems.append(Problem(Code.UNKNOWN_PARAM, f"`{name}` is not a parameter of {where}; remove it."))
         elif real in seen:
-            problems.append(Problem("duplicate-param", f"Parameter `{real}` is documented more than once; "
+            problems.append(Problem(Code.DUPLICATE_PARAM, f"Parameter `{real}` is documented more than once; "
                                                        "document it exactly once."))
         else:
             seen.add(real)
             if not str(arg.get("description") or "").strip():
-                problems.append(Problem("empty-param", f"Parameter `{real}` has an empty description."))
+                problems.append(Problem(Code.EMPTY_PARAM, f"Parameter `{real}` has an empty description."))
     missing = [name for name in expected if name not in seen]
     if missing:
         names = ", ".join(f"`{n}`" for n in missing)
-        problems.append(Problem("missing-param", f"Parameter(s) {names} are not documented; add each to args "
+        problems.append(Problem(Code.MISSING_PARAM, f"Parameter(s) {names} are not documented; add each to args "
                                                  "under that exact name."))
     return problems
 
@@ -204,70 +211,44 @@ def _arg_problems(data: dict[str, Any], target: Target) -> list[Problem]:
 def _section_problems(data: dict[str, Any], target: Target) -> list[Problem]:
     problems: list[Problem] = []
     returns, yields = data.get("returns"), data.get("yields")
-    wants_returns = target.returns_value and target.kind not in _NO_RETURNS_KINDS and target.name != "__init__"
+    wants_returns = needs_returns(target)
     if wants_returns and not returns:
-        problems.append(Problem("missing-returns", "The code returns a value; describe it in returns."))
+        problems.append(Problem(Code.MISSING_RETURNS, "The code returns a value; describe it in returns."))
     elif returns and not wants_returns and not may_document_returns(target):
-        problems.append(Problem("unexpected-returns", "The code returns no value; set returns to null."))
-    if target.is_generator and not yields:
-        problems.append(Problem("missing-yields", "The code is a generator; describe the yielded values in "
+        problems.append(Problem(Code.UNEXPECTED_RETURNS, "The code returns no value; set returns to null."))
+    if needs_yields(target) and not yields:
+        problems.append(Problem(Code.MISSING_YIELDS, "The code is a generator; describe the yielded values in "
                                                   "yields."))
     elif yields and not target.is_generator:
-        problems.append(Problem("unexpected-yields", "The code does not yield; set yields to null."))
+        problems.append(Problem(Code.UNEXPECTED_YIELDS, "The code does not yield; set yields to null."))
     documented = [str(r.get("exception", "")).strip() for r in data.get("raises") or []]
     for name in documented:
-        if not _raise_matches(name, target.raises):
-            problems.append(Problem("unknown-raise", f"The code does not raise `{name}` itself; remove it from "
+        if not is_raised(name, target.raises):
+            problems.append(Problem(Code.UNKNOWN_RAISE, f"The code does not raise `{name}` itself; remove it from "
                                                      "raises."))
-    missing = [name for name in target.raises if not any(_same_exception(name, d) for d in documented)]
+    missing = undocumented_raises(target, documented)
     if missing:
         names = ", ".join(f"`{n}`" for n in missing)
-        problems.append(Problem("missing-raise", f"The code raises {names}; document each in raises."))
+        problems.append(Problem(Code.MISSING_RAISE, f"The code raises {names}; document each in raises."))
     return problems
 
 
 def _attribute_problems(data: dict[str, Any], target: Target) -> list[Problem]:
     attributes = data.get("attributes") or []
     if not target.is_class:
-        return [Problem("unknown-attribute", "Only classes document attributes; set attributes to an empty "
+        return [Problem(Code.UNKNOWN_ATTRIBUTE, "Only classes document attributes; set attributes to an empty "
                                              "list.")] if attributes else []
     known = {a.name for a in target.attributes}
-    problems = [Problem("unknown-attribute", f"`{a.get('name')}` is not an attribute of `{target.qualname}`; "
+    problems = [Problem(Code.UNKNOWN_ATTRIBUTE, f"`{a.get('name')}` is not an attribute of `{target.qualname}`; "
                                              "remove it.")
                 for a in attributes if a.get("name") not in known]
     named = {a.get("name") for a in attributes}
     missing = [a.name for a in target.attributes if a.name not in named]
     if missing:
         names = ", ".join(f"`{n}`" for n in missing)
-        problems.append(Problem("missing-attribute", f"Attribute(s) {names} are not documented; add each to "
+        problems.append(Problem(Code.MISSING_ATTRIBUTE, f"Attribute(s) {names} are not documented; add each to "
                                                      "attributes."))
     return problems
-
-
-def may_document_returns(target: Target) -> bool:
-    """Whether a Returns section is allowed although no ``return value`` statement exists.
-
-    Stubs (abstract methods, Protocol members) return nothing in their body but declare what implementations
-    return; their annotation allows a Returns section.
-
-    Args:
-        target: The facts of the target.
-
-    Returns:
-        True when the target returns a value or declares a return type other than None.
-    """
-    if target.is_class or target.name == "__init__" or target.is_generator:
-        return target.returns_value and not target.is_class
-    annotation = (target.returns_annotation or "").strip()
-    return target.returns_value or annotation not in ("", "None", "NoReturn", "Never", "typing.NoReturn")
-
-
-def _same_exception(fact: str, documented: str) -> bool:
-    return fact == documented or fact.rsplit(".", 1)[-1] == documented.rsplit(".", 1)[-1]
-
-
-def _raise_matches(documented: str, facts: tuple[str, ...]) -> bool:
-    return any(_same_exception(f, documented) for f in facts)
 
 
 def validate(data: object, target: Target, *, strict: bool = True) -> list[Problem]:
@@ -286,9 +267,9 @@ def validate(data: object, target: Target, *, strict: bool = True) -> list[Probl
         return problems
     summary = str(data.get("summary") or "").strip()
     if not summary:
-        problems.append(Problem("empty-summary", "The summary is empty; write one sentence."))
+        problems.append(Problem(Code.EMPTY_SUMMARY, "The summary is empty; write one sentence."))
     elif "\n" in summary:
-        problems.append(Problem("multiline-summary", "The summary must be one sentence on one line; move the "
+        problems.append(Problem(Code.MULTILINE_SUMMARY, "The summary must be one sentence on one line; move the "
                                                      "rest to description."))
     problems += _arg_problems(data, target)
     problems += _section_problems(data, target)
@@ -335,7 +316,8 @@ def conform(doc: Docstring, target: Target) -> Docstring:
     """
     by_name = {}
     for arg in doc.args:
-        by_name.setdefault(arg.name.strip().lstrip("*"), arg)
+        for name in bare_names(arg.name)[:1]:
+            by_name.setdefault(name, arg)
     args = []
     for param in target.params:
         arg = by_name.get(param.name)
@@ -349,7 +331,7 @@ def conform(doc: Docstring, target: Target) -> Docstring:
     if yields is not None:
         yields = YieldsDoc(yielded_type(target.returns_annotation) or _clean_type(yields.type),
                            yields.description)
-    raises = [r for r in doc.raises if _raise_matches(r.exception.strip(), target.raises)]
+    raises = [r for r in doc.raises if is_raised(r.exception, target.raises)]
     known = {a.name: a for a in target.attributes}
     attributes = [dataclasses.replace(a, type=known[a.name].annotation or _clean_type(a.type))
                   for a in doc.attributes if a.name in known] if target.is_class else []

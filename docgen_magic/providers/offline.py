@@ -7,15 +7,13 @@ is exactly as well-formed as a model's answer. Results built from it are marked 
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 from docgen_magic.core.facts import Param, Target, TargetKind
+from docgen_magic.core.rules import may_document_returns, needs_returns, words
 from docgen_magic.core.usage import Usage
-from docgen_magic.core.validate import may_document_returns
 from docgen_magic.providers.base import GenerationRequest, Reply
 
-_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 _DUNDERS = {
     "__init__": "Initialize the {owner}.",
     "__repr__": "Return the developer representation of the {owner}.",
@@ -47,19 +45,6 @@ _VERBS = frozenset((
     "pop", "push", "query", "rank", "rename", "reshape", "resample", "retry", "rotate", "round",
     "sample", "shift", "shuffle", "smooth", "strip", "sum", "tokenize", "trim", "unpack", "wrap", "zip",
 ))
-
-
-def words(name: str) -> list[str]:
-    """Split an identifier into lower-case words.
-
-    Args:
-        name: ``snake_case``, ``camelCase`` or ``CamelCase``.
-
-    Returns:
-        The words, e.g. ``["load", "csv", "file"]``; acronyms keep their case.
-    """
-    parts = [p for chunk in name.strip("_").split("_") for p in _CAMEL.split(chunk) if p]
-    return [p if p.isupper() and len(p) > 1 else p.lower() for p in parts]
 
 
 def summary_for(target: Target) -> str:
@@ -138,8 +123,7 @@ def template(target: Target) -> dict[str, Any]:
         A dict matching the strict docstring schema.
     """
     returns = None
-    if (target.returns_value and not target.is_class and target.name != "__init__") or (
-            not target.returns_value and may_document_returns(target) and not target.is_generator):
+    if needs_returns(target) or (may_document_returns(target) and not target.is_generator):
         returns = {"type": None, "description": "The result." if target.kind is not TargetKind.PROPERTY
                    else summary_for(target)}
     return {

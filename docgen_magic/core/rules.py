@@ -1,0 +1,215 @@
+r"""The rule book: what a target's docstring must hold, read from the code's facts.
+
+Validation of a model's answer, the ``--check`` report, the offline drafts, ``--update`` and the prompt all
+ask these functions, so they cannot disagree: which sections a target needs, how a documented exception
+matches a raised one, how a documented parameter name is read in each style (``\*args`` in reST, ``x, y``
+in NumPy), and how an identifier splits into words.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from enum import StrEnum
+
+from docgen_magic.core.facts import Param, ParamKind, Target, TargetKind
+
+
+class Style(StrEnum):
+    """A docstring style."""
+
+    GOOGLE = "google"
+    NUMPY = "numpy"
+    SPHINX = "sphinx"
+
+
+class Code(StrEnum):
+    """Stable codes of the problems of a model's answer and the gaps of an existing docstring."""
+
+    NO_DOCSTRING = "no-docstring"
+    SCHEMA = "schema"
+    MALFORMED_JSON = "malformed-json"
+    NO_TOOL_CALL = "no-tool-call"
+    TRUNCATED = "truncated"
+    CONTENT_FILTER = "content-filter"
+    EMPTY_SUMMARY = "empty-summary"
+    MULTILINE_SUMMARY = "multiline-summary"
+    MISSING_PARAM = "missing-param"
+    UNKNOWN_PARAM = "unknown-param"
+    DUPLICATE_PARAM = "duplicate-param"
+    EMPTY_PARAM = "empty-param"
+    MISSING_RETURNS = "missing-returns"
+    UNEXPECTED_RETURNS = "unexpected-returns"
+    MISSING_YIELDS = "missing-yields"
+    UNEXPECTED_YIELDS = "unexpected-yields"
+    MISSING_RAISE = "missing-raise"
+    UNKNOWN_RAISE = "unknown-raise"
+    MISSING_ATTRIBUTE = "missing-attribute"
+    UNKNOWN_ATTRIBUTE = "unknown-attribute"
+    PLACEHOLDER = "placeholder"
+    RESTATED_NAME = "restated-name"
+
+
+DROPPABLE = frozenset({Code.UNKNOWN_PARAM, Code.UNKNOWN_RAISE, Code.UNKNOWN_ATTRIBUTE, Code.DUPLICATE_PARAM})
+"""Problems that only name things the code does not have: conforming drops them."""
+
+CONFORMABLE = frozenset({Code.MISSING_RETURNS, Code.UNEXPECTED_RETURNS, Code.MISSING_YIELDS,
+                         Code.UNEXPECTED_YIELDS, Code.MISSING_RAISE, Code.MISSING_ATTRIBUTE})
+"""Section problems whose structure the code knows: conforming takes it from the code (with a note)."""
+
+_NO_RETURN_ANNOTATIONS = frozenset({"", "None", "NoReturn", "Never", "typing.NoReturn", "typing.Never"})
+
+
+def needs_returns(target: Target) -> bool:
+    """Whether the docstring content must describe a return value (a property's is folded into its text).
+
+    Args:
+        target: The facts of the target.
+
+    Returns:
+        True when some ``return`` gives a value and the target is not a class or ``__init__``.
+    """
+    return target.returns_value and not target.is_class and target.name != "__init__"
+
+
+def may_document_returns(target: Target) -> bool:
+    """Whether a return value may be described although no ``return value`` statement exists.
+
+    Stubs (abstract methods, Protocol members) return nothing in their body but declare what implementations
+    return; their annotation allows a Returns section.
+
+    Args:
+        target: The facts of the target.
+
+    Returns:
+        True when the target returns a value or declares a return type other than None.
+    """
+    if target.is_class or target.name == "__init__" or target.is_generator:
+        return needs_returns(target)
+    return target.returns_value or (target.returns_annotation or "").strip() not in _NO_RETURN_ANNOTATIONS
+
+
+def needs_returns_section(target: Target) -> bool:
+    """Whether an existing docstring must show a Returns section.
+
+    A property's value is its description, and a generator's ``return`` value (``StopIteration.value``) is
+    rarely what a reader wants first, so neither requires the section (a generator may still have one).
+
+    Args:
+        target: The facts of the target.
+
+    Returns:
+        True when :func:`needs_returns` holds and the target is neither a property nor a generator.
+    """
+    return needs_returns(target) and target.kind is not TargetKind.PROPERTY and not target.is_generator
+
+
+def needs_yields(target: Target) -> bool:
+    """Whether the docstring must describe yielded values.
+
+    Args:
+        target: The facts of the target.
+
+    Returns:
+        True for a generator.
+    """
+    return target.is_generator
+
+
+def same_exception(raised: str, documented: str) -> bool:
+    """Whether a documented exception names a raised one (``mod.Error`` matches ``Error``).
+
+    Args:
+        raised: The name the code raises.
+        documented: The name a docstring gives.
+
+    Returns:
+        True when the full names or their last components agree.
+    """
+    documented = documented.strip().strip("`~")
+    return raised == documented or raised.rsplit(".", 1)[-1] == documented.rsplit(".", 1)[-1]
+
+
+def is_raised(documented: str, raised: Iterable[str]) -> bool:
+    """Whether a documented exception is one the code raises.
+
+    Args:
+        documented: The name a docstring gives.
+        raised: The names the code raises.
+
+    Returns:
+        True when one of them matches.
+    """
+    return any(same_exception(name, documented) for name in raised)
+
+
+def undocumented_raises(target: Target, documented: Iterable[str]) -> list[str]:
+    """The exceptions the code raises that no documented name matches.
+
+    Args:
+        target: The facts of the target.
+        documented: The exception names a docstring gives.
+
+    Returns:
+        The raised names left undocumented, in the code's order.
+    """
+    given = list(documented)
+    return [name for name in target.raises if not any(same_exception(name, d) for d in given)]
+
+
+def bare_names(documented: str) -> list[str]:
+    r"""The bare parameter names one documented entry stands for, in any style.
+
+    ``\*args`` (reST escaping), ``**kwargs``, ``x, y`` (NumPy's combined entry) and ``x (int)`` all
+    read as the names the signature uses without stars.
+
+    Args:
+        documented: The name part of a parameter entry.
+
+    Returns:
+        The bare names; empty when the entry names nothing.
+    """
+    text = documented.replace("\\", "").split("(")[0]
+    return [name for part in text.split(",") if (name := part.strip().lstrip("*").strip())]
+
+
+def display_name(param: Param, style: str) -> str:
+    r"""The name of a parameter as a docstring of a style writes it.
+
+    Args:
+        param: The parameter.
+        style: The docstring style; reST (Sphinx) escapes stars as ``\*`` so they are not read as emphasis.
+
+    Returns:
+        E.g. ``*args`` for Google and NumPy, ``\*args`` for Sphinx.
+    """
+    name = param.display_name
+    return name.replace("*", "\\*") if style == Style.SPHINX else name
+
+
+def is_variadic(param: Param) -> bool:
+    """Whether a parameter collects extra arguments (``*args`` / ``**kwargs``).
+
+    Args:
+        param: The parameter.
+
+    Returns:
+        True for var-positional and var-keyword parameters.
+    """
+    return param.kind in (ParamKind.VAR_POSITIONAL, ParamKind.VAR_KEYWORD)
+
+
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+
+
+def words(name: str) -> list[str]:
+    """Split an identifier into lower-case words.
+
+    Args:
+        name: ``snake_case``, ``camelCase`` or ``CamelCase``.
+
+    Returns:
+        The words, e.g. ``["load", "csv", "file"]``; acronyms keep their case.
+    """
+    parts = [p for chunk in name.strip("_").split("_") for p in _CAMEL.split(chunk) if p]
+    return [p if p.isupper() and len(p) > 1 else p.lower() for p in parts]
