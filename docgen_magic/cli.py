@@ -7,15 +7,16 @@ applied) or ``--check`` found gaps, 2 for unusable input (unreadable file, synta
 from __future__ import annotations
 
 import argparse
-import codecs
 import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from docgen_magic.infra.files import FileError, SourceFile, WriteConflict, read_source_file, write_atomic
 from docgen_magic.settings import DEFAULT_CONCURRENCY, PROVIDERS, STYLES, SettingsError
 
 if TYPE_CHECKING:
@@ -45,7 +46,8 @@ def build_parser() -> argparse.ArgumentParser:
                              "several files or folders")
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--diff", action="store_true", help="print a unified diff instead of the code")
-    mode.add_argument("--write", action="store_true", help="rewrite the file in place")
+    mode.add_argument("--write", action="store_true",
+                      help="rewrite the file in place (atomically; refused if it changed meanwhile)")
     mode.add_argument("--check", action="store_true",
                       help="write nothing; list undocumented or incomplete targets; exit 1 if any")
     mode.add_argument("--json", action="store_true", help="print one JSON object (code, targets, usage)")
@@ -68,6 +70,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--no-strict", dest="strict", action="store_false", default=None,
                         help="send the tool schema without strict mode (for servers that reject it)")
     parser.add_argument("--token-budget", type=int, help="stop asking before total tokens exceed this")
+    parser.add_argument("--force", action="store_true",
+                        help="with --write: write even if the file changed since it was read")
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more diagnostics (-vv: debug)")
     parser.add_argument("-q", "--quiet", action="store_true", help="only errors on stderr")
     return parser
@@ -87,14 +91,14 @@ class Source:
         path: The file, or None for stdin.
         text: The text of a .py file or stdin (without a byte order mark).
         notebook: The parsed notebook JSON, or None.
-        bom: The file starts with a UTF-8 byte order mark (kept when the file is rewritten).
+        file: The file as read (encoding, snapshot for the conflict check), or None for stdin.
     """
 
     label: str
     path: Path | None
     text: str = ""
     notebook: dict[str, Any] | None = None
-    bom: bool = False
+    file: SourceFile | None = None
 
 
 def read_source(arg: str) -> Source:
@@ -107,31 +111,19 @@ def read_source(arg: str) -> Source:
         The source.
 
     Raises:
-        InputError: The file cannot be read or is not a notebook.
+        FileError: The file cannot be read or decoded, or is not a usable notebook.
     """
     if arg == "-":
         text = sys.stdin.read()
-        bom = text.startswith("\ufeff")  # Python reads a file that starts with one; so do we
-        return Source("<stdin>", None, text[1:] if bom else text, bom=bom)
+        return Source("<stdin>", None, text[1:] if text.startswith("\ufeff") else text)
     path = Path(arg)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"{arg}: cannot read: {exc.strerror or exc}") from None
-    bom = raw.startswith(codecs.BOM_UTF8)
-    try:
-        text = raw[len(codecs.BOM_UTF8) if bom else 0:].decode("utf-8")
-    except UnicodeDecodeError:
-        raise InputError(f"{arg}: not UTF-8 text") from None
-    if path.suffix == ".ipynb":
-        try:
-            notebook = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"{arg}: not a notebook: {exc.msg} at line {exc.lineno}") from None
-        if not isinstance(notebook, dict) or not isinstance(notebook.get("cells"), list):
-            raise InputError(f"{arg}: not a notebook: no cells")
-        return Source(arg, path, text, notebook, bom)
-    return Source(arg, path, text, bom=bom)
+    notebook = path.suffix == ".ipynb"
+    file = read_source_file(path, python=not notebook)
+    if not notebook:
+        return Source(arg, path, file.text, file=file)
+    from docgen_magic.infra.notebook import load_notebook
+
+    return Source(arg, path, file.text, load_notebook(file.text, arg), file)
 
 
 def _cell_text(cell: dict[str, Any]) -> str:
@@ -147,9 +139,9 @@ def _set_cell_text(cell: dict[str, Any], text: str) -> None:
     cell["source"] = text.splitlines(keepends=True) if isinstance(cell.get("source"), list) else text
 
 
-def _write_text(source: Source, text: str) -> None:
-    assert source.path is not None
-    source.path.write_bytes((codecs.BOM_UTF8 if source.bom else b"") + text.encode("utf-8"))
+def _write_text(source: Source, text: str, force: bool) -> None:
+    assert source.path is not None and source.file is not None
+    write_atomic(source.path, source.file.encode(text), expected=source.file.snapshot, force=force)
 
 
 def _notebook_json(source: Source) -> str:
@@ -240,7 +232,7 @@ def _run_file(source: Source, args: argparse.Namespace, settings: Any) -> int:
         if source.path is None:
             raise InputError("--write needs a file, not standard input")
         if result.changed:
-            _write_text(source, result.code)
+            _write_text(source, result.code, args.force)
     else:
         sys.stdout.write(result.code)
     if not args.json:
@@ -274,7 +266,13 @@ def _run_notebook(source: Source, args: argparse.Namespace, settings: Any) -> in
                 _set_cell_text(cell, result.code)
                 changed = True
         if changed:
-            _write_text(source, _notebook_json(source))
+            from docgen_magic.infra.notebook import edit_breaks_schema
+
+            broken = edit_breaks_schema(json.loads(source.text), source.notebook)
+            if broken:
+                raise InputError(f"{source.label}: not written: the result would not be a valid notebook "
+                                 f"({broken})")
+            _write_text(source, _notebook_json(source), args.force)
     else:
         for (index, _), result in zip(cells, results, strict=True):
             sys.stdout.write(f"# %% [cell {index + 1}]\n{result.code}")
@@ -337,19 +335,43 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = resolve_settings({name: getattr(args, name) for name in OPTION_NAMES})
         if args.check:
-            status = EXIT_OK
-            for label in expand_paths(args.paths):
-                status = max(status, _run_check(read_source(label), settings))
-            return status
+            return _check_paths(args.paths, settings)
         if len(args.paths) != 1:
             raise InputError("give one path (several only with --check)")
         source = read_source(label)
         if source.notebook is not None:
             return _run_notebook(source, args, settings)
         return _run_file(source, args, settings)
-    except (InputError, SettingsError) as exc:
+    except WriteConflict as exc:
+        logger.error("%s", exc)
+        return EXIT_FAILED
+    except (InputError, SettingsError, FileError) as exc:
         logger.error("%s", exc)
         return EXIT_INPUT
+    except BrokenPipeError:
+        return _closed_pipe()
     except KeyboardInterrupt:
         logger.error("interrupted")
         return 130
+
+
+def _check_paths(paths: Sequence[str], settings: Any) -> int:
+    """``--check`` over files and folders: a file that cannot be read is reported and the others go on."""
+    status = EXIT_OK
+    for label in expand_paths(paths):
+        try:
+            status = max(status, _run_check(read_source(label), settings))
+        except (InputError, FileError) as exc:
+            logger.error("%s", exc)
+            status = EXIT_INPUT
+    return status
+
+
+def _closed_pipe() -> int:
+    """The reader of stdout went away (``docgen FILE | head -1``): stop quietly, like a killed ``cat``."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # the interpreter's final flush must not fail again
+    except (OSError, ValueError):
+        pass
+    return 141
