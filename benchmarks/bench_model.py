@@ -70,8 +70,8 @@ class BareSDK:
         """
         from docgen_magic.core.cell import parse_cell
         from docgen_magic.core.facts import extract_targets
+        from docgen_magic.core.ports import GenerationRequest
         from docgen_magic.core.prompt import build_context, build_messages
-        from docgen_magic.providers.base import GenerationRequest
 
         cell = parse_cell(functions_only(n, "bare"))
         self.fake = fake

@@ -25,10 +25,10 @@ from docgen_magic.core.pipeline import (
     new_run_context,
     plan_cell,
 )
+from docgen_magic.core.ports import Provider
 from docgen_magic.core.prompt import PROMPT_VERSION
 from docgen_magic.core.result import Result
 from docgen_magic.core.usage import Usage
-from docgen_magic.providers.base import Provider
 from docgen_magic.providers.select import ProviderChoice, build_provider, choose_provider
 from docgen_magic.settings import Settings, resolve_settings
 
@@ -96,26 +96,32 @@ def _open_cache(settings: Settings) -> Any:
 
 
 def _run_context(settings: Settings, provider: Provider | None,
-                 on_progress: Callable[[ProgressEvent], None] | None) -> tuple[RunContext, str, Any]:
+                 on_progress: Callable[[ProgressEvent], None] | None) -> tuple[RunContext, ProviderChoice, Any]:
     if provider is None:
         choice = choose_provider(settings)
         provider = _provider_for(choice, settings)
-        reason, endpoint = choice.reason, choice.endpoint
     else:
-        reason, endpoint = f"{provider.name}: given by the caller", None
+        choice = ProviderChoice(provider.name, provider.model, f"{provider.name}: given by the caller")
+    endpoint = choice.endpoint
     cache = None
     if settings.use_cache and not provider.is_template:
         cache = _open_cache(settings)
-    run = new_run_context(provider, settings, cache=cache,
+    run = new_run_context(provider, settings.run_options(), cache=cache,
                           cache_key=_cache_key_function(provider, settings, endpoint),
                           on_progress=on_progress)
-    return run, reason, cache
+    return run, choice, cache
 
 
-def _record(results: Sequence[Result], reason: str) -> None:
+def _record(results: Sequence[Result], choice: ProviderChoice, settings: Settings) -> None:
+    """Stamp each result with why its provider was picked and its cost estimate; add its usage to the session."""
+    prices = settings.prices
     with _session_lock:
         for result in results:
-            result.provider_reason = reason
+            result.provider_reason, result.provider_unconfigured = choice.reason, choice.unconfigured
+            if prices is not None and not result.template:
+                usage = result.usage
+                result.cost = prices.cost(usage.prompt_tokens, usage.completion_tokens, usage.cached_tokens)
+                result.currency = prices.currency
             _session_usage.add(result.usage)
 
 
@@ -128,13 +134,13 @@ async def _document_with(run_pipeline: Callable[[RunContext], Awaitable[list[Res
     if isinstance(provider, str):
         options = {**options, "provider": provider}
     resolved = _settings_for(settings, options)
-    run, reason, cache = _run_context(resolved, instance, on_progress)
+    run, choice, cache = _run_context(resolved, instance, on_progress)
     try:
         results = await run_pipeline(run)
     finally:
         if cache is not None:
             cache.close()
-    _record(results, reason)
+    _record(results, choice, resolved)
     return results
 
 
@@ -268,7 +274,7 @@ def check(source: str, *, settings: Settings | None = None, **options: Any) -> C
         CellSyntaxError: The cell does not parse.
     """
     resolved = _settings_for(settings, options)
-    planned = plan_cell(source, resolved.with_changes(overwrite=True))
+    planned = plan_cell(source, resolved.run_options().with_changes(overwrite=True))
     targets = [t for t in planned.targets if is_public(t.qualname)]
     findings = [f for f in (check_target(t) for t in targets) if f is not None]
     complete, total = coverage(targets)

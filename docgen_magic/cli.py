@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from docgen_magic.infra.files import FileError, SourceFile, WriteConflict, read_source_file, write_atomic
-from docgen_magic.settings import DEFAULT_CONCURRENCY, PROVIDERS, STYLES, SettingsError
+from docgen_magic.core.errors import InputError, SettingsError
+from docgen_magic.infra.files import FileError, SourceFile, WriteConflictError, read_source_file, write_atomic
+from docgen_magic.settings import DEFAULT_CONCURRENCY, PROVIDERS, STYLES
 
 if TYPE_CHECKING:
     from docgen_magic.core.cell import CellSyntaxError
@@ -25,10 +26,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger("docgen")
 
 EXIT_OK, EXIT_FAILED, EXIT_INPUT = 0, 1, 2
-
-
-class InputError(Exception):
-    """The input cannot be used (exit status 2)."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -342,7 +339,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if source.notebook is not None:
             return _run_notebook(source, args, settings)
         return _run_file(source, args, settings)
-    except WriteConflict as exc:
+    except WriteConflictError as exc:
         logger.error("%s", exc)
         return EXIT_FAILED
     except (InputError, SettingsError, FileError) as exc:

@@ -217,7 +217,7 @@ def notes_for(result: Result) -> list[str]:
     notes = failure_notes(result) + list(result.notes)
     if not result.targets and not result.notes:
         notes.append("nothing to document: the cell has no functions or classes")
-    if result.provider == "offline" and result.provider_reason.startswith("offline: no ") and result.targets:
+    if result.provider_unconfigured and result.targets:
         notes.append(AZURE_HINT)
     return notes
 

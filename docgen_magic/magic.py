@@ -451,17 +451,17 @@ class DocgenMagics(Magics, Configurable):
 
         try:
             choice = choose_provider(settings)
-            name, reason = choice.name, choice.reason
+            name, reason, unconfigured = choice.name, choice.reason, choice.unconfigured
             lines = [f"provider: {name}"]
             if choice.model:
                 lines.append(f"model/deployment: {choice.model}")
             if choice.endpoint:
                 lines.append(f"endpoint: {choice.endpoint}")
         except SettingsError as exc:
-            name, reason = "", str(exc)
+            name, reason, unconfigured = "", str(exc), False
             lines = ["provider: not usable"]
         lines.append(f"why: {reason}")
-        if name == "offline" and reason.startswith("offline: no "):
+        if unconfigured:
             lines += ["", STATUS_HINT]
         chosen, defaults = [], []
         for setting in SETTING_NAMES:

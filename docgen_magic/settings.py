@@ -10,12 +10,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
+from docgen_magic.core.errors import SettingsError
+from docgen_magic.core.options import DEFAULT_CONCURRENCY, RunOptions
+
 STYLES = ("google", "numpy", "sphinx")
 PROVIDERS = ("auto", "offline", "azure", "openai")
 DEFAULT_API_VERSION = "2024-10-21"
-# A cell of 20 functions runs in one wave: 20 requests in flight (the SDK backs off on 429 if the deployment
-# is rate limited).
-DEFAULT_CONCURRENCY = 20
 DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
 
 
@@ -154,6 +154,17 @@ class Settings:
         sources = dict(self.sources) | dict.fromkeys(converted, "explicit")
         return replace(self, **converted, sources=sources)
 
+    def run_options(self) -> RunOptions:
+        """Return what the core needs of these settings (no credentials, endpoints or prices).
+
+        Returns:
+            The run options.
+        """
+        return RunOptions(style=self.style, width=self.width, overwrite=self.overwrite,
+                          nested_functions=self.nested_functions, max_attempts=self.max_attempts,
+                          strict=self.strict, max_completion_tokens=self.max_completion_tokens,
+                          concurrency=self.concurrency, token_budget=self.token_budget)
+
     def source_of(self, name: str) -> str:
         """Where a setting came from.
 
@@ -219,10 +230,6 @@ def shown_url(url: str | None) -> str | None:
     parts = urllib.parse.urlsplit(url)
     host = parts.netloc.rsplit("@", 1)[-1]
     return urllib.parse.urlunsplit((parts.scheme, host, parts.path, "", ""))
-
-
-class SettingsError(ValueError):
-    """A setting has a value that cannot be used."""
 
 
 def _parse_bool(name: str, value: Any) -> bool:

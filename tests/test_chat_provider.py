@@ -23,9 +23,18 @@ import pytest
 from docgen_magic.api import document_async
 from docgen_magic.core.cell import parse_cell
 from docgen_magic.core.facts import Target, extract_targets
-from docgen_magic.core.prompt import TOOL_NAME
+from docgen_magic.core.options import RunOptions
+from docgen_magic.core.ports import (
+    GenerationRequest,
+    Provider,
+    ProviderAuthenticationError,
+    ProviderConfigurationError,
+    ProviderError,
+    ProviderTransientError,
+    Reply,
+)
+from docgen_magic.core.prompt import TOOL_NAME, prompt_chars
 from docgen_magic.core.refine import Abort, Generation, generate_docstring
-from docgen_magic.providers.base import GenerationRequest, Provider, ProviderError, Reply
 from docgen_magic.providers.chat import ChatProvider, make_azure_provider, make_openai_provider
 from docgen_magic.settings import resolve_settings
 from tests.fake_openai import DISTINCTIVE_KEY as FAKE_KEY
@@ -80,7 +89,8 @@ def ask_error(provider: Provider, target: Target | None = None) -> ProviderError
 def refine(provider: Provider, target: Target | None = None, max_attempts: int = 3) -> Generation:
     async def run() -> Generation:
         try:
-            return await generate_docstring(target or target_of(), provider, max_attempts=max_attempts)
+            return await generate_docstring(target or target_of(), provider,
+                                            options=RunOptions(max_attempts=max_attempts))
         finally:
             await provider.aclose()
 
@@ -133,7 +143,8 @@ def test_azure_accepts_a_bearer_token_too(fake_openai: FakeOpenAI) -> None:
 def test_reply_and_usage_map_the_response(fake_openai: FakeOpenAI) -> None:
     reply = ask(azure(fake_openai))
     reported = fake_openai.responses[0]
-    assert reply.finish_reason == "stop" and reply.content is None
+    assert reply.problem is None and reply.arguments is not None
+    assert reply.prompt_chars == prompt_chars(GenerationRequest(target=target_of())) > len(target_of().source)
     assert reply.usage.prompt_tokens == reported["prompt_tokens"]
     assert reply.usage.completion_tokens == reported["completion_tokens"]
     assert reply.usage.total_tokens == reported["total_tokens"]
@@ -163,7 +174,15 @@ def test_tool_call_with_another_name_is_no_tool_call(fake_openai: FakeOpenAI) ->
     assert ask(azure(fake_openai)).arguments == "{}"
     fake_openai.enqueue({"arguments": None, "content": "prose", "finish_reason": "stop"})
     reply = ask(azure(fake_openai))
-    assert reply.arguments is None and reply.content == "prose"
+    assert reply.arguments is None and reply.problem is not None and reply.problem.code == "no-tool-call"
+    assert "'prose'" in reply.problem.message
+
+
+@pytest.mark.parametrize(("finish", "code"), [("length", "truncated"), ("content_filter", "content-filter")])
+def test_finish_reason_becomes_a_problem_in_the_provider(fake_openai: FakeOpenAI, finish: str, code: str) -> None:
+    fake_openai.enqueue({"finish_reason": finish})
+    reply = ask(azure(fake_openai))
+    assert reply.arguments is None and reply.problem is not None and reply.problem.code == code
 
 
 # -- transport faults: retried by the SDK ------------------------------------------------------------------
@@ -198,7 +217,7 @@ def test_transient_fault_left_after_retries_is_one_clear_line(fake_openai: FakeO
     fake_openai.enqueue(fault, fault)
     error = ask_error(azure(fake_openai, max_retries=1))
     assert str(error).startswith(expected)
-    assert "\n" not in str(error) and not error.fatal
+    assert "\n" not in str(error) and not error.fatal and isinstance(error, ProviderTransientError)
     assert len(fake_openai.requests) == 2
 
 
@@ -207,7 +226,7 @@ def test_slow_answer_times_out_with_one_line(fake_openai: FakeOpenAI) -> None:
     fake_openai.enqueue("slow")
     error = ask_error(azure(fake_openai, timeout=0.3, max_retries=0))
     assert str(error) == "azure: timed out after 0.3 s (after 0 retries)"
-    assert not error.fatal
+    assert not error.fatal and isinstance(error, ProviderTransientError)
     assert len(fake_openai.requests) == 1
 
 
@@ -225,7 +244,7 @@ def test_slow_answer_recovered_by_a_retry(fake_openai: FakeOpenAI) -> None:
 def test_wrong_key_is_fatal_one_line_no_key_no_retry(fake_openai: FakeOpenAI) -> None:
     wrong = "sk-wrong-SECRET-0000"
     error = ask_error(azure(fake_openai, api_key=wrong))
-    assert error.fatal
+    assert error.fatal and isinstance(error, ProviderAuthenticationError)
     assert str(error) == "azure: authentication failed (401): check AZURE_OPENAI_API_KEY"
     assert wrong not in repr(error) and FAKE_KEY not in repr(error)
     assert error.__cause__ is None and error.__suppress_context__
@@ -241,7 +260,7 @@ def test_wrong_key_openai(fake_openai: FakeOpenAI) -> None:
 def test_unknown_deployment_is_fatal(fake_openai: FakeOpenAI) -> None:
     fake_openai.deployments = {"other"}
     error = ask_error(azure(fake_openai))
-    assert error.fatal
+    assert error.fatal and isinstance(error, ProviderConfigurationError)
     assert str(error).startswith(f"azure: deployment '{DEPLOYMENT}' not found at {fake_openai.url} (404)")
     assert len(fake_openai.requests) == 1
 
@@ -256,6 +275,7 @@ def test_permission_denied_is_fatal(fake_openai: FakeOpenAI) -> None:
     fake_openai.enqueue({"status": 403})
     error = ask_error(azure(fake_openai))
     assert error.fatal and "permission denied (403)" in str(error)
+    assert isinstance(error, ProviderAuthenticationError)
     assert len(fake_openai.requests) == 1
 
 
@@ -272,7 +292,7 @@ def test_bad_request_about_a_setting_is_fatal(fake_openai: FakeOpenAI) -> None:
         "message": "Unsupported parameter: 'temperature' is not supported with this model.",
         "type": "invalid_request_error", "param": "temperature", "code": "unsupported_parameter"}}})
     error = ask_error(azure(fake_openai, send_temperature=True))
-    assert error.fatal
+    assert error.fatal and isinstance(error, ProviderConfigurationError)
     assert "temperature is only sent when asked for" in str(error)
 
 

@@ -21,10 +21,10 @@ import docgen_magic
 from docgen_magic.api import document_async
 from docgen_magic.core.cell import CellSyntaxError, parse_cell
 from docgen_magic.core.facts import extract_targets
+from docgen_magic.core.ports import GenerationRequest
 from docgen_magic.core.prompt import build_context
 from docgen_magic.core.refine import TokenBudget
 from docgen_magic.infra.loop_thread import default_loop_thread
-from docgen_magic.providers.base import GenerationRequest
 from docgen_magic.settings import resolve_settings
 from tests.fake_openai import DISTINCTIVE_KEY, FakeOpenAI
 from tests.shapes import SHAPE_IDS, SHAPE_TEXT

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from docgen_magic.core.cell import parse_cell
 from docgen_magic.core.facts import extract_targets
+from docgen_magic.core.ports import GenerationRequest
 from docgen_magic.core.prompt import build_context, build_messages
-from docgen_magic.providers.base import GenerationRequest
 
 CELL = '''import numpy as np
 from pathlib import Path

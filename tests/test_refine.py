@@ -10,10 +10,16 @@ import asyncio
 import json
 from collections.abc import Sequence
 
+import pytest
+
 from docgen_magic.core.facts import Param, ParamKind, Target, TargetKind
-from docgen_magic.core.refine import Abort, TokenBudget, generate_docstring, prompt_chars
+from docgen_magic.core.options import RunOptions
+from docgen_magic.core.ports import GenerationRequest, ProviderAuthenticationError, Reply
+from docgen_magic.core.prompt import prompt_chars
+from docgen_magic.core.refine import Abort, TokenBudget, generate_docstring
+from docgen_magic.core.rules import Code
 from docgen_magic.core.usage import Usage
-from docgen_magic.providers.base import GenerationRequest, ProviderError, Reply
+from docgen_magic.core.validate import Problem, no_tool_call
 
 
 def make_target(params: Sequence[str] = ("a", "b"), *, returns: bool = True) -> Target:
@@ -68,8 +74,11 @@ def reply(arguments: str | None, tokens: int = 100, **kw: object) -> Reply:
                                                   total_tokens=tokens), **kw)  # type: ignore[arg-type]
 
 
-def run(provider: ScriptedProvider, target: Target | None = None, **kw: object):  # type: ignore[no-untyped-def]
-    return asyncio.run(generate_docstring(target or make_target(), provider, **kw))  # type: ignore[arg-type]
+def run(provider: ScriptedProvider, target: Target | None = None, *, max_attempts: int = 3,
+        **kw: object):  # type: ignore[no-untyped-def]
+    options = RunOptions(max_attempts=max_attempts)
+    return asyncio.run(generate_docstring(target or make_target(), provider, options=options,
+                                          **kw))  # type: ignore[arg-type]
 
 
 def test_valid_first_answer() -> None:
@@ -111,17 +120,18 @@ def test_missing_param_fails_after_max_attempts() -> None:
 
 
 def test_malformed_json_and_no_tool_call_are_refined() -> None:
-    provider = ScriptedProvider([reply('{"summary": "x",'), reply(None, content="Here you go"),
+    provider = ScriptedProvider([reply('{"summary": "x",'), reply(None, problem=no_tool_call("Here you go")),
                                  reply(answer(["a", "b"]))])
     gen = run(provider)
     assert gen.docstring is not None and gen.attempts == 3
     assert provider.requests[1].problems[0].code == "malformed-json"
     assert provider.requests[2].problems[0].code == "no-tool-call"
+    assert "Here you go" in provider.requests[2].problems[0].message
 
 
 def test_fatal_error_sets_abort_and_stops_others() -> None:
     abort = Abort()
-    provider = ScriptedProvider([ProviderError("authentication failed (401)", fatal=True)])
+    provider = ScriptedProvider([ProviderAuthenticationError("authentication failed (401)")])
     gen = run(provider, abort=abort)
     assert gen.error == "authentication failed (401)" and abort.reason == gen.error
     second = ScriptedProvider([reply(answer(["a", "b"]))])
@@ -151,6 +161,7 @@ def test_budget_estimate_is_an_upper_bound_that_counts_the_whole_completion_cap(
     assert budget.estimate(request, 0) >= chars // 3
     refined = GenerationRequest(target=make_target(), attempt=2, previous_arguments="x" * 3000, problems=())
     assert budget.estimate(refined, 0) >= budget.estimate(request, 0) + 1000  # the previous answer is resent
+    assert chars == prompt_chars(request)  # measured from the request's own messages, built once
     # The API said the prompt cost one token per two characters: later estimates use that rate (and more).
     budget.settle(0, 0, prompt_tokens=chars // 2, chars=chars)
     assert budget.estimate(request, 0) >= chars // 2
@@ -178,3 +189,21 @@ def test_no_attempt_allowed_fails_with_a_reason_and_asks_nothing() -> None:
     gen = run(provider, max_attempts=0)
     assert gen.docstring is None and gen.attempts == 0 and provider.requests == []
     assert gen.error is not None and "0 attempt(s)" in gen.error
+
+
+def test_budget_learns_from_the_prompt_size_the_provider_reports() -> None:
+    request = GenerationRequest(target=make_target())
+    assert request.messages is request.messages  # built once per request, shared by the budget and the provider
+    budget = TokenBudget(limit=10**9)
+    provider = ScriptedProvider([reply(answer(["a", "b"]), tokens=1010, prompt_chars=1000)])
+    assert run(provider, budget=budget).docstring is not None
+    # 1000 prompt tokens for 1000 reported characters: one token per character, plus a margin.
+    assert budget.tokens_per_char == pytest.approx(1.1)
+
+
+def test_a_problem_reported_by_the_provider_is_sent_back() -> None:
+    truncated = Problem(Code.TRUNCATED, "The answer was cut off by the token limit.")
+    provider = ScriptedProvider([reply(answer(["a", "b"]), problem=truncated), reply(answer(["a", "b"]))])
+    gen = run(provider)
+    assert gen.docstring is not None and gen.attempts == 2
+    assert provider.requests[1].problems == (truncated,)

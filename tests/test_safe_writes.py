@@ -19,7 +19,7 @@ import pytest
 from docgen_magic.infra.files import (
     FileError,
     Snapshot,
-    WriteConflict,
+    WriteConflictError,
     decode_source,
     read_source_file,
     write_atomic,
@@ -80,7 +80,7 @@ def test_conflict_refuses_and_force_overrides(tmp_path: Path) -> None:
     path.write_text("x = 1\n")
     source = read_source_file(path)
     path.write_text("x = 1  # edited meanwhile\n")
-    with pytest.raises(WriteConflict, match="changed since it was read"):
+    with pytest.raises(WriteConflictError, match="changed since it was read"):
         write_atomic(path, b"x = 2\n", expected=source.snapshot)
     assert path.read_text() == "x = 1  # edited meanwhile\n"
     write_atomic(path, b"x = 2\n", expected=source.snapshot, force=True)
@@ -96,7 +96,7 @@ def test_same_size_edit_is_a_conflict_and_a_touch_is_not(tmp_path: Path) -> None
     second = read_source_file(path)
     path.write_text("x = 3\n")  # same size, maybe the same mtime tick: the hash tells
     os.utime(path, ns=(second.snapshot.mtime_ns, second.snapshot.mtime_ns))
-    with pytest.raises(WriteConflict):
+    with pytest.raises(WriteConflictError):
         write_atomic(path, b"x = 4\n", expected=second.snapshot)
     assert path.read_text() == "x = 3\n"
 
@@ -106,7 +106,7 @@ def test_removed_file_is_a_conflict(tmp_path: Path) -> None:
     path.write_text("x = 1\n")
     source = read_source_file(path)
     path.unlink()
-    with pytest.raises(WriteConflict, match="removed"):
+    with pytest.raises(WriteConflictError, match="removed"):
         write_atomic(path, b"x = 2\n", expected=source.snapshot)
     assert not path.exists()
 

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 
 from IPython.core.inputtransformer2 import TransformerManager
 
+from docgen_magic.core.errors import CellSyntaxError
+
 logger = logging.getLogger(__name__)
 
 _COMPILE_FLAGS = ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
@@ -25,28 +27,6 @@ _COMPILE_FLAGS = ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
 _CELL_MAGIC_HELP = re.compile(r"%%\w+\?")
 _TRANSFORMER = TransformerManager()
-
-
-class CellSyntaxError(Exception):
-    """The cell does not parse as (IPython-flavoured) Python.
-
-    Attributes:
-        message: What is wrong, as the compiler said it.
-        lineno: 1-based line in the user's original cell text.
-        cell: 0-based position of the cell among the cells of a multi-cell run, else None.
-    """
-
-    def __init__(self, message: str, lineno: int) -> None:
-        """Create the error.
-
-        Args:
-            message: What is wrong.
-            lineno: 1-based line in the user's original cell text.
-        """
-        super().__init__(f"line {lineno}: {message}")
-        self.message = message
-        self.lineno = lineno
-        self.cell: int | None = None
 
 
 @dataclass(frozen=True, eq=False)

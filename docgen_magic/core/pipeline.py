@@ -12,14 +12,14 @@ from typing import Any, Protocol
 from docgen_magic.core.cell import Cell, CellSyntaxError, parse_cell
 from docgen_magic.core.facts import Target, extract_targets, is_documented
 from docgen_magic.core.model import Docstring
+from docgen_magic.core.options import RunOptions
+from docgen_magic.core.ports import Provider
 from docgen_magic.core.prompt import build_context
 from docgen_magic.core.refine import Abort, Generation, TokenBudget, generate_docstring
 from docgen_magic.core.render import render
 from docgen_magic.core.result import DOCUMENTED, FAILED, SKIPPED, Result, TargetOutcome
 from docgen_magic.core.splice import Insertion, body_indent, splice
 from docgen_magic.core.usage import Usage
-from docgen_magic.providers.base import Provider
-from docgen_magic.settings import DEFAULT_CONCURRENCY, Settings
 
 logger = logging.getLogger(__name__)
 
@@ -80,7 +80,7 @@ class RunContext:
 
     Attributes:
         provider: Where docstrings come from.
-        settings: The resolved settings.
+        options: How to document (style, width, attempts, budget...).
         cache: The docstring cache, or None.
         cache_key: Builds a cache key from a target and its context.
         on_progress: Progress callback, or None.
@@ -92,11 +92,11 @@ class RunContext:
     """
 
     provider: Provider
-    settings: Settings
+    options: RunOptions = field(default_factory=RunOptions)
     cache: Cache | None = None
     cache_key: KeyFunction | None = None
     on_progress: ProgressCallback | None = None
-    semaphore: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(DEFAULT_CONCURRENCY))
+    semaphore: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(RunOptions().concurrency))
     abort: Abort = field(default_factory=Abort)
     budget: TokenBudget | None = None
     total: int = 0
@@ -120,20 +120,24 @@ class RunContext:
             logger.debug("progress callback failed", exc_info=True)
 
 
-def new_run_context(provider: Provider, settings: Settings, **kwargs: Any) -> RunContext:
+def new_run_context(provider: Provider, options: RunOptions, *, cache: Cache | None = None,
+                    cache_key: KeyFunction | None = None,
+                    on_progress: ProgressCallback | None = None) -> RunContext:
     """Create the shared state of a run, inside the running loop.
 
     Args:
         provider: The provider.
-        settings: The resolved settings.
-        **kwargs: cache, cache_key, on_progress.
+        options: The run options.
+        cache: The docstring cache, or None.
+        cache_key: Builds a cache key from a target and its context.
+        on_progress: Progress callback, or None.
 
     Returns:
-        The run context.
+        The run context (a token budget only for a model provider: templates spend no tokens).
     """
-    budget = TokenBudget(settings.token_budget) if settings.token_budget else None
-    return RunContext(provider=provider, settings=settings, semaphore=asyncio.Semaphore(settings.concurrency),
-                      budget=budget, **kwargs)
+    budget = TokenBudget(options.token_budget) if options.token_budget and not provider.is_template else None
+    return RunContext(provider=provider, options=options, semaphore=asyncio.Semaphore(options.concurrency),
+                      budget=budget, cache=cache, cache_key=cache_key, on_progress=on_progress)
 
 
 @dataclass
@@ -144,12 +148,12 @@ class _Planned:
     notes: list[str]
 
 
-def plan_cell(source: str, settings: Settings) -> _Planned:
+def plan_cell(source: str, options: RunOptions) -> _Planned:
     """Parse a cell and choose its targets.
 
     Args:
         source: The cell text.
-        settings: The resolved settings.
+        options: The run options (``nested_functions`` and ``overwrite`` are used).
 
     Returns:
         The parsed cell, all its targets, the ones to document and notes for the user.
@@ -165,8 +169,8 @@ def plan_cell(source: str, settings: Settings) -> _Planned:
     if not source.strip():
         notes.append("empty cell: nothing to document")
         return _Planned(cell, [], [], notes)
-    targets = extract_targets(cell, nested_functions=settings.nested_functions)
-    selected = [t for t in targets if settings.overwrite or not is_documented(t)]
+    targets = extract_targets(cell, nested_functions=options.nested_functions)
+    selected = [t for t in targets if options.overwrite or not is_documented(t)]
     if not targets:
         notes.append("no functions or classes to document")
     return _Planned(cell, targets, selected, notes)
@@ -174,7 +178,7 @@ def plan_cell(source: str, settings: Settings) -> _Planned:
 
 async def _obtain(target: Target, planned: _Planned, run: RunContext) -> tuple[Generation, bool, float]:
     started = time.perf_counter()
-    provider, settings = run.provider, run.settings
+    provider = run.provider
     context = "" if provider.is_template else build_context(planned.cell, target)
     key = run.cache_key(target, context) if run.cache is not None and run.cache_key is not None else None
     if key is not None and run.cache is not None:
@@ -187,9 +191,8 @@ async def _obtain(target: Target, planned: _Planned, run: RunContext) -> tuple[G
                 logger.debug("ignoring an unreadable cache entry for %s", target.qualname)
     async with run.semaphore:
         run.emit(target.qualname, "started")
-        generation = await generate_docstring(
-            target, provider, context=context, max_attempts=settings.max_attempts, strict=settings.strict,
-            abort=run.abort, budget=run.budget, max_completion_tokens=settings.max_completion_tokens)
+        generation = await generate_docstring(target, provider, context=context, options=run.options,
+                                              abort=run.abort, budget=run.budget)
     if generation.docstring is not None and key is not None and run.cache is not None:
         run.cache.set(key, generation.docstring.to_dict())
     return generation, False, time.perf_counter() - started
@@ -217,7 +220,7 @@ async def _generate_one(target: Target, planned: _Planned, run: RunContext) -> T
     return outcome
 
 
-def _insertions(planned: _Planned, outcomes: dict[str, TargetOutcome], settings: Settings) -> list[Insertion]:
+def _insertions(planned: _Planned, outcomes: dict[str, TargetOutcome], options: RunOptions) -> list[Insertion]:
     insertions = []
     for target in planned.selected:
         outcome = outcomes[target.qualname]
@@ -225,7 +228,7 @@ def _insertions(planned: _Planned, outcomes: dict[str, TargetOutcome], settings:
             continue
         try:
             indent = body_indent(planned.cell, target)
-            rendered = render(outcome.docstring, target, style=settings.style, width=settings.width,
+            rendered = render(outcome.docstring, target, style=options.style, width=options.width,
                               indent=indent)
         except Exception as exc:
             logger.debug("rendering %s failed", target.qualname, exc_info=True)
@@ -233,7 +236,7 @@ def _insertions(planned: _Planned, outcomes: dict[str, TargetOutcome], settings:
             continue
         insertions.append(Insertion(target=target, literal_lines=rendered.literal_lines,
                                     expected_docstring=rendered.value,
-                                    blank_after=target.is_class and settings.style in _BLANK_AFTER_CLASS))
+                                    blank_after=target.is_class and options.style in _BLANK_AFTER_CLASS))
     return insertions
 
 
@@ -242,7 +245,7 @@ async def document_cell(source: str, run: RunContext) -> Result:
 
     Args:
         source: The cell text.
-        run: The run's shared state (provider, settings, cache, semaphore, budget).
+        run: The run's shared state (provider, options, cache, semaphore, budget).
 
     Returns:
         The result; the code is the original text plus the docstrings that passed the guard.
@@ -250,11 +253,11 @@ async def document_cell(source: str, run: RunContext) -> Result:
     Raises:
         CellSyntaxError: The cell does not parse.
     """
-    return await _document_planned(plan_cell(source, run.settings), run, time.perf_counter())
+    return await _document_planned(plan_cell(source, run.options), run, time.perf_counter())
 
 
 async def _document_planned(planned: _Planned, run: RunContext, started: float) -> Result:
-    source, settings, provider = planned.cell.text, run.settings, run.provider
+    source, options, provider = planned.cell.text, run.options, run.provider
     run.total += len(planned.targets)
     run.emit("", "planned")
     outcomes: dict[str, TargetOutcome] = {}
@@ -271,7 +274,7 @@ async def _document_planned(planned: _Planned, run: RunContext, started: float) 
         generated = list(await asyncio.gather(*(_generate_one(t, planned, run) for t in planned.selected)))
     outcomes.update({o.name: o for o in generated})
     code = source
-    insertions = _insertions(planned, outcomes, settings)
+    insertions = _insertions(planned, outcomes, options)
     if insertions:
         spliced = splice(planned.cell, insertions)
         code = spliced.text
@@ -284,11 +287,8 @@ async def _document_planned(planned: _Planned, run: RunContext, started: float) 
     for outcome in ordered:
         usage.add(outcome.usage)
     result = Result(code=code, original=source, targets=ordered, usage=usage, provider=provider.name,
-                    model=provider.model, template=provider.is_template, style=settings.style,
+                    model=provider.model, template=provider.is_template, style=options.style,
                     elapsed_s=time.perf_counter() - started, notes=planned.notes)
-    if settings.prices is not None and not provider.is_template:
-        result.cost = settings.prices.cost(usage.prompt_tokens, usage.completion_tokens, usage.cached_tokens)
-        result.currency = settings.prices.currency
     return result
 
 
@@ -310,7 +310,7 @@ async def document_cells(sources: Sequence[str], run: RunContext) -> list[Result
     plans = []
     for position, source in enumerate(sources):  # every cell is planned before anything is spent
         try:
-            plans.append(plan_cell(source, run.settings))
+            plans.append(plan_cell(source, run.options))
         except CellSyntaxError as exc:
             exc.cell = position
             raise

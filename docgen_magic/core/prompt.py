@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import ast
 import copy
+import json
 import weakref
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from docgen_magic.core.facts import Target
@@ -17,7 +19,7 @@ from docgen_magic.core.rules import needs_returns, needs_yields
 
 if TYPE_CHECKING:
     from docgen_magic.core.cell import Cell
-    from docgen_magic.providers.base import GenerationRequest
+    from docgen_magic.core.ports import GenerationRequest
 
 PROMPT_VERSION = 1
 """Bumped whenever the messages change in a way that should invalidate cached answers."""
@@ -162,3 +164,29 @@ def tool_choice() -> dict[str, Any]:
     """
     return {"type": "function", "function": {"name": TOOL_NAME}}
 
+
+
+@lru_cache(maxsize=2)
+def tool_chars(*, strict: bool = True) -> int:
+    """Characters of the tool definition as sent (compact JSON), computed once.
+
+    Args:
+        strict: Which variant of the tool.
+
+    Returns:
+        The number of characters.
+    """
+    return len(json.dumps(tool_definition(strict=strict), separators=(",", ":")))
+
+
+def prompt_chars(request: GenerationRequest, *, strict: bool = True) -> int:
+    """Characters of what a request sends as its prompt: its messages (built once per request) and the tool.
+
+    Args:
+        request: The request.
+        strict: Which variant of the tool is sent.
+
+    Returns:
+        The number of characters.
+    """
+    return sum(len(str(m.get("content") or "")) for m in request.messages) + tool_chars(strict=strict)

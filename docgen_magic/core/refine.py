@@ -7,18 +7,19 @@ are dropped (never shipped); anything still missing fails the target with a one-
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 from dataclasses import dataclass, field
 
+from docgen_magic.core.errors import ProviderError
 from docgen_magic.core.facts import Target
 from docgen_magic.core.model import Docstring
-from docgen_magic.core.prompt import build_messages, tool_definition
+from docgen_magic.core.options import RunOptions
+from docgen_magic.core.ports import GenerationRequest, Provider
+from docgen_magic.core.prompt import prompt_chars
 from docgen_magic.core.rules import DROPPABLE
 from docgen_magic.core.usage import Usage
 from docgen_magic.core.validate import Problem, conform, parse_arguments, validate
-from docgen_magic.providers.base import GenerationRequest, Provider, ProviderError
 
 logger = logging.getLogger(__name__)
 
@@ -64,7 +65,8 @@ class TokenBudget:
         """Estimate the most tokens one request can spend.
 
         Args:
-            request: The request about to be made (its messages and the tool are measured).
+            request: The request about to be made (its messages, built once per request, and the tool are
+                measured).
             max_completion_tokens: The completion cap sent with it.
 
         Returns:
@@ -130,20 +132,6 @@ class Generation:
     error: str | None = None
 
 
-def prompt_chars(request: GenerationRequest) -> int:
-    """Characters of what a request sends as its prompt: the messages and the tool definition.
-
-    Args:
-        request: The request.
-
-    Returns:
-        The number of characters.
-    """
-    messages = build_messages(request)
-    tool = json.dumps(tool_definition(strict=True), separators=(",", ":"))
-    return sum(len(str(m.get("content") or "")) for m in messages) + len(tool)
-
-
 def _summarise(problems: list[Problem]) -> str:
     if not problems:
         return "no attempt was allowed"
@@ -157,11 +145,9 @@ async def generate_docstring(
     provider: Provider,
     *,
     context: str = "",
-    max_attempts: int = 3,
-    strict: bool = True,
+    options: RunOptions | None = None,
     abort: Abort | None = None,
     budget: TokenBudget | None = None,
-    max_completion_tokens: int = 1024,
 ) -> Generation:
     """Ask the provider for a docstring until it is valid, or the attempts run out.
 
@@ -169,16 +155,16 @@ async def generate_docstring(
         target: The target to document.
         provider: Where answers come from.
         context: Compact context from the rest of the cell.
-        max_attempts: Requests allowed for this target.
-        strict: Validate against the strict schema (every property present).
+        options: The run options (``max_attempts``, ``strict``, ``max_completion_tokens`` are used);
+            defaults when None.
         abort: Shared stop flag; set here on a fatal provider error.
         budget: Optional token budget shared by the run.
-        max_completion_tokens: The completion cap sent with each request (counted whole in the budget
-            estimate).
 
     Returns:
         The generation; ``error`` is set when no valid docstring was obtained.
     """
+    options = options or RunOptions()
+    max_attempts = options.max_attempts
     abort = abort or Abort()
     result = Generation()
     previous: str | None = None
@@ -190,7 +176,7 @@ async def generate_docstring(
             return result
         request = GenerationRequest(target=target, context=context, attempt=attempt,
                                     previous_arguments=previous, problems=tuple(problems))
-        estimate = budget.estimate(request, max_completion_tokens) if budget is not None else 0
+        estimate = budget.estimate(request, options.max_completion_tokens) if budget is not None else 0
         if budget is not None and not budget.try_reserve(estimate):
             result.error = budget.refusal()
             return result
@@ -209,13 +195,12 @@ async def generate_docstring(
             raise
         if budget is not None:
             budget.settle(estimate, reply.usage.total_tokens, prompt_tokens=reply.usage.prompt_tokens,
-                          chars=prompt_chars(request))
+                          chars=reply.prompt_chars)
         result.attempts = attempt
         result.usage.add(reply.usage)
-        data, problems = parse_arguments(reply.arguments, finish_reason=reply.finish_reason,
-                                         content=reply.content)
+        data, problems = (None, [reply.problem]) if reply.problem is not None else parse_arguments(reply.arguments)
         if data is not None and not problems:
-            problems = validate(data, target, strict=strict)
+            problems = validate(data, target, strict=options.strict)
         last = attempt == max_attempts
         if data is not None and (not problems or (last and all(p.code in DROPPABLE for p in problems))):
             if problems:

@@ -79,6 +79,7 @@ class Result:
         provider: The provider used: offline, azure or openai.
         model: The model or deployment, or None offline.
         provider_reason: Why that provider was picked.
+        provider_unconfigured: True when offline only because no model provider is configured.
         template: True when docstrings are offline templates, not model prose.
         style: The rendering style.
         elapsed_s: Wall time of the run.
@@ -94,6 +95,7 @@ class Result:
     provider: str = "offline"
     model: str | None = None
     provider_reason: str = ""
+    provider_unconfigured: bool = False
     template: bool = True
     style: str = "google"
     elapsed_s: float = 0.0

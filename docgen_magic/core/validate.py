@@ -139,28 +139,31 @@ def _json_repr(data: object) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
-def parse_arguments(text: str | None, *, finish_reason: str | None = None,
-                    content: str | None = None) -> tuple[Any, list[Problem]]:
+def no_tool_call(prose: str | None = None) -> Problem:
+    """The problem of an answer that made no call to the tool.
+
+    Args:
+        prose: What the model wrote instead, if anything.
+
+    Returns:
+        The ``no-tool-call`` problem, quoting the start of the prose.
+    """
+    said = f" (it wrote text instead: {prose.strip()[:80]!r})" if prose and prose.strip() else ""
+    return Problem(Code.NO_TOOL_CALL, f"No call to the write_docstring function was made{said}; answer only by "
+                                   "calling it.")
+
+
+def parse_arguments(text: str | None) -> tuple[Any, list[Problem]]:
     """Read the JSON text of a tool call's arguments.
 
     Args:
         text: The raw arguments, or None when the model made no tool call.
-        finish_reason: The API's finish reason, to explain a cut-off or filtered answer.
-        content: Prose the model wrote instead of calling the tool.
 
     Returns:
         (data, problems): the decoded data and no problems, or None and the one problem found.
     """
-    if finish_reason == "content_filter":
-        return None, [Problem(Code.CONTENT_FILTER, "The answer was stopped by the content filter; write neutral, "
-                                                "technical prose about the code only.")]
-    if finish_reason == "length":
-        return None, [Problem(Code.TRUNCATED, "The answer was cut off by the token limit; keep the description "
-                                           "short so the whole answer fits.")]
     if text is None:
-        said = f" (it wrote text instead: {content.strip()[:80]!r})" if content and content.strip() else ""
-        return None, [Problem(Code.NO_TOOL_CALL, f"No call to the write_docstring function was made{said}; "
-                                              "answer only by calling it.")]
+        return None, [no_tool_call()]
     try:
         data = json.loads(text)
     except (json.JSONDecodeError, RecursionError) as exc:

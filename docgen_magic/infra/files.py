@@ -7,7 +7,7 @@ Writing (:func:`write_atomic`) never leaves a file that is neither the original 
 the new bytes go to a temporary file in the same folder, are flushed and fsynced, get the original's mode
 (and owner, where allowed), and then replace the original with one ``os.replace``. Just before replacing,
 the file is read again: when its bytes are no longer those that were read (an editor or Jupyter saved it
-meanwhile, or it was removed), nothing is written and :class:`WriteConflict` says so, unless forced. On any
+meanwhile, or it was removed), nothing is written and :class:`WriteConflictError` says so, unless forced. On any
 error the temporary file is removed and the original is untouched.
 """
 
@@ -24,16 +24,10 @@ import tokenize
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["FileError", "Snapshot", "SourceFile", "WriteConflict", "decode_source", "encode_source",
+from docgen_magic.core.errors import FileError, WriteConflictError
+
+__all__ = ["FileError", "Snapshot", "SourceFile", "WriteConflictError", "decode_source", "encode_source",
            "read_bytes", "read_source_file", "write_atomic"]
-
-
-class FileError(Exception):
-    """A file cannot be read, decoded or written; the message is one line naming the file and the cause."""
-
-
-class WriteConflict(FileError):
-    """The file changed on disk after it was read; nothing was written."""
 
 
 @dataclass(frozen=True)
@@ -226,7 +220,7 @@ def write_atomic(path: Path, data: bytes, *, expected: Snapshot | None = None, f
         force: Write even when the file changed since it was read.
 
     Raises:
-        WriteConflict: The file changed since it was read (nothing written).
+        WriteConflictError: The file changed since it was read (nothing written).
         FileError: The file cannot be written (read-only file or folder, full disk, ...); the original is
             untouched.
     """
@@ -235,7 +229,7 @@ def write_atomic(path: Path, data: bytes, *, expected: Snapshot | None = None, f
         info = os.stat(target)
     except OSError as exc:
         if expected is not None and isinstance(exc, FileNotFoundError) and not force:
-            raise WriteConflict(f"{path}: not written: it was removed after it was read "
+            raise WriteConflictError(f"{path}: not written: it was removed after it was read "
                                 "(--force writes anyway)") from None
         info = None
     # No write bit at all counts as read-only even for root, who may write anyway: the owner said no.
@@ -266,7 +260,7 @@ def _check_unchanged(path: Path, target: Path, expected: Snapshot | None, force:
         return
     why = _changed(target, expected)
     if why is not None:
-        raise WriteConflict(f"{path}: not written: the file changed since it was read ({why}); "
+        raise WriteConflictError(f"{path}: not written: the file changed since it was read ({why}); "
                             "run again, or use --force to overwrite")
 
 

@@ -17,9 +17,17 @@ import logging
 import time
 from typing import Any
 
-from docgen_magic.core.prompt import TOOL_NAME, build_messages, tool_choice, tool_definition
+from docgen_magic.core.errors import (
+    ProviderAuthenticationError,
+    ProviderConfigurationError,
+    ProviderError,
+    ProviderTransientError,
+)
+from docgen_magic.core.ports import GenerationRequest, Reply
+from docgen_magic.core.prompt import TOOL_NAME, tool_chars, tool_choice, tool_definition
+from docgen_magic.core.rules import Code
 from docgen_magic.core.usage import Usage
-from docgen_magic.providers.base import GenerationRequest, ProviderError, Reply
+from docgen_magic.core.validate import Problem, no_tool_call
 from docgen_magic.settings import shown_url
 
 logger = logging.getLogger(__name__)
@@ -112,8 +120,8 @@ class ChatProvider:
         try:
             from azure.identity import DefaultAzureCredential, get_bearer_token_provider
         except ImportError:
-            raise ProviderError("azure: no API key: set AZURE_OPENAI_API_KEY, or install docgen_magic[entra] to "
-                                "sign in with Microsoft Entra ID", fatal=True) from None
+            raise ProviderAuthenticationError("azure: no API key: set AZURE_OPENAI_API_KEY, or install "
+                                              "docgen_magic[entra] to sign in with Microsoft Entra ID") from None
         fetch = get_bearer_token_provider(DefaultAzureCredential(), ENTRA_SCOPE)
 
         async def token() -> str:
@@ -123,9 +131,10 @@ class ChatProvider:
             except Exception as exc:
                 logger.debug("azure: Entra ID token request failed", exc_info=True)
                 first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-                raise ProviderError(f"azure: Microsoft Entra ID sign-in failed: {type(exc).__name__}"
-                                    f"{': ' + _one_line(first) if first else ''}; set AZURE_OPENAI_API_KEY or "
-                                    "sign in (az login)", fatal=True) from None
+                raise ProviderAuthenticationError(
+                    f"azure: Microsoft Entra ID sign-in failed: {type(exc).__name__}"
+                    f"{': ' + _one_line(first) if first else ''}; set AZURE_OPENAI_API_KEY or sign in (az login)"
+                ) from None
 
         return token
 
@@ -133,8 +142,8 @@ class ChatProvider:
         try:
             import openai
         except ImportError:
-            raise ProviderError(f"{self.name}: the openai package is not installed: pip install openai",
-                                fatal=True) from None
+            raise ProviderConfigurationError(f"{self.name}: the openai package is not installed: pip install "
+                                             "openai") from None
         try:
             if self.name == "azure":
                 auth: dict[str, Any] = ({"api_key": self._key} if self._key
@@ -147,7 +156,7 @@ class ChatProvider:
             return openai.AsyncOpenAI(api_key=key, timeout=self.timeout, max_retries=self.max_retries, **extra)
         except openai.OpenAIError as exc:
             logger.debug("%s: cannot create the client", self.name, exc_info=True)
-            raise ProviderError(f"{self.name}: cannot create the client: {self._scrub(exc)}", fatal=True) from None
+            raise ProviderConfigurationError(f"{self.name}: cannot create the client: {self._scrub(exc)}") from None
 
     def _get_client(self) -> Any:
         if self._client is None:
@@ -159,7 +168,7 @@ class ChatProvider:
     def _params(self, request: GenerationRequest) -> dict[str, Any]:
         params: dict[str, Any] = {
             "model": self.model,
-            "messages": build_messages(request),
+            "messages": request.messages,
             "tools": [self._tool],
             "tool_choice": self._tool_choice,
             "max_completion_tokens": self.max_completion_tokens,
@@ -194,9 +203,12 @@ class ChatProvider:
             self.retries += retries
             logger.info("%s: %s answered after %d SDK retr%s", self.name, request.target.qualname, retries,
                         "y" if retries == 1 else "ies")
-        return self._reply(response, latency)
+        return self._reply(response, latency, self._prompt_chars(request))
 
-    def _reply(self, response: Any, latency: float) -> Reply:
+    def _prompt_chars(self, request: GenerationRequest) -> int:
+        return sum(len(str(m.get("content") or "")) for m in request.messages) + tool_chars(strict=self.strict)
+
+    def _reply(self, response: Any, latency: float, prompt_chars: int) -> Reply:
         choice = response.choices[0] if getattr(response, "choices", None) else None
         message = getattr(choice, "message", None)
         arguments = None
@@ -205,8 +217,11 @@ class ChatProvider:
             if function is not None and getattr(function, "name", None) == TOOL_NAME:
                 arguments = function.arguments
                 break
-        return Reply(arguments=arguments, finish_reason=getattr(choice, "finish_reason", None),
-                     content=getattr(message, "content", None), usage=usage_of(response, latency))
+        problem = finish_problem(getattr(choice, "finish_reason", None))
+        if problem is None and arguments is None:
+            problem = no_tool_call(getattr(message, "content", None))
+        return Reply(arguments=None if problem else arguments, usage=usage_of(response, latency),
+                     prompt_chars=prompt_chars, problem=problem)
 
     # -- errors --------------------------------------------------------------------------------------------
 
@@ -223,37 +238,40 @@ class ChatProvider:
         import openai
 
         if not isinstance(exc, openai.OpenAIError):
-            return exc if isinstance(exc, ProviderError) else ProviderError(
+            return exc if isinstance(exc, ProviderError) else ProviderTransientError(
                 f"{self.name}: request failed: {type(exc).__name__}: {self._scrub(exc)}")
         logger.debug("%s: request for %s failed", self.name, request.target.qualname, exc_info=True)
         retried = f"after {self.max_retries} retr{'y' if self.max_retries == 1 else 'ies'}"
         name = self.name
         if isinstance(exc, openai.APITimeoutError):
-            return ProviderError(f"{name}: timed out after {self.timeout:g} s ({retried})")
+            return ProviderTransientError(f"{name}: timed out after {self.timeout:g} s ({retried})")
         if isinstance(exc, openai.APIConnectionError):
-            return ProviderError(f"{name}: cannot connect to {self.shown_endpoint or 'the API'} ({retried})")
+            return ProviderTransientError(f"{name}: cannot connect to {self.shown_endpoint or 'the API'} "
+                                          f"({retried})")
         if isinstance(exc, openai.AuthenticationError):
             who = "AZURE_OPENAI_API_KEY (or your Entra ID sign-in)" if name == "azure" and not self._key \
                 else self._key_hint()
-            return ProviderError(f"{name}: authentication failed (401): check {who}", fatal=True)
+            return ProviderAuthenticationError(f"{name}: authentication failed (401): check {who}")
         if isinstance(exc, openai.PermissionDeniedError):
-            return ProviderError(f"{name}: permission denied (403): the credentials may not use "
-                                 f"{self.model!r}", fatal=True)
+            return ProviderAuthenticationError(f"{name}: permission denied (403): the credentials may not use "
+                                               f"{self.model!r}")
         if isinstance(exc, openai.NotFoundError):
             if name == "azure":
-                return ProviderError(f"azure: deployment {self.model!r} not found at {self.shown_endpoint} (404): "
-                                     "check AZURE_OPENAI_DEPLOYMENT and the endpoint", fatal=True)
-            return ProviderError(f"openai: model {self.model!r} not found (404): check the model name and "
-                                 "OPENAI_BASE_URL", fatal=True)
+                return ProviderConfigurationError(f"azure: deployment {self.model!r} not found at "
+                                                  f"{self.shown_endpoint} (404): check AZURE_OPENAI_DEPLOYMENT and "
+                                                  "the endpoint")
+            return ProviderConfigurationError(f"openai: model {self.model!r} not found (404): check the model name "
+                                              "and OPENAI_BASE_URL")
         if isinstance(exc, openai.RateLimitError):
-            return ProviderError(f"{name}: rate limited (429) {retried}")
+            return ProviderTransientError(f"{name}: rate limited (429) {retried}")
         if isinstance(exc, openai.InternalServerError):
-            return ProviderError(f"{name}: server error ({exc.status_code}) {retried}")
+            return ProviderTransientError(f"{name}: server error ({exc.status_code}) {retried}")
         if isinstance(exc, openai.BadRequestError):
             return self._bad_request(exc)
         if isinstance(exc, openai.APIStatusError):
-            return ProviderError(f"{name}: request failed ({exc.status_code}): {self._server_message(exc)}")
-        return ProviderError(f"{name}: request failed: {type(exc).__name__}: {self._scrub(exc)}")
+            return ProviderTransientError(f"{name}: request failed ({exc.status_code}): "
+                                          f"{self._server_message(exc)}")
+        return ProviderTransientError(f"{name}: request failed: {type(exc).__name__}: {self._scrub(exc)}")
 
     def _server_message(self, exc: Any) -> str:
         body = getattr(exc, "body", None)
@@ -266,14 +284,15 @@ class ChatProvider:
         message = self._server_message(exc)
         code, param = str(getattr(exc, "code", "") or ""), str(getattr(exc, "param", "") or "")
         if code == "content_filter" or "content management policy" in message.lower():
-            return ProviderError(f"{self.name}: the request was blocked by the content filter (400)")
+            return ProviderTransientError(f"{self.name}: the request was blocked by the content filter (400)")
         config = param in _CONFIG_PARAMS or any(word in message.lower() for word in _CONFIG_WORDS)
         hint = ""
         if "temperature" in (param + message):
             hint = " (temperature is only sent when asked for)"
         elif "strict" in (param + message) or "tools" in param:
             hint = " (try --no-strict for this server)"
-        return ProviderError(f"{self.name}: bad request (400): {message}{hint}", fatal=config)
+        kind = ProviderConfigurationError if config else ProviderTransientError
+        return kind(f"{self.name}: bad request (400): {message}{hint}")
 
     async def aclose(self) -> None:
         """Close the SDK client; safe to call twice."""
@@ -283,6 +302,24 @@ class ChatProvider:
                 await client.close()
             except Exception:
                 logger.debug("%s: closing the client failed", self.name, exc_info=True)
+
+
+def finish_problem(finish_reason: str | None) -> Problem | None:
+    """What a Chat Completions finish reason means for the answer, as a problem fit to send back.
+
+    Args:
+        finish_reason: ``stop``, ``tool_calls``, ``length``, ``content_filter`` or None.
+
+    Returns:
+        The ``truncated`` or ``content-filter`` problem, or None when the answer finished normally.
+    """
+    if finish_reason == "content_filter":
+        return Problem(Code.CONTENT_FILTER, "The answer was stopped by the content filter; write neutral, technical "
+                                         "prose about the code only.")
+    if finish_reason == "length":
+        return Problem(Code.TRUNCATED, "The answer was cut off by the token limit; keep the description short so "
+                                    "the whole answer fits.")
+    return None
 
 
 def _count(obj: Any, name: str) -> int:

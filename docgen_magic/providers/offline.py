@@ -10,9 +10,9 @@ import json
 from typing import Any
 
 from docgen_magic.core.facts import Param, Target, TargetKind
+from docgen_magic.core.ports import GenerationRequest, Reply
 from docgen_magic.core.rules import may_document_returns, needs_returns, words
 from docgen_magic.core.usage import Usage
-from docgen_magic.providers.base import GenerationRequest, Reply
 
 _DUNDERS = {
     "__init__": "Initialize the {owner}.",
@@ -162,7 +162,7 @@ class OfflineProvider:
         Returns:
             A reply with the template as tool arguments and zero usage.
         """
-        return Reply(arguments=json.dumps(template(request.target)), finish_reason="tool_calls", usage=Usage())
+        return Reply(arguments=json.dumps(template(request.target)), usage=Usage())
 
     async def aclose(self) -> None:
         """Nothing to release."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from docgen_magic.providers.base import Provider
+from docgen_magic.core.ports import Provider
 from docgen_magic.settings import DEFAULT_OPENAI_MODEL, Settings, SettingsError, shown_url
 
 
@@ -17,12 +17,14 @@ class ProviderChoice:
         model: Model or deployment name, or None offline.
         reason: One line saying why this provider was picked.
         endpoint: Endpoint or base URL (never a secret), or None.
+        unconfigured: True when offline only because no model provider is configured (not chosen).
     """
 
     name: str
     model: str | None
     reason: str
     endpoint: str | None = None
+    unconfigured: bool = False
 
 
 def _where(settings: Settings, name: str) -> str:
@@ -68,7 +70,8 @@ def choose_provider(settings: Settings) -> ProviderChoice:
         return ProviderChoice("openai", model, f"openai: {why}", shown_url(settings.openai_base_url))
     return ProviderChoice(
         "offline", None,
-        "offline: no AZURE_OPENAI_ENDPOINT, OPENAI_API_KEY or OPENAI_BASE_URL set (templates from the code)")
+        "offline: no AZURE_OPENAI_ENDPOINT, OPENAI_API_KEY or OPENAI_BASE_URL set (templates from the code)",
+        unconfigured=True)
 
 
 def build_provider(choice: ProviderChoice, settings: Settings) -> Provider:

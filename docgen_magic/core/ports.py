@@ -1,13 +1,34 @@
-"""The small protocol every provider implements, and the request/reply types it exchanges."""
+"""The port between the core and the providers: the provider protocol and the request and reply it exchanges.
+
+The core owns these types; providers (offline, chat) implement :class:`Provider` and raise the provider
+errors of :mod:`docgen_magic.core.errors`. Nothing here knows about HTTP, SDKs or settings.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol, runtime_checkable
+from functools import cached_property
+from typing import Any, Protocol, runtime_checkable
 
+from docgen_magic.core.errors import (
+    ProviderAuthenticationError,
+    ProviderConfigurationError,
+    ProviderError,
+    ProviderTransientError,
+)
 from docgen_magic.core.facts import Target
 from docgen_magic.core.usage import Usage
 from docgen_magic.core.validate import Problem
+
+__all__ = [
+    "GenerationRequest",
+    "Provider",
+    "ProviderAuthenticationError",
+    "ProviderConfigurationError",
+    "ProviderError",
+    "ProviderTransientError",
+    "Reply",
+]
 
 
 @dataclass(frozen=True)
@@ -28,41 +49,38 @@ class GenerationRequest:
     previous_arguments: str | None = None
     problems: tuple[Problem, ...] = ()
 
+    @cached_property
+    def messages(self) -> list[dict[str, Any]]:
+        """The chat messages the core's prompt writes for this request, built once and shared.
+
+        The token budget measures them before the request and a chat provider sends them, so they are built
+        a single time per request.
+
+        Returns:
+            Chat Completions messages.
+        """
+        from docgen_magic.core.prompt import build_messages
+
+        return build_messages(self)
+
 
 @dataclass(frozen=True)
 class Reply:
     """One provider answer.
 
     Attributes:
-        arguments: Raw JSON text of the forced tool call's arguments; None when there was no tool call.
-        finish_reason: The API's finish reason (``stop``, ``tool_calls``, ``length``, ``content_filter``).
-        content: Assistant text, when the model answered in prose instead of calling the tool.
+        arguments: Raw JSON text of the forced tool call's arguments; None when there was no usable call.
         usage: Counters for this request (``requests == 1`` for a model call, zeros offline).
+        prompt_chars: Characters of the prompt the provider sent (messages and tool definition); 0 when it
+            sent none. The token budget learns its tokens-per-character rate from it.
+        problem: Why the answer cannot be used, when the provider knows before any parsing (cut off by the
+            token limit, stopped by the content filter, prose instead of the tool call); None otherwise.
     """
 
     arguments: str | None
-    finish_reason: str | None = None
-    content: str | None = None
     usage: Usage = field(default_factory=Usage)
-
-
-class ProviderError(Exception):
-    """A request failed for good (authentication, bad request, retries exhausted, timeout).
-
-    Attributes:
-        fatal: True when every further request would fail the same way (bad key, bad endpoint), so the
-            run should stop asking.
-    """
-
-    def __init__(self, message: str, *, fatal: bool = False) -> None:
-        """Create the error.
-
-        Args:
-            message: One line naming the cause (never a secret).
-            fatal: True when every further request would fail the same way.
-        """
-        super().__init__(message)
-        self.fatal = fatal
+    prompt_chars: int = 0
+    problem: Problem | None = None
 
 
 @runtime_checkable
@@ -89,7 +107,7 @@ class Provider(Protocol):
             The reply.
 
         Raises:
-            ProviderError: The request failed for good.
+            ProviderError: The request failed for good (a subclass names the cause).
         """
         ...
 

@@ -1,0 +1,52 @@
+"""The run options the core needs: how to document, how hard to try, how much to spend — never credentials.
+
+The shells resolve settings (explicit > IPython config > environment > defaults) and hand the core only a
+:class:`RunOptions`. Its defaults are the settings' defaults (the settings table reads them from here).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+# A cell of 20 functions runs in one wave: 20 requests in flight (the SDK backs off on 429 if the deployment
+# is rate limited).
+DEFAULT_CONCURRENCY = 20
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """How one run documents its cells.
+
+    Attributes:
+        style: Docstring style: google, numpy or sphinx.
+        width: Line width of rendered docstrings.
+        overwrite: Replace existing docstrings.
+        nested_functions: Also document functions nested inside functions.
+        max_attempts: Model attempts per target (first answer plus refinements).
+        strict: Validate answers against the strict schema (every property present).
+        max_completion_tokens: Completion token cap per request (counted whole in the budget estimate).
+        concurrency: Requests in flight at once across the run.
+        token_budget: Stop before total tokens would exceed this; None for no budget.
+    """
+
+    style: str = "google"
+    width: int = 88
+    overwrite: bool = False
+    nested_functions: bool = False
+    max_attempts: int = 3
+    strict: bool = True
+    max_completion_tokens: int = 1024
+    concurrency: int = DEFAULT_CONCURRENCY
+    token_budget: int | None = None
+
+    def with_changes(self, **changes: Any) -> RunOptions:
+        """Return a copy with some options replaced.
+
+        Args:
+            **changes: Option names and their new values.
+
+        Returns:
+            The new options.
+        """
+        return replace(self, **changes)
