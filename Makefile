@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: setup demo test lint check bench
+.PHONY: setup demo test test-fast lint check bench
 
 setup: $(VENV)/.installed
 
@@ -23,6 +23,10 @@ lint: setup
 
 test: lint
 	$(BIN)/python -m pytest -q
+
+# The pure core, providers, CLI and API against the loopback fake: no kernel, no browser (seconds, not minutes).
+test-fast: setup
+	$(BIN)/python -m pytest -q -m "not kernel and not browser"
 
 bench: setup
 	$(BIN)/python benchmarks/run_all.py

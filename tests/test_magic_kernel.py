@@ -21,7 +21,7 @@ from jupyter_client import KernelManager
 from tests.conftest import FAKE_KEY, kernel_env
 from tests.fake_openai import FakeOpenAI
 
-pytestmark = pytest.mark.timeout(300)
+pytestmark = [pytest.mark.kernel, pytest.mark.timeout(300)]
 
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 WAIT_S = 60.0

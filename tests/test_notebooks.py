@@ -19,7 +19,7 @@ from nbclient import NotebookClient
 from tests.conftest import FAKE_KEY, kernel_env
 from tests.fake_openai import FakeOpenAI
 
-pytestmark = pytest.mark.timeout(300)
+pytestmark = [pytest.mark.kernel, pytest.mark.timeout(300)]
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 NAMES = ("quickstart", "teaching", "data_science_cleanup")

@@ -16,7 +16,7 @@ from kernel_client import KernelSession, kernel_session
 
 from docgen_magic import bridge
 
-pytestmark = pytest.mark.timeout(300)
+pytestmark = [pytest.mark.kernel, pytest.mark.timeout(300)]
 
 # Runs in the kernel: start one request and keep its outcomes where later cells can wait for them.
 START = """\
