@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -54,3 +55,17 @@ def azure_env(fake_openai: FakeOpenAI, monkeypatch: pytest.MonkeyPatch, tmp_path
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     return env
+
+
+@pytest.fixture
+def sigint_raises() -> Iterator[None]:
+    """Python's own SIGINT handler for the test: a shell starts background jobs with SIGINT ignored.
+
+    Tests that send themselves a SIGINT (as a kernel interrupt or Ctrl-C does) need it to raise
+    KeyboardInterrupt, whatever the disposition the test run inherited.
+    """
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)

@@ -36,6 +36,7 @@ def test_works_inside_a_running_loop() -> None:
     assert value == 7 and loop is not lt.loop
 
 
+@pytest.mark.usefixtures("sigint_raises")
 def test_interrupt_cancels_and_loop_stays_usable() -> None:
     lt = LoopThread()
     cancelled = threading.Event()
@@ -60,6 +61,7 @@ def test_interrupt_cancels_and_loop_stays_usable() -> None:
     assert lt.run(quick()) == "still alive"
 
 
+@pytest.mark.usefixtures("sigint_raises")
 def test_interrupt_returns_only_after_the_work_has_cleaned_up() -> None:
     lt = LoopThread()
     started, cleaned = threading.Event(), threading.Event()

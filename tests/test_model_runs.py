@@ -267,6 +267,7 @@ def test_notebook_through_the_cli(azure_env: dict[str, str], fake_openai: FakeOp
     assert len(fake_openai.requests) == 8
 
 
+@pytest.mark.usefixtures("sigint_raises")
 def test_ctrl_c_cancels_the_run_and_the_next_run_works(azure_env: dict[str, str], fake_openai: FakeOpenAI) -> None:
     import signal
 
