@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import os
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -56,3 +59,67 @@ def test_file_in_place_of_folder_degrades(tmp_path: Path) -> None:
     cache = DocstringCache(str(blocker / "cache"))
     cache.set("k", {"summary": "x"})
     assert cache.get("k") is None and not cache.available
+
+
+class Planted:
+    """What an attacker with write access to a shared cache folder stores: a pickle that runs a command."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (os.system, (f"touch {self.marker}",))
+
+
+def test_a_planted_pickle_is_never_executed(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    import diskcache
+
+    folder, marker = tmp_path / "shared", tmp_path / "PWNED"
+    key = cache_key(source="def f(): pass", model="m")
+    with diskcache.Cache(str(folder)) as attacker:  # diskcache's default disk pickles the value
+        attacker.set(key, Planted(marker))
+        attacker.set(cache_key(source="other"), {"summary": "A pickled dict is refused too."})
+    cache = DocstringCache(str(folder))
+    with caplog.at_level(logging.WARNING):
+        assert cache.get(key) is None
+        assert cache.get(cache_key(source="other")) is None
+    assert not marker.exists()
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1 and "never decoded" in warnings[0], warnings
+    assert cache.available  # one bad entry is a miss; the cache keeps working
+    cache.set(key, {"summary": "Do f."})
+    assert cache.get(key) == {"summary": "Do f."}
+    assert not marker.exists()
+
+
+def test_values_are_stored_as_json_text(tmp_path: Path) -> None:
+    cache = DocstringCache(str(tmp_path / "c"))
+    cache.set("k", {"summary": "Do f — now.", "args": []})
+    cache.close()
+    with sqlite3.connect(tmp_path / "c" / "cache.db") as db:
+        rows = db.execute("SELECT key, raw, mode, filename, value FROM Cache").fetchall()
+    assert len(rows) == 1
+    key, raw, _mode, filename, value = rows[0]
+    assert (key, raw, filename) == ("k", 1, None)
+    assert json.loads(bytes(value).decode("utf-8")) == {"summary": "Do f — now.", "args": []}
+
+
+@pytest.mark.timeout(40)  # the old default waited 60 s for the lock
+def test_a_locked_cache_is_given_up_quickly_with_one_warning(tmp_path: Path,
+                                                              caplog: pytest.LogCaptureFixture) -> None:
+    folder = tmp_path / "locked"
+    DocstringCache(str(folder)).set("k", {"summary": "x"})
+    holder = sqlite3.connect(folder / "cache.db", isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")  # another process in the middle of a long write
+    try:
+        cache = DocstringCache(str(folder))
+        with caplog.at_level(logging.WARNING):
+            for _ in range(5):
+                cache.set("k2", {"summary": "y"})
+                cache.get("k2")
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1 and "locked by another process" in warnings[0], warnings
+    assert not cache.available

@@ -329,12 +329,12 @@ def test_description_paragraphs_code_and_lists_are_kept() -> None:
         "Options:\n- fast mode that is quick\n- slow mode that is slow but very careful indeed"
     )
     lines = render(Docstring("Add.", description=description), ADD, width=40).literal_lines
-    assert lines == [
-        '"""Add.', "",
+    assert lines == [  # a model's doctest stays as text, escaped so that doctest never runs it
+        'r"""Add.', "",
         "First paragraph written over three", "lines.", "",
         "Example:", "",
-        "    >>> add(1, 2)", "    3", "",
-        ">>> add(2, 2)", "4", "",
+        "    \\>>> add(1, 2)", "    3", "",
+        "\\>>> add(2, 2)", "4", "",
         "```python", "x = 1", "", "y = 2", "```", "",
         "Options:", "- fast mode that is quick", "- slow mode that is slow but very", "  careful indeed",
         '"""',

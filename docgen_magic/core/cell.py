@@ -205,7 +205,11 @@ def compile_python(python: str) -> ast.Module:
         line = python.count("\n", 0, null) + python.count("\r", 0, null) - python.count("\r\n", 0, null) + 1
         raise SyntaxError("source code cannot contain null bytes", ("<cell>", line, 0, None))
     try:
-        tree = compile(python, "<cell>", "exec", flags=_COMPILE_FLAGS, dont_inherit=True)
+        try:  # with PEP 484 type comments in the tree, the splicer's guard sees one that moves
+            tree = compile(python, "<cell>", "exec", flags=_COMPILE_FLAGS | ast.PyCF_TYPE_COMMENTS,
+                           dont_inherit=True)
+        except SyntaxError:  # a "# type:" comment where the grammar allows none: an ordinary comment to Python
+            tree = compile(python, "<cell>", "exec", flags=_COMPILE_FLAGS, dont_inherit=True)
     except (ValueError, RecursionError, MemoryError) as exc:
         raise SyntaxError(str(exc) or type(exc).__name__) from None
     assert isinstance(tree, ast.Module)

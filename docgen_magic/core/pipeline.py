@@ -11,7 +11,7 @@ from typing import Any, Protocol
 
 from docgen_magic.core.cell import Cell, CellSyntaxError, parse_cell
 from docgen_magic.core.facts import Target, extract_targets, is_documented
-from docgen_magic.core.model import Docstring
+from docgen_magic.core.model import Docstring, docstring_schema
 from docgen_magic.core.options import RunOptions
 from docgen_magic.core.ports import Provider
 from docgen_magic.core.prompt import build_context
@@ -20,11 +20,14 @@ from docgen_magic.core.render import render
 from docgen_magic.core.result import DOCUMENTED, FAILED, SKIPPED, Result, TargetOutcome
 from docgen_magic.core.splice import Insertion, body_indent, splice
 from docgen_magic.core.usage import Usage
+from docgen_magic.core.validate import is_valid
 
 logger = logging.getLogger(__name__)
 
 # Styles whose convention (pydocstyle numpy / pep257) wants a blank line after a class docstring (D204).
 _BLANK_AFTER_CLASS = frozenset({"numpy", "sphinx"})
+# What a cache entry must look like to be used (the folder may be shared: its content is not trusted).
+_STORED_SCHEMA = docstring_schema(strict=False)
 
 
 @dataclass(frozen=True)
@@ -183,6 +186,9 @@ async def _obtain(target: Target, planned: _Planned, run: RunContext) -> tuple[G
     key = run.cache_key(target, context) if run.cache is not None and run.cache_key is not None else None
     if key is not None and run.cache is not None:
         stored = run.cache.get(key)
+        if stored is not None and not is_valid(stored, _STORED_SCHEMA):
+            logger.warning("docgen cache: ignoring an entry for %s that is not a docstring", target.qualname)
+            stored = None
         if stored is not None:
             try:
                 return Generation(docstring=Docstring.from_dict(stored), usage=Usage(cache_hits=1)), True, \

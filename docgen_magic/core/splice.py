@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ast
 import logging
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,6 +30,7 @@ __all__ = ["OK", "Insertion", "SpliceResult", "body_indent", "guard", "indent_li
 logger = logging.getLogger(__name__)
 
 OK = "ok"
+_TYPE_COMMENT = re.compile(r"#\s*type:")
 _DEF_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 _DefNode = ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
 
@@ -339,11 +341,26 @@ def _plan_one(cell: Cell, insertion: Insertion) -> _Edit:
     header = _original(cell, colon_line)
     if cell.lines[header - 1][colon_col + 1:].strip() == "\\":  # after the colon: a comment, or this
         raise _Unsplicable("the definition header ends with a line continuation")
+    header = _after_signature_type_comment(cell, header)
     indent = leading_indent(cell.python_lines[first.lineno - 1])  # IPython keeps the indent of lines it rewrites
     new = [line + cell.newline for line in indent_literal(insertion.literal_lines, indent)]
     if insertion.blank_after and header < len(cell.lines) and cell.lines[header].strip():
         new.append(cell.newline)
     return _Edit(insertion, header, header, new)
+
+
+def _after_signature_type_comment(cell: Cell, header: int) -> int:
+    """The line to insert after: the header's, or the PEP 484 signature type comment right below it.
+
+    ``def f(a, b):`` followed by ``# type: (int, int) -> int`` on the next line keeps the comment directly
+    under the ``def`` (where type checkers read it); the docstring goes below it.
+    """
+    for number in range(header, len(cell.lines)):  # 0-based index of the line after the header
+        text = cell.lines[number].strip()
+        if not text:
+            continue
+        return number + 1 if _TYPE_COMMENT.match(text) else header
+    return header
 
 
 def _replace_docstring(cell: Cell, insertion: Insertion, doc: ast.stmt, colon_line: int) -> _Edit:

@@ -4,6 +4,12 @@ Keys hash everything that shapes an answer: the target's source, the context sen
 model, prompt and schema versions. Values are the structured docstring as plain data, never rendered text
 (so a style change costs no request) and never credentials. Any cache failure degrades to no cache with a
 single warning.
+
+Nothing read from the cache folder can run code, even when someone else can write to it (a shared
+``DOCGEN_CACHE_DIR``): values are stored as JSON text in the database (diskcache's own ``Disk`` would pickle
+them, and unpickles whatever a row claims to be), rows in any other form are refused as unreadable, and the
+caller checks the decoded value against the docstring schema. A cache locked or slowed down by another
+process is given up on after :data:`LOCK_TIMEOUT` seconds, and the run goes on without it.
 """
 
 from __future__ import annotations
@@ -16,7 +22,45 @@ from typing import Any
 
 logger = logging.getLogger(__name__)
 
-_FORMAT = 1
+_FORMAT = 2  # 2: JSON values (entries of format 1 were pickled and are never looked up)
+LOCK_TIMEOUT = 1.0
+"""Seconds to wait for a database lock held by another process before running without the cache."""
+_MAX_VALUE_BYTES = 1 << 20  # every value stays in the database row (no value files a row could point at)
+
+
+class UnsafeEntry(ValueError):
+    """A cache row that is not JSON text (a pickle, a value file): refused, never decoded."""
+
+
+def _json_disk() -> type:
+    """diskcache's ``Disk`` storing values and keys as JSON text only (built on first use: lazy import)."""
+    import diskcache
+    from diskcache.core import MODE_RAW
+
+    class JSONOnlyDisk(diskcache.Disk):  # type: ignore[misc]
+        def put(self, key: Any) -> Any:
+            if not isinstance(key, str):
+                raise TypeError("cache keys are strings")
+            return super().put(key)
+
+        def get(self, key: Any, raw: bool) -> Any:
+            if not raw:
+                raise UnsafeEntry("a pickled key")
+            return super().get(key, raw)
+
+        def store(self, value: Any, read: bool, key: Any = diskcache.core.UNKNOWN) -> Any:
+            data = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+            if read or len(data) > _MAX_VALUE_BYTES:
+                raise ValueError("cache values are small JSON documents")
+            return super().store(data, False, key=key)
+
+        def fetch(self, mode: int, filename: Any, value: Any, read: bool) -> Any:
+            if mode != MODE_RAW or filename is not None or read:
+                raise UnsafeEntry(f"an entry of mode {mode}")
+            data = super().fetch(mode, filename, value, read)
+            return json.loads(data.decode("utf-8") if isinstance(data, bytes) else data)
+
+    return JSONOnlyDisk
 
 
 def cache_key(**parts: Any) -> str:
@@ -32,6 +76,24 @@ def cache_key(**parts: Any) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def _wait_for_lock(database: str) -> None:
+    """Fail within :data:`LOCK_TIMEOUT` when another process holds the database's write lock.
+
+    diskcache retries a locked database for 60 s while it opens, whatever its timeout says; this short
+    write transaction finds out first.
+    """
+    if not os.path.exists(database):
+        return
+    import sqlite3
+
+    connection = sqlite3.connect(database, timeout=LOCK_TIMEOUT, isolation_level=None)
+    try:
+        connection.execute("BEGIN IMMEDIATE")
+        connection.execute("ROLLBACK")
+    finally:
+        connection.close()
+
+
 class DocstringCache:
     """A diskcache-backed store of structured docstrings that never raises."""
 
@@ -44,6 +106,7 @@ class DocstringCache:
         self.directory = directory
         self._cache: Any = None
         self._broken = False
+        self._warned = False
 
     def _open(self) -> Any:
         if self._cache is None and not self._broken:
@@ -51,9 +114,11 @@ class DocstringCache:
                 import diskcache
 
                 os.makedirs(self.directory, exist_ok=True)
-                self._cache = diskcache.Cache(self.directory)
-            except Exception as exc:  # corrupt database, unwritable folder, ...
-                self._disable(f"cannot open the cache at {self.directory}: {exc}")
+                _wait_for_lock(os.path.join(self.directory, "cache.db"))
+                self._cache = diskcache.Cache(self.directory, timeout=LOCK_TIMEOUT, disk=_json_disk(),
+                                              disk_min_file_size=_MAX_VALUE_BYTES + 1)
+            except Exception as exc:  # corrupt database, unwritable folder, locked, ...
+                self._disable(f"cannot open the cache at {self.directory}: {self._why(exc)}")
         return self._cache
 
     def _disable(self, why: str) -> None:
@@ -62,6 +127,14 @@ class DocstringCache:
             logger.debug("cache failure", exc_info=True)
         self._broken = True
         self._cache = None
+
+    @staticmethod
+    def _why(exc: Exception) -> str:
+        import diskcache
+
+        if isinstance(exc, diskcache.Timeout) or "locked" in str(exc):
+            return f"it is locked by another process (waited {LOCK_TIMEOUT:g} s)"
+        return str(exc) or type(exc).__name__
 
     @property
     def available(self) -> bool:
@@ -82,8 +155,13 @@ class DocstringCache:
             return None
         try:
             value = cache.get(key)
+        except (UnsafeEntry, ValueError) as exc:  # one bad row (planted or from a bug): a miss, not a failure
+            level = logging.DEBUG if self._warned else logging.WARNING
+            logger.log(level, "docgen cache: ignoring an entry that is not JSON (%s); it is never decoded", exc)
+            self._warned = True
+            return None
         except Exception as exc:
-            self._disable(f"cannot read the cache: {exc}")
+            self._disable(f"cannot read the cache: {self._why(exc)}")
             return None
         return value if isinstance(value, dict) else None
 
@@ -100,7 +178,7 @@ class DocstringCache:
         try:
             cache.set(key, value)
         except Exception as exc:
-            self._disable(f"cannot write the cache: {exc}")
+            self._disable(f"cannot write the cache: {self._why(exc)}")
 
     def clear(self) -> int:
         """Remove every entry.

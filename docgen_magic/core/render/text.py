@@ -12,6 +12,10 @@ string literal early or inject code. The alterations are deliberately small:
   U+200C/U+200D are kept because some scripts need them. Unicode spaces become an ASCII space.
 * Every run of three or more double quotes becomes as many single quotes, so nothing in the text can
   close the triple-quoted literal.
+* Nothing a tool would run: a ``>>>`` doctest prompt, an IPython ``In [1]:`` prompt and a reST directive
+  (``.. raw::``, ``.. plot::``, ``.. testcode::`` run code or inject markup in built docs) get a backslash
+  in front wherever they start a word, so no wrapping can bring one to the start of a line. doctest,
+  IPython's doctest runner and Sphinx then see text (reST shows the escaped ``>>>`` as written).
 * Backslashes are kept: the literal then gets an ``r`` prefix (pydocstyle D301), which keeps their value.
   The text never ends right before the closing quotes (summaries end with a period; multi-line literals
   close on their own line), so a trailing ``"`` or ``\`` cannot touch the closing quotes.
@@ -32,6 +36,7 @@ _LINE_BREAK = re.compile(r"\r\n|[\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
 _ASCII_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _KEPT_FORMAT_CHARS = frozenset("\u200c\u200d")
 _QUOTE_RUN = re.compile(r'"{3,}')
+_RUNNABLE = re.compile(r"(?<!\S)(?=>>>|In \[\d*\]:|\.\.[ \t]+[\w.+:-]+::)")
 _BULLET = re.compile(r"([-*+•‣◦]|\d{1,3}[.)]|#\.)\s+")
 _FENCE = re.compile(r"(```|~~~)")
 _UNDERLINE = re.compile(r"([-=~^*+#`:'\"_.])\1{2,}")
@@ -94,6 +99,21 @@ def neutralize_quotes(text: str) -> str:
     return _QUOTE_RUN.sub(lambda m: "'" * len(m.group()), text)
 
 
+def neutralize_runnable(text: str) -> str:
+    r"""Escape, with a backslash, every doctest or IPython prompt and reST directive that starts a word.
+
+    Args:
+        text: Sanitised model text.
+
+    Returns:
+        The text, with ``>>>``, ``In [1]:`` and ``.. name::`` turned into ``\>>>``, ``\In [1]:`` and
+        ``\.. name::``.
+    """
+    if ">>>" not in text and "In [" not in text and ".." not in text:
+        return text
+    return _RUNNABLE.sub(r"\\", text)
+
+
 def clean_text(text: str | None) -> str:
     """Make model text safe for a docstring literal, keeping its line structure.
 
@@ -101,11 +121,11 @@ def clean_text(text: str | None) -> str:
         text: Raw text, or None.
 
     Returns:
-        Sanitised text with quote runs neutralised; ``""`` for None.
+        Sanitised text with quote runs and runnable prompts neutralised; ``""`` for None.
     """
     if not text:
         return ""
-    return neutralize_quotes(sanitize(text))
+    return neutralize_runnable(neutralize_quotes(sanitize(text)))
 
 
 def clean_inline(text: str | None) -> str:
@@ -256,7 +276,7 @@ def _paragraphs(text: str) -> list[tuple[bool, list[str]]]:
 
 def _is_verbatim(lines: list[str]) -> bool:
     for line in lines:
-        if not line or line[0].isspace() or line.startswith((">>>", "|")) or _FENCE.match(line):
+        if not line or line[0].isspace() or line.startswith((">>>", "\\>>>", "|")) or _FENCE.match(line):
             return True
         if _UNDERLINE.fullmatch(line):
             return True
