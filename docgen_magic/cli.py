@@ -306,8 +306,11 @@ def expand_paths(paths: Sequence[str]) -> list[str]:
 
 def _configure_logging(args: argparse.Namespace) -> None:
     level = logging.ERROR if args.quiet else logging.INFO if args.verbose == 0 else logging.DEBUG
+    from docgen_magic.infra.redact import RedactingFilter
+
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("docgen: %(message)s"))
+    handler.addFilter(RedactingFilter())  # whatever logs at -vv (httpx's request lines), no credentials
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging.WARNING if args.verbose < 2 else logging.DEBUG)

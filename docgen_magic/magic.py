@@ -20,7 +20,16 @@ from IPython.core.magic_arguments import argument, magic_arguments, parse_argstr
 from traitlets import Bool, Float, Int, Unicode
 from traitlets.config import Configurable
 
-from docgen_magic.settings import PROVIDERS, STYLES, Secret, Settings, SettingsError, resolve_settings
+from docgen_magic.settings import (
+    PROVIDERS,
+    STYLES,
+    URL_SETTINGS,
+    Secret,
+    Settings,
+    SettingsError,
+    resolve_settings,
+    shown_url,
+)
 
 if TYPE_CHECKING:
     from docgen_magic.core.result import Result
@@ -128,6 +137,8 @@ def _show_value(settings: Settings, name: str) -> str:
     value = getattr(settings, name)
     if isinstance(value, Secret):
         return "set (hidden)"
+    if name in URL_SETTINGS:
+        return str(shown_url(value))
     if value is None:
         return "not set"
     return str(value)

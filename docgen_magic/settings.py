@@ -12,6 +12,7 @@ from typing import Any
 
 from docgen_magic.core.errors import SettingsError
 from docgen_magic.core.options import DEFAULT_CONCURRENCY, RunOptions
+from docgen_magic.infra.redact import redact, register_secret
 
 STYLES = ("google", "numpy", "sphinx")
 PROVIDERS = ("auto", "offline", "azure", "openai")
@@ -31,6 +32,7 @@ class Secret:
             value: The secret; only :meth:`reveal` gives it back.
         """
         self._value = value
+        register_secret(value)  # masked in every message and log line from now on (when long enough)
 
     def reveal(self) -> str:
         """The secret value, for the one place that needs it (the SDK client).
@@ -141,6 +143,23 @@ class Settings:
     prices: Prices | None = None
     sources: Mapping[str, str] = field(default_factory=dict, compare=False)
 
+    def __repr__(self) -> str:
+        """Every setting, endpoints without user info or query and keys hidden.
+
+        Returns:
+            The representation.
+        """
+        shown = []
+        for item in fields(self):
+            value = getattr(self, item.name)
+            if item.name in URL_SETTINGS:
+                value = shown_url(value)
+            if item.name != "sources":
+                shown.append(f"{item.name}={value!r}")
+        return f"Settings({', '.join(shown)})"
+
+    __str__ = __repr__
+
     def with_changes(self, **changes: Any) -> Settings:
         """A copy with some settings replaced explicitly.
 
@@ -216,8 +235,12 @@ _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 
 
+URL_SETTINGS = frozenset({"azure_endpoint", "openai_base_url"})
+"""Settings holding an endpoint URL (shown only through :func:`shown_url`)."""
+
+
 def shown_url(url: str | None) -> str | None:
-    """An endpoint as it may be shown or logged: without ``user:password@`` and without a query string.
+    """An endpoint as it may be shown or logged: without ``user:password@``, query or fragment.
 
     Args:
         url: An endpoint or base URL, or None.
@@ -227,9 +250,28 @@ def shown_url(url: str | None) -> str | None:
     """
     if not url:
         return url
-    parts = urllib.parse.urlsplit(url)
+    try:
+        parts = urllib.parse.urlsplit(url)
+    except ValueError:  # not a URL Python can split: the text rules still remove what they recognise
+        return redact(url).split("#", 1)[0]
     host = parts.netloc.rsplit("@", 1)[-1]
     return urllib.parse.urlunsplit((parts.scheme, host, parts.path, "", ""))
+
+
+def _parse_url(name: str, value: Any) -> str | None:
+    """An endpoint setting, checked so that a malformed one fails here in one line, not inside the SDK."""
+    text = str(value).strip()
+    if not text:
+        return None
+    try:
+        parts = urllib.parse.urlsplit(text)
+        parts.port  # noqa: B018 - raises for a port out of range or not a number
+    except ValueError as exc:
+        raise SettingsError(f"setting {name}: not a usable URL ({exc}): {shown_url(text)}") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise SettingsError(f"setting {name}: expected an http(s) URL such as https://NAME.openai.azure.com, "
+                            f"got {shown_url(text)!r}")
+    return text
 
 
 def _parse_bool(name: str, value: Any) -> bool:
@@ -318,6 +360,8 @@ def _convert(name: str, value: Any) -> Any:
         return _parse_number(name, value, float)
     if name == "prices":
         return parse_prices(value)
+    if name in URL_SETTINGS:
+        return _parse_url(name, value)
     return str(value) if str(value) else None
 
 

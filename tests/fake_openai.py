@@ -13,7 +13,10 @@ return a value. Refinement requests get the same valid answer.
 Scripted faults, consumed in order by the next requests (``fake.enqueue("429", "500")``):
     "429" (``retry-after-ms: 10``), "500", "reset" (connection closed without a response), "slow" (sleeps
     ``fake.slow_seconds`` before answering), "malformed", "no-tool-call", "length", "content-filter",
-    "missing-param", "extra-param", "misspelled-param", "breakout", "400"; or a dict: ``{"status": 503}``
+    "missing-param", "extra-param", "misspelled-param", "breakout", "400", "tcp-reset" (a real TCP RST: the
+    socket closed with SO_LINGER 0 before any answer), "html-200" (a web page with status 200, as a login
+    portal or a wrong URL gives), "empty-200" (status 200, empty body), "half-body" (a valid answer cut off
+    half way, the connection then closed); or a dict: ``{"status": 503}``
     (optionally with "headers" / "body"), or an answer override ``{"arguments": {...} | "raw text",
     "finish_reason": ..., "content": ..., "usage": {...} | None}``.
 
@@ -33,9 +36,12 @@ from __future__ import annotations
 import argparse
 import ast
 import contextlib
+import io
 import json
 import re
 import signal
+import socket
+import struct
 import sys
 import textwrap
 import threading
@@ -49,7 +55,9 @@ TOOL_NAME = "write_docstring"
 DISTINCTIVE_KEY = "sk-fake-SECRET-7f3a9c1e"
 """A key for tests that look for leaks: distinctive, so it is easy to find in logs, reprs or files."""
 FAULTS = ("429", "500", "reset", "slow", "malformed", "no-tool-call", "length", "content-filter",
-          "missing-param", "extra-param", "misspelled-param", "breakout", "400")
+          "missing-param", "extra-param", "misspelled-param", "breakout", "400", "tcp-reset", "html-200", "empty-200",
+          "half-body")
+HTML_PAGE = b"<!DOCTYPE html><html><head><title>Sign in</title></head><body><form>...</form></body></html>"
 BREAKOUT = '""" ; import os; os.system("x") # \\ \\\\ \'\'\' \\"""'
 _AZURE_PATH = re.compile(r"^/openai/deployments/(?P<name>[^/]+)/chat/completions$")
 _OPENAI_PATH = "/v1/chat/completions"
@@ -200,6 +208,19 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         """Anything but POST is not found."""
         self.server.fake._send_json(self, 404, _error("Resource not found", "not_found", "404"))
+
+
+def _reset(handler: BaseHTTPRequestHandler) -> None:
+    """Abort the connection with a TCP RST (SO_LINGER 0), as a crashing proxy or server does."""
+    handler.close_connection = True
+    connection = handler.connection
+    connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    with contextlib.suppress(OSError, ValueError):
+        handler.wfile.flush()
+    handler.rfile.close()  # the file objects hold references: the socket only closes (resets) without them
+    handler.wfile.close()
+    connection.close()
+    handler.rfile, handler.wfile = io.BytesIO(), io.BytesIO()  # for the handler's own final flush and close
 
 
 def _error(message: str, kind: str, code: str | None, param: str | None = None) -> dict[str, Any]:
@@ -366,6 +387,18 @@ class FakeOpenAI:
         except OSError:  # the client gave up (timeout) and closed the connection
             handler.close_connection = True
 
+    def _send_raw(self, handler: BaseHTTPRequestHandler, status: int, data: bytes, content_type: str, *,
+                  length: int | None = None) -> None:
+        try:
+            handler.send_response(status)
+            handler.send_header("Content-Type", content_type)
+            handler.send_header("Content-Length", str(len(data) if length is None else length))
+            handler.end_headers()
+            handler.wfile.write(data)
+            handler.wfile.flush()
+        except OSError:
+            handler.close_connection = True
+
     def _handle(self, handler: _Handler) -> None:
         with self._lock:
             self._in_flight += 1
@@ -439,6 +472,20 @@ class FakeOpenAI:
         if fault == "reset":
             record["status"] = 0
             handler.close_connection = True  # the server closes the socket without a response
+            return None
+        if fault == "tcp-reset":
+            record["status"] = 0
+            return _reset(handler)
+        if fault in ("html-200", "empty-200"):
+            record["status"] = 200
+            page = fault == "html-200"
+            return self._send_raw(handler, 200, HTML_PAGE if page else b"",
+                                  "text/html; charset=utf-8" if page else "application/json")
+        if fault == "half-body":
+            record["status"] = 200
+            data = json.dumps(self._completion(body, None, azure.group("name") if azure else body.get("model")))
+            self._send_raw(handler, 200, data.encode()[: len(data) // 2], "application/json", length=len(data))
+            handler.close_connection = True
             return None
         if fault == "429":
             return reply(429, _error("Rate limit reached. Retry after 10 ms.", "rate_limit_error", "429"),

@@ -210,7 +210,10 @@ def test_429_honours_retry_after_ms(fake_openai: FakeOpenAI) -> None:
 @pytest.mark.parametrize(("fault", "expected"), [
     ("429", "azure: rate limited (429) after 1 retry"),
     ("500", "azure: server error (500) after 1 retry"),
-    ("reset", "azure: cannot connect to http://127.0.0.1:"),
+    ("reset", "azure: http://127.0.0.1:"),  # "... closed the connection without answering (after 1 retry)"
+    ("tcp-reset", "azure: the connection to http://127.0.0.1:"),  # "... was reset (after 1 retry)"
+    ("half-body", "azure: the answer from http://127.0.0.1:"),  # "... was cut off (after 1 retry)"
+    ("empty-200", "azure: the endpoint answered 200 with an empty body (after 1 retry)"),
 ])
 def test_transient_fault_left_after_retries_is_one_clear_line(fake_openai: FakeOpenAI, fault: str,
                                                              expected: str) -> None:
@@ -513,7 +516,7 @@ def test_credentials_in_an_endpoint_url_are_never_shown(fake_openai: FakeOpenAI)
     provider = azure(fake_openai, endpoint=f"http://someone:hunter2pw@{host}", max_retries=0)
     fake_openai.enqueue("reset")
     error = ask_error(provider)
-    assert str(error).startswith(f"azure: cannot connect to http://{host}")
+    assert str(error).startswith(f"azure: http://{host}") and "without answering" in str(error)
     assert "hunter2pw" not in str(error) and "hunter2pw" not in repr(provider)
     settings = resolve_settings({"azure_endpoint": "https://u:hunter2pw@x.openai.azure.com/?k=v", "model": "d"},
                                 environ={})

@@ -210,6 +210,11 @@ async def _generate_one(target: Target, planned: _Planned, run: RunContext) -> T
         generation, cached, elapsed = await _obtain(target, planned, run)
     except asyncio.CancelledError:
         raise
+    except RecursionError:  # valid Python can nest deeper than a recursive step of ours can follow
+        logger.debug("%s failed", target.qualname, exc_info=True)
+        outcome.error = "the code is nested too deeply to process (Python's recursion limit)"
+        run.emit(target.qualname, FAILED, finished=True)
+        return outcome
     except Exception as exc:  # a bug or an unexpected provider failure must not sink the other targets
         logger.debug("%s failed", target.qualname, exc_info=True)
         outcome.error = f"{type(exc).__name__}: {exc}"

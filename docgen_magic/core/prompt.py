@@ -40,8 +40,12 @@ SYSTEM_PROMPT = (
 
 
 def _signature_only(node: ast.AST) -> ast.AST:
-    """A copy of a definition with every body reduced to ``...`` (methods kept as signatures)."""
-    node = copy.deepcopy(node)
+    """A shallow copy of a definition with every body reduced to ``...`` (methods kept as signatures).
+
+    Bodies are never copied or unparsed: one deeply nested expression in a body (valid Python) would
+    otherwise exceed the recursion limit for every target of the cell.
+    """
+    node = copy.copy(node)
     ellipsis = ast.Expr(value=ast.Constant(value=...))
     if isinstance(node, ast.ClassDef):
         members = [_signature_only(n) for n in node.body
@@ -50,6 +54,16 @@ def _signature_only(node: ast.AST) -> ast.AST:
     elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
         node.body = [ellipsis]
     return node
+
+
+def _context_text(node: ast.AST) -> str:
+    """One context entry; a signature too deeply nested to unparse is named instead, not fatal."""
+    try:
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            return ast.unparse(node)
+        return ast.unparse(_signature_only(node))
+    except RecursionError:
+        return f"# {getattr(node, 'name', 'a definition')}: signature left out (nested too deeply)"
 
 
 _context_cache: weakref.WeakKeyDictionary[Cell, list[tuple[ast.AST, str]]] = weakref.WeakKeyDictionary()
@@ -65,10 +79,8 @@ def _context_lines(cell: Cell) -> list[tuple[ast.AST, str]]:
     if lines is None:
         lines = []
         for node in cell.module.body:
-            if isinstance(node, (ast.Import, ast.ImportFrom)):
-                lines.append((node, ast.unparse(node)))
-            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                lines.append((node, ast.unparse(_signature_only(node))))
+            if isinstance(node, (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                lines.append((node, _context_text(node)))
         _context_cache[cell] = lines
     return lines
 

@@ -28,6 +28,7 @@ from docgen_magic.core.prompt import TOOL_NAME, tool_chars, tool_choice, tool_de
 from docgen_magic.core.rules import Code
 from docgen_magic.core.usage import Usage
 from docgen_magic.core.validate import Problem, no_tool_call
+from docgen_magic.infra.redact import MIN_MASKED_LENGTH, install_log_redaction, redact, register_secret
 from docgen_magic.settings import shown_url
 
 logger = logging.getLogger(__name__)
@@ -94,6 +95,9 @@ class ChatProvider:
         self.send_temperature = send_temperature
         self.retries = 0
         self._key = api_key  # handed to the SDK client only; never formatted anywhere
+        if api_key and not register_secret(api_key):
+            logger.warning("%s: the API key is shorter than %d characters, too short to be masked in messages "
+                           "without mangling other words", name, MIN_MASKED_LENGTH)
         self._client: Any = None
         self._tool = tool_definition(strict=strict)
         self._tool_choice = tool_choice()
@@ -144,6 +148,7 @@ class ChatProvider:
         except ImportError:
             raise ProviderConfigurationError(f"{self.name}: the openai package is not installed: pip install "
                                              "openai") from None
+        install_log_redaction()  # the SDK and its HTTP client log request URLs; their loggers exist by now
         try:
             if self.name == "azure":
                 auth: dict[str, Any] = ({"api_key": self._key} if self._key
@@ -192,11 +197,22 @@ class ChatProvider:
         """
         client = self._get_client()
         started = time.perf_counter()
-        try:
-            raw = await client.chat.completions.with_raw_response.create(**self._params(request))
-            response = raw.parse()
-        except Exception as exc:
-            raise self._map_error(exc, request) from None
+        empty_retries = 0
+        while True:
+            try:
+                raw = await client.chat.completions.with_raw_response.create(**self._params(request))
+                if not self._body_is_empty(raw):
+                    response = raw.parse()
+                    break
+            except Exception as exc:
+                raise self._map_error(exc, request) from None
+            # An empty 200 is a proxy or server hiccup the SDK does not retry: retry it like one it does.
+            if empty_retries >= self.max_retries:
+                raise ProviderTransientError(f"{self.name}: the endpoint answered 200 with an empty body "
+                                             f"(after {self._retried(empty_retries)})")
+            empty_retries += 1
+            self.retries += 1
+            await asyncio.sleep(min(0.5 * 2 ** (empty_retries - 1), 8.0))
         latency = time.perf_counter() - started
         retries = int(getattr(raw, "retries_taken", 0) or 0)
         if retries:
@@ -207,6 +223,41 @@ class ChatProvider:
 
     def _prompt_chars(self, request: GenerationRequest) -> int:
         return sum(len(str(m.get("content") or "")) for m in request.messages) + tool_chars(strict=self.strict)
+
+    def _body_is_empty(self, raw: Any) -> bool:
+        """Whether a 200 carries no body; raises for a web page where the API's JSON was expected."""
+        content = bytes(raw.content or b"")
+        kind = str(raw.headers.get("content-type", "")).lower()
+        if "html" in kind or content.lstrip()[:1] == b"<":
+            raise ProviderConfigurationError(f"{self.name}: the endpoint answered a web page, not the API — check "
+                                             f"the URL ({self.shown_endpoint or 'api.openai.com'})")
+        return not content.strip()
+
+    @staticmethod
+    def _retried(count: int) -> str:
+        return f"{count} retr{'y' if count == 1 else 'ies'}"
+
+    def _connection_failure(self, exc: BaseException, retried: str) -> str:
+        """Name what happened to the connection, from the transport errors the SDK wrapped."""
+        where = self.shown_endpoint or "the API"
+        chain: list[BaseException] = []
+        cause: BaseException | None = exc.__cause__ or exc.__context__
+        while cause is not None and cause not in chain and len(chain) < 20:
+            chain.append(cause)
+            cause = cause.__cause__ or cause.__context__
+        names = " ".join(type(c).__name__ for c in chain)
+        text = " ".join(str(c) for c in chain).lower()
+        if "ConnectionReset" in names:
+            what = f"the connection to {where} was reset"
+        elif not chain or "Connect" in names:  # ConnectError, ConnectionRefusedError
+            what = f"cannot connect to {where}"
+        elif "without sending a response" in text:
+            what = f"{where} closed the connection without answering"
+        elif "complete message body" in text or "incomplete" in text:
+            what = f"the answer from {where} was cut off"
+        else:
+            what = f"the connection to {where} failed ({type(chain[-1]).__name__})"
+        return f"{self.name}: {what} ({retried})"
 
     def _reply(self, response: Any, latency: float, prompt_chars: int) -> Reply:
         choice = response.choices[0] if getattr(response, "choices", None) else None
@@ -226,10 +277,7 @@ class ChatProvider:
     # -- errors --------------------------------------------------------------------------------------------
 
     def _scrub(self, value: object) -> str:
-        text = _one_line(str(value))
-        if self._key and self._key in text:
-            text = text.replace(self._key, "***")
-        return text
+        return _one_line(redact(str(value)))
 
     def _key_hint(self) -> str:
         return "AZURE_OPENAI_API_KEY" if self.name == "azure" else "OPENAI_API_KEY"
@@ -237,6 +285,8 @@ class ChatProvider:
     def _map_error(self, exc: BaseException, request: GenerationRequest) -> BaseException:
         import openai
 
+        while isinstance(getattr(exc, "exceptions", None), tuple) and exc.exceptions:  # type: ignore[attr-defined]
+            exc = exc.exceptions[0]  # type: ignore[attr-defined]  # an ExceptionGroup from the HTTP stack
         if not isinstance(exc, openai.OpenAIError):
             return exc if isinstance(exc, ProviderError) else ProviderTransientError(
                 f"{self.name}: request failed: {type(exc).__name__}: {self._scrub(exc)}")
@@ -246,8 +296,7 @@ class ChatProvider:
         if isinstance(exc, openai.APITimeoutError):
             return ProviderTransientError(f"{name}: timed out after {self.timeout:g} s ({retried})")
         if isinstance(exc, openai.APIConnectionError):
-            return ProviderTransientError(f"{name}: cannot connect to {self.shown_endpoint or 'the API'} "
-                                          f"({retried})")
+            return ProviderTransientError(self._connection_failure(exc, retried))
         if isinstance(exc, openai.AuthenticationError):
             who = "AZURE_OPENAI_API_KEY (or your Entra ID sign-in)" if name == "azure" and not self._key \
                 else self._key_hint()
