@@ -20,9 +20,9 @@ import pytest
 import docgen_magic
 from docgen_magic.core.cell import parse_cell
 from docgen_magic.core.facts import extract_targets
+from docgen_magic.core.ports import GenerationRequest, Reply
 from docgen_magic.core.prompt import build_context
 from docgen_magic.infra.redact import redact, register_secret
-from docgen_magic.providers.base import GenerationRequest, Reply
 from docgen_magic.providers.chat import make_azure_provider
 from docgen_magic.settings import resolve_settings
 from tests.conftest import kernel_env
@@ -192,7 +192,7 @@ class _Recursing:
             {"name": p, "type": None, "description": "A value."} for p in request.target.param_names],
             "returns": {"type": None, "description": "The value."}, "yields": None, "raises": [],
             "attributes": []}
-        return Reply(arguments=json.dumps(answer), finish_reason="stop")
+        return Reply(arguments=json.dumps(answer))
 
     async def aclose(self) -> None:
         return None

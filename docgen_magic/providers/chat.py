@@ -193,7 +193,8 @@ class ChatProvider:
 
         Raises:
             ProviderError: The request failed for good (fatal for authentication, permission, a missing
-                deployment or a setting the server rejects).
+                deployment, a web page instead of the API, or a setting the server rejects).
+            ProviderTransientError: Every answer was an empty 200, retries included.
         """
         client = self._get_client()
         started = time.perf_counter()
