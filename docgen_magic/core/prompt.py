@@ -39,7 +39,7 @@ SYSTEM_PROMPT = (
 )
 
 
-def _signature_only(node: ast.AST) -> ast.AST:
+def _signature_only(node: ast.stmt) -> ast.stmt:
     """A shallow copy of a definition with every body reduced to ``...`` (methods kept as signatures).
 
     Bodies are never copied or unparsed: one deeply nested expression in a body (valid Python) would
@@ -56,7 +56,7 @@ def _signature_only(node: ast.AST) -> ast.AST:
     return node
 
 
-def _context_text(node: ast.AST) -> str:
+def _context_text(node: ast.stmt) -> str:
     """One context entry; a signature too deeply nested to unparse is named instead, not fatal."""
     try:
         if isinstance(node, (ast.Import, ast.ImportFrom)):

@@ -99,7 +99,7 @@ def edit_breaks_schema(original: dict[str, Any], edited: dict[str, Any]) -> str 
     def check(notebook: dict[str, Any]) -> None:
         with warnings.catch_warnings():  # nbformat warns about missing cell ids; only the verdict matters
             warnings.simplefilter("ignore")
-            validate(copy.deepcopy(notebook), repair_duplicate_cell_ids=False)
+            validate(copy.deepcopy(notebook))  # a copy: older nbformat repairs cell ids in place
 
     try:
         check(original)
