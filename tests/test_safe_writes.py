@@ -232,8 +232,11 @@ def test_ctrl_c_during_the_model_run_leaves_the_file(tmp_path: Path) -> None:
     with FakeOpenAI(api_key=KEY, latency=5) as fake:
         env = child_env(DOCGEN_PROVIDER="azure", AZURE_OPENAI_ENDPOINT=fake.url, AZURE_OPENAI_API_KEY=KEY,
                         AZURE_OPENAI_DEPLOYMENT="d", DOCGEN_CACHE_DIR=str(tmp_path / "cache"))
+        # A shell starts background jobs with SIGINT ignored, and a child inherits that: restore the default so
+        # that Python in the child turns SIGINT into KeyboardInterrupt, as in a terminal.
         child = subprocess.Popen([sys.executable, "-m", "docgen_magic", "--write", str(path)], cwd=ROOT,
-                                 env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                                 env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                 preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
         deadline = time.monotonic() + 60
         while not fake.requests and time.monotonic() < deadline:
             time.sleep(0.02)
