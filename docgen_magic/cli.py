@@ -17,7 +17,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from docgen_magic.core.errors import InputError, SettingsError
-from docgen_magic.infra.files import FileError, SourceFile, WriteConflictError, read_source_file, write_atomic
+from docgen_magic.infra.files import (
+    FileError,
+    SourceFile,
+    WriteConflictError,
+    decode_source,
+    encode_source,
+    read_source_file,
+    write_atomic,
+)
 from docgen_magic.settings import DEFAULT_CONCURRENCY, PROVIDERS, STYLES
 
 if TYPE_CHECKING:
@@ -89,6 +97,7 @@ class Source:
         text: The text of a .py file or stdin (without a byte order mark).
         notebook: The parsed notebook JSON, or None.
         file: The file as read (encoding, snapshot for the conflict check), or None for stdin.
+        encoding: The encoding the code came in (PEP 263), used again when it is printed.
     """
 
     label: str
@@ -96,6 +105,7 @@ class Source:
     text: str = ""
     notebook: dict[str, Any] | None = None
     file: SourceFile | None = None
+    encoding: str = "utf-8"
 
 
 def read_source(arg: str) -> Source:
@@ -111,13 +121,17 @@ def read_source(arg: str) -> Source:
         FileError: The file cannot be read or decoded, or is not a usable notebook.
     """
     if arg == "-":
-        text = sys.stdin.read()
-        return Source("<stdin>", None, text[1:] if text.startswith("\ufeff") else text)
+        buffer = getattr(sys.stdin, "buffer", None)
+        if buffer is None:  # a text stream (an embedding program, tests): already decoded
+            text = sys.stdin.read()
+            return Source("<stdin>", None, text[1:] if text.startswith("\ufeff") else text)
+        text, encoding, _ = decode_source(buffer.read(), label="<stdin>")
+        return Source("<stdin>", None, text, encoding=encoding)
     path = Path(arg)
     notebook = path.suffix == ".ipynb"
     file = read_source_file(path, python=not notebook)
     if not notebook:
-        return Source(arg, path, file.text, file=file)
+        return Source(arg, path, file.text, file=file, encoding=file.encoding)
     from docgen_magic.infra.notebook import load_notebook
 
     return Source(arg, path, file.text, load_notebook(file.text, arg), file)
@@ -212,6 +226,18 @@ def _run_check(source: Source, settings: Any) -> int:
     return EXIT_FAILED if gaps else EXIT_OK
 
 
+def _print_code(source: Source, code: str) -> None:
+    """Print code in the encoding its coding line names, so that redirecting the output makes a valid file."""
+    stream = getattr(sys.stdout, "buffer", None)
+    if source.encoding == "utf-8" or stream is None:
+        sys.stdout.write(code)
+        return
+    data = encode_source(code, source.encoding, False, label=source.label)
+    sys.stdout.flush()
+    stream.write(data)
+    stream.flush()
+
+
 def _run_file(source: Source, args: argparse.Namespace, settings: Any) -> int:
     from docgen_magic.api import document
     from docgen_magic.core.cell import CellSyntaxError
@@ -231,7 +257,7 @@ def _run_file(source: Source, args: argparse.Namespace, settings: Any) -> int:
         if result.changed:
             _write_text(source, result.code, args.force)
     else:
-        sys.stdout.write(result.code)
+        _print_code(source, result.code)
     if not args.json:
         logger.info("%s", result.usage_line())
     return EXIT_OK if result.ok else EXIT_FAILED

@@ -35,11 +35,13 @@ def child_env(**extra: str) -> dict[str, str]:
     return {**base, "DOCGEN_PROVIDER": "offline", **extra}
 
 
-def docgen(*args: str, env: dict[str, str] | None = None, preexec: object = None,
-           timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "docgen_magic", *args], capture_output=True, text=True,
+def docgen(*args: str, env: dict[str, str] | None = None, preexec: object = None, timeout: float = 120,
+           stdin: bytes | None = None) -> subprocess.CompletedProcess[str]:
+    done = subprocess.run([sys.executable, "-m", "docgen_magic", *args], capture_output=True, input=stdin,
                           env=env or child_env(), cwd=ROOT, timeout=timeout,
                           preexec_fn=preexec)  # type: ignore[arg-type]
+    return subprocess.CompletedProcess(done.args, done.returncode, done.stdout.decode("utf-8", "replace"),
+                                       done.stderr.decode("utf-8", "replace"))
 
 
 def big_module(functions: int = 1200) -> str:
@@ -226,6 +228,28 @@ def test_concurrent_edit_during_a_slow_model_run_is_not_overwritten(tmp_path: Pa
         assert '"""' in path.read_text() and "# my edit" in path.read_text()
 
 
+def test_a_notebook_saved_by_jupyter_during_the_run_is_not_overwritten(tmp_path: Path) -> None:
+    path = tmp_path / "nb.ipynb"
+    cell = {"cell_type": "code", "execution_count": None, "id": "a1", "metadata": {}, "outputs": [],
+            "source": ["def add(a, b):\n", "    return a + b\n"]}
+    notebook = {"cells": [cell], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    path.write_text(json.dumps(notebook, indent=1) + "\n")
+    with FakeOpenAI(api_key=KEY, latency=1.5) as fake:
+        env = child_env(DOCGEN_PROVIDER="azure", AZURE_OPENAI_ENDPOINT=fake.url, AZURE_OPENAI_API_KEY=KEY,
+                        AZURE_OPENAI_DEPLOYMENT="d", DOCGEN_CACHE_DIR=str(tmp_path / "cache"))
+        child = subprocess.Popen([sys.executable, "-m", "docgen_magic", "--write", str(path)], cwd=ROOT,
+                                 env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 60
+        while not fake.requests and time.monotonic() < deadline:
+            time.sleep(0.02)
+        saved = {**notebook, "cells": [cell, {**cell, "id": "b2", "source": "x = 1  # typed meanwhile\n"}]}
+        path.write_text(json.dumps(saved, indent=1) + "\n")  # what an autosave does
+        _, err = child.communicate(timeout=60)
+    assert child.returncode == 1, err
+    assert json.loads(path.read_text()) == saved
+    assert "changed since it was read" in err and len(err.strip().splitlines()) == 1
+
+
 def test_ctrl_c_during_the_model_run_leaves_the_file(tmp_path: Path) -> None:
     path = tmp_path / "m.py"
     path.write_text("def add(a, b):\n    return a + b\n")
@@ -304,8 +328,24 @@ def test_non_utf8_without_a_coding_line_names_the_line(tmp_path: Path) -> None:
     path.write_bytes(b"x = 1\ny = '\xe9'\n")
     done = docgen(str(path))
     assert done.returncode == 2
-    assert done.stderr.strip() == (f"docgen: {path}:2: not UTF-8 text (byte 0xe9); a PEP 263 coding line "
-                                   "names another encoding")
+    assert done.stderr.strip() == (f"docgen: {path}:2: not UTF-8 text (byte 0xe9); another encoding needs a "
+                                   "PEP 263 coding line, e.g. # -*- coding: latin-1 -*-")
+    first_line = docgen("-", stdin=b"x = '\xff'\n")  # standard input is decoded the same way
+    assert first_line.stderr.strip() == ("docgen: <stdin>:1: not UTF-8 text (byte 0xff); another encoding needs "
+                                         "a PEP 263 coding line, e.g. # -*- coding: latin-1 -*-")
+
+
+def test_latin1_on_standard_input_is_printed_back_in_latin1(tmp_path: Path) -> None:
+    done = subprocess.run([sys.executable, "-m", "docgen_magic", "-"], input=LATIN1.encode("latin-1"),
+                          capture_output=True, env=child_env(), cwd=ROOT, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "Grüße".encode("latin-1") in done.stdout
+    compile(done.stdout, "<stdout>", "exec")
+    path = tmp_path / "legacy.py"  # and `docgen FILE > out.py` makes a file Python reads the same way
+    path.write_bytes(LATIN1.encode("latin-1"))
+    printed = subprocess.run([sys.executable, "-m", "docgen_magic", str(path)], capture_output=True,
+                             env=child_env(), cwd=ROOT, timeout=120).stdout
+    assert printed == done.stdout
 
 
 def test_a_result_the_encoding_cannot_hold_is_not_written(tmp_path: Path) -> None:

@@ -136,17 +136,23 @@ def decode_source(data: bytes, *, label: str = "<source>", python: bool = True) 
     if python:
         try:
             encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-        except SyntaxError as exc:  # unknown codec, or a coding line that contradicts the BOM
-            raise FileError(f"{label}: cannot decode: {exc.msg if hasattr(exc, 'msg') else exc}") from None
+        except SyntaxError as exc:  # unknown codec, a coding line contradicting the BOM, or not UTF-8 at all
+            message = str(exc.msg if hasattr(exc, "msg") else exc)
+            if "invalid or missing encoding declaration" not in message:
+                raise FileError(f"{label}: cannot decode: {message}") from None
+            encoding = "utf-8"  # the decoding below names the line and the byte
         encoding = "utf-8" if encoding == "utf-8-sig" else encoding
     body = data[len(codecs.BOM_UTF8):] if bom else data
     try:
         text = body.decode(encoding)
     except UnicodeDecodeError as exc:
         line = body[: exc.start].count(b"\n") + 1
-        what = "UTF-8" if encoding == "utf-8" else encoding
-        raise FileError(f"{label}:{line}: not {what} text (byte 0x{body[exc.start]:02x}); "
-                        "a PEP 263 coding line names another encoding") from None
+        if encoding == "utf-8":
+            hint = "another encoding needs a PEP 263 coding line, e.g. # -*- coding: latin-1 -*-"
+        else:
+            hint = "the coding line names the wrong encoding"
+        raise FileError(f"{label}:{line}: not {'UTF-8' if encoding == 'utf-8' else encoding} text "
+                        f"(byte 0x{body[exc.start]:02x}); {hint}") from None
     return text, encoding, bom
 
 

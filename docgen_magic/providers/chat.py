@@ -134,7 +134,8 @@ class ChatProvider:
                 return await asyncio.to_thread(fetch)
             except Exception as exc:
                 logger.debug("azure: Entra ID token request failed", exc_info=True)
-                first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+                text = redact(str(exc)).strip()
+                first = text.splitlines()[0] if text else ""
                 raise ProviderAuthenticationError(
                     f"azure: Microsoft Entra ID sign-in failed: {type(exc).__name__}"
                     f"{': ' + _one_line(first) if first else ''}; set AZURE_OPENAI_API_KEY or sign in (az login)"
