@@ -60,8 +60,10 @@ def _settings_for(settings: Settings | None, options: Mapping[str, Any]) -> Sett
 
 
 def _fingerprint(settings: Settings) -> str:
+    """A hash of the credentials: the key and the raw endpoints (their user info and query may carry some)."""
     secret = settings.azure_api_key or settings.openai_api_key
-    return hashlib.sha256(secret.reveal().encode()).hexdigest() if secret else ""
+    parts = [secret.reveal() if secret else "", settings.azure_endpoint or "", settings.openai_base_url or ""]
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()
 
 
 def _provider_for(choice: ProviderChoice, settings: Settings) -> Provider:

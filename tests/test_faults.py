@@ -251,3 +251,23 @@ def test_magic_bad_endpoint_and_credentials_in_a_real_kernel(fake: FakeOpenAI, t
             assert secret not in everything
     finally:
         kernel.close()
+
+
+def test_credentials_changed_in_the_endpoint_url_get_a_new_client(fake: FakeOpenAI) -> None:
+    import asyncio
+
+    from docgen_magic.api import _provider_for
+    from docgen_magic.providers.select import choose_provider
+
+    async def provider_for(endpoint: str) -> object:
+        settings = resolve_settings({"azure_endpoint": endpoint, "azure_api_key": KEY, "model": "d"}, environ={})
+        return _provider_for(choose_provider(settings), settings)
+
+    async def both() -> tuple[object, object, object]:
+        host = fake.url.removeprefix("http://")
+        return (await provider_for(f"http://a:old-password@{host}"), await provider_for(f"http://a:new-password@{host}"),
+                await provider_for(f"http://a:new-password@{host}"))
+
+    old, new, same = asyncio.run(both())
+    assert old is not new  # the shown endpoint is the same, the credentials are not
+    assert new is same
