@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 
 setup: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml labextension/package.json $(wildcard labextension/src/*.ts)
+$(VENV)/.installed: pyproject.toml labextension/package.json $(wildcard labextension/src/*.ts labextension/style/* labextension/schema/*)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[test]"

@@ -10,7 +10,7 @@ import asyncio
 import hashlib
 import threading
 import weakref
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -98,7 +98,8 @@ def _open_cache(settings: Settings) -> Any:
 
 
 def _run_context(settings: Settings, provider: Provider | None,
-                 on_progress: Callable[[ProgressEvent], None] | None) -> tuple[RunContext, ProviderChoice, Any]:
+                 on_progress: Callable[[ProgressEvent], None] | None,
+                 refresh: frozenset[str] = frozenset()) -> tuple[RunContext, ProviderChoice, Any]:
     if provider is None:
         choice = choose_provider(settings)
         provider = _provider_for(choice, settings)
@@ -110,7 +111,7 @@ def _run_context(settings: Settings, provider: Provider | None,
         cache = _open_cache(settings)
     run = new_run_context(provider, settings.run_options(), cache=cache,
                           cache_key=_cache_key_function(provider, settings, endpoint),
-                          on_progress=on_progress)
+                          on_progress=on_progress, refresh=refresh)
     return run, choice, cache
 
 
@@ -130,13 +131,13 @@ def _record(results: Sequence[Result], choice: ProviderChoice, settings: Setting
 async def _document_with(run_pipeline: Callable[[RunContext], Awaitable[list[Result]]],
                          settings: Settings | None, provider: Provider | str | None,
                          on_progress: Callable[[ProgressEvent], None] | None,
-                         options: dict[str, Any]) -> list[Result]:
+                         options: dict[str, Any], refresh: frozenset[str] = frozenset()) -> list[Result]:
     """Resolve the settings and provider, run the pipeline with a cache, record the session usage."""
     instance = provider if provider is not None and not isinstance(provider, str) else None
     if isinstance(provider, str):
         options = {**options, "provider": provider}
     resolved = _settings_for(settings, options)
-    run, choice, cache = _run_context(resolved, instance, on_progress)
+    run, choice, cache = _run_context(resolved, instance, on_progress, refresh)
     try:
         results = await run_pipeline(run)
     finally:
@@ -152,6 +153,7 @@ async def document_async(
     settings: Settings | None = None,
     provider: Provider | str | None = None,
     on_progress: Callable[[ProgressEvent], None] | None = None,
+    refresh: Collection[str] = (),
     **options: Any,
 ) -> Result:
     """Document the functions and classes of one cell (or file), in the running event loop.
@@ -161,6 +163,7 @@ async def document_async(
         settings: Resolved settings; resolved from the environment when None.
         provider: A provider name (auto, offline, azure, openai) or a Provider instance.
         on_progress: Called with a ProgressEvent as targets start and finish.
+        refresh: Qualified names of targets to ask again even when the cache has them.
         **options: Setting overrides, e.g. ``style="numpy"``, ``overwrite=True``.
 
     Returns:
@@ -173,7 +176,7 @@ async def document_async(
     async def one(run: RunContext) -> list[Result]:
         return [await document_cell(source, run)]
 
-    (result,) = await _document_with(one, settings, provider, on_progress, options)
+    (result,) = await _document_with(one, settings, provider, on_progress, options, frozenset(refresh))
     return result
 
 

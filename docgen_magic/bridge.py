@@ -29,7 +29,9 @@ __all__ = [
     "ReplaceOutcome",
     "ReplaceStatus",
     "current_cell_id",
+    "register_run_target",
     "request_replace",
+    "unregister_run_target",
 ]
 
 logger = logging.getLogger(__name__)
@@ -312,3 +314,48 @@ def request_replace(
     request.timer = threading.Timer(timeout, request.on_timeout)
     request.timer.daemon = True
     request.timer.start()
+
+
+def register_run_target(target_name: str, handler: Callable[[Any, Mapping[str, Any]], None]) -> bool:
+    """Let the frontend extension ask this kernel for work: register a comm target, if in an ipykernel.
+
+    Args:
+        target_name: The comm target's name.
+        handler: Called with the new comm and the data of its ``comm_open`` (on the shell thread).
+
+    Returns:
+        True when registered; False outside an ipykernel.
+    """
+    if _kernel() is None:
+        return False
+    try:
+        from comm import get_comm_manager
+
+        def opened(comm: Any, msg: Mapping[str, Any]) -> None:
+            _route_replies_here(comm)
+            handler(comm, _comm_data(msg))
+
+        get_comm_manager().register_target(target_name, opened)
+    except Exception:
+        logger.debug("could not register the %s comm target", target_name, exc_info=True)
+        return False
+    return True
+
+
+def unregister_run_target(target_name: str) -> None:
+    """Remove a comm target registered by :func:`register_run_target` (a no-op when there is none).
+
+    Args:
+        target_name: The comm target's name.
+    """
+    if _kernel() is None:
+        return
+    try:
+        from comm import get_comm_manager
+
+        manager = get_comm_manager()
+        handler = manager.targets.get(target_name)
+        if handler is not None:
+            manager.unregister_target(target_name, handler)
+    except Exception:
+        logger.debug("could not unregister the %s comm target", target_name, exc_info=True)

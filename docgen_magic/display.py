@@ -1,14 +1,19 @@
 """Plain renderings of a ``%%docgen`` result: a text/plain + text/html mimebundle.
 
-They serve every place the review widget cannot: nbconvert and nbclient output, GitHub / nbviewer, terminal
-IPython and VS Code with widgets off. The widget shows the same pieces (``code_html``, ``diff_html``,
-``report_html``) so the two views never drift apart. Nothing here imports IPython or ipywidgets.
+They serve every place the docgen-magic frontend extension does not draw the review: nbconvert and nbclient
+output, GitHub / nbviewer, terminal IPython and VS Code. The review's own data (:func:`review_data`, mime type
+:data:`REVIEW_MIME`) is built here too, beside them, from the same result. Nothing here imports IPython.
 """
 
 from __future__ import annotations
 
 import html
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+
+from docgen_magic.core.cell import split_lines
 
 if TYPE_CHECKING:
     from docgen_magic.api import CheckReport
@@ -16,7 +21,10 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AZURE_HINT",
+    "NOT_RUN",
+    "REVIEW_MIME",
     "STATUS_HINT",
+    "ReviewState",
     "check_bundle",
     "code_html",
     "diff_html",
@@ -28,12 +36,15 @@ __all__ = [
     "result_bundle",
     "result_html",
     "result_text",
+    "review_bundle",
+    "review_data",
+    "wants_model_hint",
 ]
 
 AZURE_HINT = (
-    "Offline templates (no model configured). For model-written docstrings set AZURE_OPENAI_ENDPOINT, "
-    "AZURE_OPENAI_API_KEY and AZURE_OPENAI_DEPLOYMENT (or OPENAI_API_KEY) with os.environ or in the environment "
-    "and rerun; `%docgen` shows what is in use."
+    "Offline drafts: no model is configured. For model-written docstrings set AZURE_OPENAI_ENDPOINT, "
+    "AZURE_OPENAI_API_KEY and AZURE_OPENAI_DEPLOYMENT (or OPENAI_API_KEY) with os.environ and rerun; "
+    "%docgen shows what is in use."
 )
 """The note shown when the automatic provider choice fell back to offline templates."""
 
@@ -59,14 +70,63 @@ CHECK_WHY = {
 }
 """Why each kind of gap matters, for ``--check`` in teaching mode (keyed by the finding's codes)."""
 
+def _var(name: str, fallback: str) -> str:
+    """A CSS colour from JupyterLab's theme, with the light theme's value where no theme defines it.
+
+    Args:
+        name: The ``--jp-*`` variable, without the dashes.
+        fallback: The colour used outside JupyterLab (nbviewer, a plain HTML page).
+
+    Returns:
+        ``var(--jp-NAME, FALLBACK)``.
+    """
+    return f"var(--jp-{name}, {fallback})"
+
+
+_TOKEN_COLOURS = {
+    "k kc kd kn kp kr kt ow": ("mirror-editor-keyword-color", "#008000"),
+    "o": ("mirror-editor-operator-color", "#aa22ff"),
+    "nf fm nc nn": ("mirror-editor-def-color", "#0000ff"),
+    "nb bp": ("mirror-editor-builtin-color", "#008000"),
+    "s s1 s2 sa sb sc sd se sh si sx sr ss dl": ("mirror-editor-string-color", "#ba2121"),
+    "c c1 ch cm cs cp cpf": ("mirror-editor-comment-color", "#408080"),
+    "m mi mf mh mo mb il": ("mirror-editor-number-color", "#080"),
+    "nd": ("mirror-editor-meta-color", "#aa22ff"),
+    "p": ("mirror-editor-punctuation-color", "#05a"),
+    "err": ("mirror-editor-error-color", "#f00"),
+}
+"""Pygments token classes -> the CodeMirror colours of the JupyterLab theme (light, dark, high contrast)."""
+
+_PLAIN_SPANS = re.compile(r'<span class="(?:w|n|nv|ni)">([^<]*)</span>')
+"""Spans of whitespace and plain names: drawn in the default colour anyway, so left out (smaller output)."""
+
+_TEXT = _var("content-font-color1", "rgba(0, 0, 0, 0.87)")
+_MUTED = _var("content-font-color2", "rgba(0, 0, 0, 0.54)")
+_BORDER = _var("border-color2", "#e0e0e0")
+_CODE_BG = _var("cell-editor-background", "#f7f7f7")
+_ADD, _DEL = _var("success-color0", "#1b5e20"), _var("error-color0", "#b71c1c")
+_ADD_BG, _DEL_BG = _var("success-color3", "#e8f5e9"), _var("error-color3", "#ffebee")
+
 _STYLE = (
     "<style>"
-    ".docgen-html table{border-collapse:collapse;font-size:90%}"
-    ".docgen-html th,.docgen-html td{border:1px solid #ccc;padding:2px 6px;text-align:left;vertical-align:top}"
-    ".docgen-html pre{margin:0;padding:6px;overflow-x:auto}"
-    ".docgen-html .docgen-code,.docgen-html .docgen-diff,.docgen-html .docgen-report{max-height:40em;overflow:auto}"
-    ".docgen-diff .add{color:#22863a}.docgen-diff .del{color:#b31d28}.docgen-diff .hunk{color:#6f42c1}"
-    ".docgen-failed{color:#b31d28}.docgen-note{color:#6a737d}"
+    f".docgen-html{{color:{_TEXT};max-width:100%}}"
+    f".docgen-html table{{border-collapse:collapse;font-size:90%;color:{_TEXT}}}"
+    f".docgen-html th,.docgen-html td{{border:1px solid {_BORDER};padding:2px 6px;text-align:left;"
+    "vertical-align:top}"
+    ".docgen-html td{white-space:nowrap}.docgen-html td:last-child{white-space:normal;min-width:16em}"
+    # Code never wraps (a line broken mid-word reads as different code): long lines scroll sideways.
+    f".docgen-html pre{{margin:0;padding:6px;white-space:pre;overflow-x:auto;background:{_CODE_BG};"
+    f"color:{_var('mirror-editor-variable-color', _TEXT)};font-family:{_var('code-font-family', 'monospace')};"
+    f"font-size:{_var('code-font-size', '13px')};line-height:{_var('code-line-height', '1.3077')}}}"
+    ".docgen-html .docgen-code,.docgen-html .docgen-diff,.docgen-html .docgen-report"
+    "{max-height:40em;overflow:auto}"
+    + "".join(f"{','.join(f'.docgen-pre .{c}' for c in classes.split())}{{color:{_var(*colour)}}}"
+              for classes, colour in _TOKEN_COLOURS.items())
+    + ".docgen-pre .k,.docgen-pre .kn,.docgen-pre .kd,.docgen-pre .ow{font-weight:bold}"
+    ".docgen-pre .c,.docgen-pre .c1,.docgen-pre .sd{font-style:italic}"
+    f".docgen-diff .add{{color:{_ADD};background:{_ADD_BG}}}.docgen-diff .del{{color:{_DEL};background:{_DEL_BG}}}"
+    f".docgen-diff .hunk{{color:{_MUTED}}}"
+    f".docgen-failed{{color:{_DEL}}}.docgen-note{{color:{_MUTED}}}"
     "</style>"
 )
 
@@ -75,21 +135,25 @@ REPORT_COLUMNS = ("name", "kind", "status", "attempts", "cached", "tokens", "tim
 
 
 def highlight(code: str) -> str:
-    """Syntax-highlight Python code as HTML with inline styles, or escape it when Pygments is missing.
+    """Syntax-highlight Python code as HTML with token classes, or escape it when Pygments is missing.
+
+    The classes are coloured by the page's stylesheet from the JupyterLab theme (so dark themes get light
+    text on a dark background), and a saved notebook stores a class name per token, not a style.
 
     Args:
         code: The code.
 
     Returns:
-        A ``<pre>`` block (Pygments' ``<div class="highlight">`` wrapper when available).
+        A ``<pre class="docgen-pre">`` block.
     """
     try:
         from pygments import highlight as pygmentize
         from pygments.formatters import HtmlFormatter
         from pygments.lexers import PythonLexer
     except ImportError:
-        return f"<pre>{html.escape(code)}</pre>"
-    return pygmentize(code, PythonLexer(stripnl=False, ensurenl=False), HtmlFormatter(noclasses=True))
+        return f'<pre class="docgen-pre">{html.escape(code)}</pre>'
+    spans = pygmentize(code, PythonLexer(stripnl=False, ensurenl=False), HtmlFormatter(nowrap=True))
+    return '<pre class="docgen-pre">' + _PLAIN_SPANS.sub(r"\1", spans) + "</pre>"
 
 
 def code_html(code: str) -> str:
@@ -150,7 +214,7 @@ def report_rows(result: Result) -> list[tuple[str, ...]]:
     Returns:
         The rows.
     """
-    rows = []
+    rows: list[tuple[str, ...]] = []
     for t in result.targets:
         tokens = t.usage.prompt_tokens + t.usage.completion_tokens
         rows.append((t.name, t.kind, t.status, str(t.attempts), "yes" if t.cached else "no",
@@ -205,11 +269,24 @@ def failure_notes(result: Result) -> list[str]:
     return notes
 
 
-def notes_for(result: Result) -> list[str]:
+def wants_model_hint(result: Result) -> bool:
+    """Whether the result came from offline drafts only because no model is configured.
+
+    Args:
+        result: The result.
+
+    Returns:
+        True when the "configure a model" hint applies.
+    """
+    return bool(result.provider_unconfigured and result.targets)
+
+
+def notes_for(result: Result, *, hint: bool = True) -> list[str]:
     """The remarks a user should see next to a result: failures, notes and the "configure a model" hint.
 
     Args:
         result: The result.
+        hint: Include the "configure a model" hint when it applies (the notebook shows it once a session).
 
     Returns:
         One line per remark, failures first.
@@ -217,18 +294,19 @@ def notes_for(result: Result) -> list[str]:
     notes = failure_notes(result) + list(result.notes)
     if not result.targets and not result.notes:
         notes.append("nothing to document: the cell has no functions or classes")
-    if result.provider_unconfigured and result.targets:
+    if hint and wants_model_hint(result):
         notes.append(AZURE_HINT)
     return notes
 
 
-def result_text(result: Result) -> str:
+def result_text(result: Result, *, hint: bool = True) -> str:
     """The text/plain rendering: failures first, then the documented code, the usage line and the remarks.
 
     Failures come before the code so that a long cell cannot hide them (terminal IPython, GitHub).
 
     Args:
         result: The result.
+        hint: Include the "configure a model" hint when it applies.
 
     Returns:
         Plain text; every line that is not code is a ``#`` comment, so the whole text can be pasted back.
@@ -238,46 +316,38 @@ def result_text(result: Result) -> str:
     if failures:
         parts.append("")
     parts += [result.code.rstrip("\r\n"), "", "# " + result.usage_line()]
-    parts += ["# " + note for note in notes_for(result)[len(failures):]]
+    parts += ["# " + note for note in notes_for(result, hint=hint)[len(failures):]]
     return "\n".join(parts)
 
 
-def notes_html(result: Result, *, inline_styles: bool = False) -> str:
+def notes_html(result: Result, *, hint: bool = True) -> str:
     """The remarks of a result as an HTML list, failures first and marked as such.
 
     Args:
         result: The result.
-        inline_styles: Colour the items with inline styles (a widget's HTML has no stylesheet) instead of
-            the classes ``docgen-failed`` / ``docgen-note`` that the fallback's own stylesheet colours.
+        hint: Include the "configure a model" hint when it applies.
 
     Returns:
         HTML text, empty when there is nothing to say.
     """
     failures = len(failure_notes(result))
-
-    def item(i: int, note: str) -> str:
-        failed = i < failures
-        if inline_styles:
-            return f'<li style="color:{"#b31d28" if failed else "#6a737d"}">{html.escape(note)}</li>'
-        return f'<li class="{"docgen-failed" if failed else "docgen-note"}">{html.escape(note)}</li>'
-
-    items = "".join(item(i, note) for i, note in enumerate(notes_for(result)))
-    if not items:
-        return ""
-    return f"<ul>{items}</ul>" if inline_styles else f'<ul class="docgen-notes">{items}</ul>'
+    items = "".join(f'<li class="{"docgen-failed" if i < failures else "docgen-note"}">{html.escape(note)}</li>'
+                    for i, note in enumerate(notes_for(result, hint=hint)))
+    return f'<ul class="docgen-notes">{items}</ul>' if items else ""
 
 
-def result_html(result: Result) -> str:
+def result_html(result: Result, *, hint: bool = True) -> str:
     """The text/html rendering: highlighted code, diff, report table, usage line and remarks.
 
     Args:
         result: The result.
+        hint: Include the "configure a model" hint when it applies.
 
     Returns:
-        HTML text, self-contained (inline styles, no script).
+        HTML text, self-contained (one stylesheet from the theme's variables, no script).
     """
     return (f'<div class="docgen-html">{_STYLE}'
-            f"{notes_html(result)}"
+            f"{notes_html(result, hint=hint)}"
             f"{code_html(result.code)}"
             f"<details><summary>Changes</summary>{diff_html(result.diff())}</details>"
             f"<details><summary>Report</summary>{report_html(result)}</details>"
@@ -391,3 +461,179 @@ def check_bundle(report: CheckReport, line_offset: int = 0) -> dict[str, Any]:
     body = (f'<div class="docgen-html docgen-check">{_STYLE}<p><b>{html.escape(lines[0])}</b></p>'
             f"{table}{notes}{why_html}{tail}</div>")
     return {"text/plain": "\n".join(lines), "text/html": body}
+
+
+# ---------------------------------------------------------------------------------------------- the review
+
+REVIEW_MIME = "application/vnd.docgen.result+json"
+"""The project's mime type: the review's data, rendered by the docgen-magic JupyterLab / Notebook 7 extension.
+
+A saved notebook keeps it (with the text/html and text/plain renderings beside it), so a reopened or shared
+notebook shows the review again without a kernel; Replace and Copy work from the saved data alone."""
+
+REVIEW_VERSION = 1
+
+NOT_RUN = ("%%docgen only reads the cell: its functions are not defined until the cell runs "
+           "(Replace cell, then run it, or use %%docgen --run).")
+"""The line that says the functions were not run."""
+
+_QUEUED = "queued"
+_STATE_WORDS = {"queued": "queued", "started": "in flight", "retrying": "retrying", "documented": "done",
+                "cached": "done (cached)", "skipped": "skipped", "failed": "failed"}
+
+
+@dataclass
+class ReviewState:
+    """Everything a review shows, while running and after: the shape of :data:`REVIEW_MIME`'s data.
+
+    Attributes:
+        status: ``running``, ``done``, ``failed`` (the run as a whole) or ``interrupted``.
+        cell_id: The notebook cell id, when the frontend sent one (Replace finds the cell by it).
+        source: The cell as the notebook held it when the run started, ``%%docgen`` line included.
+        body: The text that was documented (the cell without its ``%%docgen`` line).
+        line: The ``%%docgen`` options (Regenerate reuses them).
+        states: Target name -> progress status, in source order.
+        done: Targets finished.
+        total: Targets in the run.
+        elapsed_s: Seconds since the run started (the whole run once it has finished).
+        result: The result, once there is one.
+        message: Why the run failed or stopped, or an empty string.
+        hint: Show the "configure a model" hint (once a session in the notebook).
+        ran: The documented code was also run (``--run``).
+    """
+
+    status: str = "running"
+    cell_id: str | None = None
+    source: str = ""
+    body: str = ""
+    line: str = ""
+    states: dict[str, str] = field(default_factory=dict)
+    done: int = 0
+    total: int = 0
+    elapsed_s: float = 0.0
+    result: Result | None = None
+    message: str = ""
+    hint: bool = True
+    ran: bool = False
+
+    def plan(self, names: Sequence[str]) -> None:
+        """List every target as queued, before any request starts.
+
+        Args:
+            names: The targets, in source order.
+        """
+        self.states = dict.fromkeys(names, _QUEUED)
+        self.total, self.done = len(self.states), 0
+
+    def advance(self, name: str, status: str, done: int, total: int) -> None:
+        """Record one progress step; the count is taken from the states, so count and list always agree.
+
+        Args:
+            name: The target.
+            status: Its new status.
+            done: Targets finished, as the pipeline counts them.
+            total: Targets in the run.
+        """
+        if name:
+            self.states[name] = status
+        finished = sum(1 for s in self.states.values() if s not in (_QUEUED, "started", "retrying"))
+        self.total = max(total, len(self.states))
+        self.done = min(max(done, finished), self.total)
+
+
+def _target_entry(name: str, state: str, outcome: TargetOutcome | None) -> dict[str, Any]:
+    """One target as the review's data describes it.
+
+    Args:
+        name: The qualified name.
+        state: Its progress status.
+        outcome: Its outcome, once the run has finished.
+
+    Returns:
+        A JSON-ready mapping.
+    """
+    entry: dict[str, Any] = {"name": name, "state": outcome.status if outcome else state}
+    if outcome is None:
+        return entry
+    edit = outcome.edit
+    entry.update(kind=outcome.kind, lineno=outcome.lineno, attempts=outcome.attempts, cached=outcome.cached,
+                 tokens=outcome.usage.prompt_tokens + outcome.usage.completion_tokens,
+                 elapsed_s=round(outcome.elapsed_s, 2), detail=_outcome_detail(outcome),
+                 problems_fixed=list(outcome.problems_fixed),
+                 edit=[edit.start, edit.stop, list(edit.lines)] if edit is not None else None)
+    return entry
+
+
+def review_data(state: ReviewState) -> dict[str, Any]:
+    """The data of :data:`REVIEW_MIME`: progress while running, then everything the review needs.
+
+    The documented code is not stored: it is the original lines with each accepted target's edit applied,
+    so the saved output is about the size of the cell plus its docstrings, and per-function accept needs
+    nothing else.
+
+    Args:
+        state: The review state.
+
+    Returns:
+        A JSON-ready mapping.
+    """
+    result = state.result
+    outcomes = {t.name: t for t in result.targets} if result is not None else {}
+    names = list(state.states) + [n for n in outcomes if n not in state.states]
+    data: dict[str, Any] = {
+        "version": REVIEW_VERSION, "status": state.status, "cell_id": state.cell_id, "source": state.source,
+        "line": state.line, "done": state.done, "total": state.total, "elapsed_s": round(state.elapsed_s, 2),
+        "message": state.message, "ran": state.ran,
+        "targets": [_target_entry(n, state.states.get(n, _QUEUED), outcomes.get(n)) for n in names],
+    }
+    if result is None:
+        return data
+    failures = len(failure_notes(result))
+    data.update(
+        lines=split_lines(result.original), diff=result.diff(), usage_line=result.usage_line(),
+        notes=[{"text": note, "kind": "failure" if i < failures else "note"}
+               for i, note in enumerate(notes_for(result, hint=state.hint))],
+        provider=result.provider, template=result.template,
+        done=len(result.targets), total=len(result.targets))
+    return data
+
+
+def _progress_lines(state: ReviewState) -> list[str]:
+    """The progress as plain lines: the count and elapsed time, then one line per target.
+
+    Args:
+        state: The review state.
+
+    Returns:
+        The lines.
+    """
+    head = f"docgen: {state.done}/{state.total} targets · {state.elapsed_s:.0f} s"
+    if state.status == "interrupted":
+        head += " · interrupted (the cell is unchanged)"
+    elif state.status == "failed":
+        head += f" · failed: {state.message}"
+    return [head] + [f"  {_STATE_WORDS.get(s, s):<13} {name}" for name, s in state.states.items()]
+
+
+def review_bundle(state: ReviewState) -> dict[str, Any]:
+    """The mimebundle of a review: the project's mime type plus text/html and text/plain renderings.
+
+    Args:
+        state: The review state.
+
+    Returns:
+        The bundle; the html and plain renderings show progress until there is a result.
+    """
+    result = state.result
+    if result is not None and state.status == "done":
+        plain = result_text(result, hint=state.hint)
+        page = result_html(result, hint=state.hint)
+        if not state.ran and result.targets:
+            plain += "\n# " + NOT_RUN
+            page = page[:-len("</div>")] + f'<p class="docgen-note">{html.escape(NOT_RUN)}</p></div>'
+    else:
+        lines = _progress_lines(state)
+        plain = "\n".join(lines)
+        page = (f'<div class="docgen-html">{_STYLE}<p>{html.escape(lines[0])}</p>'
+                f'<pre>{html.escape(chr(10).join(lines[1:]))}</pre></div>')
+    return {REVIEW_MIME: review_data(state), "text/html": page, "text/plain": plain}

@@ -1,7 +1,7 @@
 """The IPython magics: ``%%docgen`` documents a cell, ``%docgen`` reports settings, usage and the cache.
 
 Loading stays cheap: this module imports only IPython, traitlets and the settings module. The pipeline, the
-SDK, the cache and ipywidgets are imported on the first ``%%docgen``. The pipeline runs on docgen_magic's
+SDK and the cache are imported on the first ``%%docgen``. The pipeline runs on docgen_magic's
 private event loop thread, so the kernel's own event loop is never touched.
 """
 
@@ -11,7 +11,7 @@ import keyword
 import logging
 import re
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from IPython.core.error import UsageError
@@ -171,8 +171,8 @@ class DocgenMagics(Magics, Configurable):
     prices = Unicode(None, allow_none=True,
                      help='Price table per million tokens, e.g. \'{"prompt": 0.15, "completion": 0.6}\'.'
                      ).tag(config=True)
-    use_widget = Bool(True, help="Show the interactive review widget when running in a kernel with "
-                                 "ipywidgets (else the plain text/html output).").tag(config=True)
+    use_widget = Bool(True, help="Show progress while a run is in flight, updated in place (else only the "
+                                 "final review is shown).").tag(config=True)
 
     def config_values(self) -> dict[str, Any]:
         """The settings configured through traitlets (``%config`` / ``ipython_config.py``).
@@ -200,6 +200,24 @@ class DocgenMagics(Magics, Configurable):
             return resolve_settings(explicit, self.config_values(), environ)
         except SettingsError as exc:
             raise UsageError(f"%docgen: {exc}") from None
+
+    def settings_for_line(self, line: str) -> Settings:
+        """The settings a ``%%docgen`` line with these options would use (for the frontend's requests).
+
+        Args:
+            line: The options, without ``%%docgen``.
+
+        Returns:
+            The settings.
+
+        Raises:
+            UsageError: Bad options or an unusable setting.
+        """
+        try:
+            args = parse_argstring(self.docgen, line)
+        except UsageError as exc:
+            raise UsageError(_option_message(exc, "")) from None
+        return self.resolve(_explicit(args))
 
     # ------------------------------------------------------------------ the magic
 
@@ -271,7 +289,7 @@ class DocgenMagics(Magics, Configurable):
             if args.out:
                 self.shell.user_ns[args.out] = report
             return
-        result = self._document(cell, settings, raw=raw, out=args.out)
+        result = self._document(cell, settings, raw=raw, ran=args.run)
         if result is None:
             return
         if args.out:
@@ -340,28 +358,21 @@ class DocgenMagics(Magics, Configurable):
         return report
 
     def _widgets_enabled(self) -> bool:
-        """Whether to show the review widget: in an ipykernel, with ipywidgets installed, not turned off.
+        """Whether to show the live review (progress updated in place): in a kernel, unless turned off.
 
         Returns:
-            True to show the widget.
+            True for the live review; False shows the final review once.
         """
-        if not self.use_widget or getattr(self.shell, "kernel", None) is None:
-            return False
-        try:
-            import ipywidgets  # noqa: F401
-        except ImportError:
-            logger.debug("ipywidgets is not installed: showing the plain output")
-            return False
-        return True
+        return bool(self.use_widget) and getattr(self.shell, "kernel", None) is not None
 
-    def _document(self, cell: str, settings: Settings, *, raw: str, out: str | None = None) -> Result | None:
+    def _document(self, cell: str, settings: Settings, *, raw: str, ran: bool = False) -> Result | None:
         """Run the pipeline on the cell, showing progress and then the result.
 
         Args:
             cell: The cell body.
             settings: The resolved settings.
             raw: The cell as the frontend holds it, ``%%docgen`` line included (for Replace).
-            out: The ``-o`` variable, which Regenerate also updates.
+            ran: The documented code will be run (``--run``), so the review need not say it was not.
 
         Returns:
             The result.
@@ -372,48 +383,36 @@ class DocgenMagics(Magics, Configurable):
         from IPython.display import display
 
         from docgen_magic import api, bridge
-        from docgen_magic.display import result_bundle
-        from docgen_magic.infra.loop_thread import default_loop_thread
+        from docgen_magic.display import ReviewState, review_bundle
+        from docgen_magic.review import LiveReview, split_magic_line
 
-        view = None
-        on_progress: Callable[[Any], None] | None = None
-        if self._widgets_enabled():
-            from docgen_magic.widget import DocgenView
-
-            user_ns = self.shell.user_ns
-
-            def keep(future: Any) -> None:
-                if out and not future.cancelled() and future.exception() is None:
-                    user_ns[out] = future.result()
-
-            def regenerate(progress: Callable[[Any], None]) -> Any:
-                fresh = settings.with_changes(use_cache=False)
-                future = default_loop_thread().submit(api.document_async(cell, settings=fresh, on_progress=progress))
-                future.add_done_callback(keep)
-                return future
-
-            view = DocgenView(cell_id=bridge.current_cell_id(), original=raw, regenerate=regenerate)
-            view.show()
-            on_progress = view.progress
+        state = ReviewState(cell_id=bridge.current_cell_id(), source=raw, body=cell,
+                            line=split_magic_line(raw)[0], ran=ran)
+        live = LiveReview(state) if self._widgets_enabled() else None
+        if live is not None:
+            live.start()
         try:
-            result = api.document(cell, settings=settings, on_progress=on_progress)
+            result = api.document(cell, settings=settings, on_progress=live.progress if live else None)
         except KeyboardInterrupt:
-            if view is not None:
-                view.interrupted()
+            if live is not None:
+                live.finish(None, "interrupted")
             raise UsageError("%%docgen: interrupted; the run was cancelled and the cell is unchanged") from None
         except SettingsError as exc:
-            if view is not None:
-                view.failed(str(exc))
+            if live is not None:
+                live.finish(None, "failed", str(exc))
             raise UsageError(f"%%docgen: {exc}") from None
         except Exception as exc:  # one line for people; the traceback only at debug level
             logger.debug("%%docgen failed", exc_info=True)
-            if view is not None:
-                view.failed(f"{type(exc).__name__}: {exc}")
+            if live is not None:
+                live.finish(None, "failed", f"{type(exc).__name__}: {exc}")
             raise UsageError(f"%%docgen: {type(exc).__name__}: {exc}") from None
-        if view is not None:
-            view.show_result(result)
+        if live is not None:
+            live.finish(result)
         else:
-            display(result_bundle(result), raw=True)
+            from docgen_magic.review import take_model_hint
+
+            state.status, state.result, state.hint = "done", result, take_model_hint(result)
+            display(review_bundle(state), raw=True)
         return result
 
     def _line(self, args: Any) -> None:
@@ -543,6 +542,14 @@ def load_ipython_extension(ipython: Any) -> None:
     ipython.register_magics(magics)
     if magics not in ipython.configurables:
         ipython.configurables.append(magics)
+    from docgen_magic.bridge import register_run_target
+
+    def serve(comm: Any, data: Mapping[str, Any]) -> None:
+        from docgen_magic.review import handle_run_request
+
+        handle_run_request(comm, data, magics.settings_for_line)
+
+    register_run_target("docgen_magic.run", serve)
 
 
 def unload_ipython_extension(ipython: Any) -> None:
@@ -554,6 +561,9 @@ def unload_ipython_extension(ipython: Any) -> None:
     for kind in ("line", "cell"):
         ipython.magics_manager.magics[kind].pop("docgen", None)
     ipython.configurables[:] = [c for c in ipython.configurables if not isinstance(c, DocgenMagics)]
+    from docgen_magic.bridge import unregister_run_target
+
+    unregister_run_target("docgen_magic.run")
     registry = ipython.magics_manager.registry
     for name in [n for n, m in registry.items() if isinstance(m, DocgenMagics)]:
         registry.pop(name, None)

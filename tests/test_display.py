@@ -12,6 +12,7 @@ from docgen_magic.core.result import FAILED, Result, TargetOutcome
 from docgen_magic.core.usage import Usage
 from docgen_magic.display import (
     AZURE_HINT,
+    ReviewState,
     check_bundle,
     code_html,
     diff_html,
@@ -21,6 +22,8 @@ from docgen_magic.display import (
     result_bundle,
     result_html,
     result_text,
+    review_bundle,
+    review_data,
 )
 
 CELL = ("def add(a, b):\n    return a + b\n\n\n"
@@ -60,7 +63,7 @@ def test_text_html_has_code_diff_report_usage(offline: Result) -> None:
     bundle = result_bundle(offline)
     assert set(bundle) == {"text/plain", "text/html"}
     page = bundle["text/html"]
-    code = re.search(r'<div class="docgen-code">(.*?)</div>\s*</div>', page, re.S)
+    code = re.search(r'<div class="docgen-code">(.*?)</div>', page, re.S)
     assert code is not None
     assert _text_of(code.group(1)).strip() == offline.code.strip()
     assert 'class="docgen-diff"' in page and "+    &quot;&quot;&quot;" in page
@@ -81,7 +84,7 @@ def test_highlight_escapes_without_pygments(monkeypatch: pytest.MonkeyPatch) -> 
         return real_import(name, *args, **kwargs)
 
     monkeypatch.setattr(builtins, "__import__", no_pygments)
-    assert highlight("x = '<b>'\n") == "<pre>x = &#x27;&lt;b&gt;&#x27;\n</pre>"
+    assert highlight("x = '<b>'\n") == '<pre class="docgen-pre">x = &#x27;&lt;b&gt;&#x27;\n</pre>'
 
 
 def test_code_html_never_lets_code_become_markup() -> None:
@@ -218,3 +221,70 @@ def test_terminal_ipython_prints_the_plain_text(tmp_path: object) -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env).stdout
     assert 'def add(a, b):\n    """' in out and "1 documented" in out
     assert out.strip().endswith("False")  # no widget machinery imported
+
+
+# ------------------------------------------------------------------ the review's data
+
+
+def _apply(review: dict[str, object], names: set[str]) -> str:
+    """Apply the named targets' edits to the original lines, bottom-up, as the frontend does.
+
+    Args:
+        review: The review data.
+        names: The accepted targets.
+
+    Returns:
+        The code.
+    """
+    lines = list(review["lines"])  # type: ignore[call-overload]
+    edits = [t["edit"] for t in review["targets"] if t.get("edit") and t["name"] in names]  # type: ignore[attr-defined]
+    for start, stop, added in sorted(edits, key=lambda e: (e[0], e[1]), reverse=True):
+        lines[start:stop] = added
+    return "".join(lines)
+
+
+def test_every_subset_of_accepted_edits_is_valid_code() -> None:
+    """Per-function accept: each subset of the targets' edits gives code that parses to the original AST."""
+    import ast
+    import itertools
+
+    cell = ("class Model:\n    def fit(self, x): return x\n\n    def predict(self, x):\n        return x\n\n\n"
+            "def helper(a, b=1):\n    def inner(c):\n        return c\n    return inner(a) + b\n")
+    result = api.document(cell, use_cache=False, nested_functions=True)
+    review = review_data(ReviewState(status="done", result=result))
+    names = [t["name"] for t in review["targets"] if t.get("edit")]
+    assert names == ["Model", "Model.fit", "Model.predict", "helper", "helper.inner"]
+    assert _apply(review, set(names)) == result.code
+    original = ast.dump(ast.parse(cell))
+    for size in range(len(names) + 1):
+        for chosen in itertools.combinations(names, size):
+            code = _apply(review, set(chosen))
+            tree = ast.parse(code)
+            docs = [n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.ClassDef)) and
+                    ast.get_docstring(n) is not None]
+            assert len(docs) == size
+            for node in docs:
+                node.body = node.body[1:]
+            assert ast.dump(tree) == original
+
+
+def test_review_state_counts_from_the_list() -> None:
+    """Every target is listed (queued) from the start; the count is the finished ones in the list."""
+    state = ReviewState()
+    state.plan(["a", "b", "c"])
+    assert review_data(state)["targets"] == [{"name": n, "state": "queued"} for n in "abc"]
+    state.advance("a", "started", 0, 3)
+    state.advance("b", "retrying", 0, 3)
+    assert state.done == 0
+    state.advance("a", "documented", 1, 3)
+    state.advance("c", "failed", 1, 3)  # the pipeline's count can lag the list: the list wins
+    assert (state.done, state.total) == (2, 3)
+    plain = review_bundle(state)["text/plain"]
+    assert plain.splitlines()[0].startswith("docgen: 2/3 targets")
+    assert "retrying      b" in plain and "in flight" not in plain
+
+
+def test_rejected_requests_show_in_the_summary() -> None:
+    """Requests the API rejected are counted and said."""
+    assert Usage(requests=3, failed_requests=3).summary().startswith("3 requests (3 rejected by the API) · ")
+    assert "rejected" not in Usage(requests=2).summary()

@@ -181,7 +181,9 @@ def test_cli_exit_1_when_one_target_fails(azure_env: dict[str, str], fake_openai
     tree = ast.parse(payload["code"])
     docstrings = [ast.get_docstring(f) for f in tree.body]
     assert docstrings[0] is None and docstrings[1] and docstrings[2]
-    assert payload["usage"]["requests"] == 2 == fake_openai.usage_totals["requests"]
+    # The refused request counts too, as rejected: the API answered it (with an error and no tokens).
+    assert payload["usage"]["requests"] == 3 == fake_openai.usage_totals["requests"] + 1
+    assert payload["usage"]["failed_requests"] == 1
 
 
 def test_cli_wrong_key_fails_fast_in_one_line(azure_env: dict[str, str], fake_openai: FakeOpenAI) -> None:
@@ -195,7 +197,7 @@ def test_cli_wrong_key_fails_fast_in_one_line(azure_env: dict[str, str], fake_op
     assert lines[0].startswith("docgen: <stdin>: 3 targets failed: azure: authentication failed (401): "
                                "check AZURE_OPENAI_API_KEY: ")
     assert all(f"{name} (line " in lines[0] for name in THREE_NAMES)
-    assert lines[1].startswith("docgen: 0 documented, 3 failed · 0 requests")
+    assert lines[1].startswith("docgen: 0 documented, 3 failed · 1 request (1 rejected by the API)")
     assert "sk-wrong-SECRET-2222" not in out.stderr and "Traceback" not in out.stderr
 
 

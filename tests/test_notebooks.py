@@ -1,8 +1,8 @@
 """The example notebooks, executed headless with nbclient in a real kernel: offline, and against the fake.
 
-Checks that every cell runs, that %%docgen outputs carry the widget view plus text/plain and text/html (what
-nbconvert, GitHub and nbviewer show), that the committed files have no outputs, and that the Azure cells of
-the quickstart reach the loopback fake when it is configured.
+Checks that every cell runs, that %%docgen outputs carry the review (the project's mime type) plus text/plain
+and text/html (what nbconvert, GitHub and nbviewer show), that the committed files have no outputs, and that
+the Azure cells of the quickstart reach the loopback fake when it is configured.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ pytestmark = [pytest.mark.kernel, pytest.mark.timeout(300)]
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 NAMES = ("quickstart", "teaching", "data_science_cleanup")
-WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
+REVIEW_MIME = "application/vnd.docgen.result+json"
 
 
 def execute(name: str, env: dict[str, str], cwd: Path) -> Any:
@@ -105,7 +105,7 @@ def offline_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
 @pytest.mark.parametrize("name", NAMES)
 def test_docgen_cells_have_plain_and_html_outputs(offline_runs: dict[str, Any], name: str) -> None:
-    """Each %%docgen output: widget view, text/plain with docstrings (or --check text), text/html."""
+    """Each %%docgen output: the review data, text/plain with docstrings (or --check text), text/html."""
     outputs = docgen_outputs(offline_runs[name])
     assert outputs
     for first_line, data in outputs:
@@ -113,7 +113,7 @@ def test_docgen_cells_have_plain_and_html_outputs(offline_runs: dict[str, Any], 
         if "--check" in first_line:
             assert data["text/plain"].startswith("coverage: ")
         else:
-            assert WIDGET_MIME in data, first_line
+            assert REVIEW_MIME in data, first_line
             assert '"""' in data["text/plain"] and 'class="docgen-code"' in data["text/html"], first_line
 
 
@@ -202,7 +202,7 @@ def test_data_science_cleanup_against_azure_fake(fake: FakeOpenAI, tmp_path: Pat
     book = execute("data_science_cleanup", env, tmp_path)
     (first_line, data), = docgen_outputs(book)
     assert first_line == "%%docgen --run -o cleaned"
-    assert WIDGET_MIME in data and 'class="docgen-code"' in data["text/html"]
+    assert REVIEW_MIME in data and 'class="docgen-code"' in data["text/html"]
     text = data["text/plain"]
     assert "5 documented · 5 requests" in text and "azure:docgen-cleanup" in text and "(template)" not in text
     assert len(fake.requests) - before == 5

@@ -55,20 +55,24 @@ class ProviderError(DocgenError):
     Attributes:
         fatal: True when every further request would fail the same way (bad key, bad endpoint, a setting the
             server rejects), so a run stops asking; False for a fault of this one request.
+        status: The HTTP status the API answered with, or None when no answer came (timeout, no connection):
+            an answered request counts in the usage as a rejected request.
     """
 
     fatal = False
 
-    def __init__(self, message: str, *, fatal: bool | None = None) -> None:
+    def __init__(self, message: str, *, fatal: bool | None = None, status: int | None = None) -> None:
         """Create the error.
 
         Args:
             message: One line naming the cause (never a secret).
             fatal: Override the class's ``fatal``; None keeps it.
+            status: The HTTP status the API answered with, if it answered.
         """
         super().__init__(message)
         if fatal is not None:
             self.fatal = fatal
+        self.status = status
 
 
 class ProviderAuthenticationError(ProviderError):

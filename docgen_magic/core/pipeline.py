@@ -36,15 +36,18 @@ class ProgressEvent:
 
     Attributes:
         name: Qualified target name; empty for the ``planned`` event.
-        status: planned, started, cached, documented, skipped or failed.
+        status: planned, started (a request is in flight), retrying (re-asked with the problems found),
+            cached, documented, skipped or failed.
         done: Targets finished so far.
         total: Targets in the run.
+        names: With ``planned``: the cell's targets in source order (all queued until they start).
     """
 
     name: str
     status: str
     done: int
     total: int
+    names: tuple[str, ...] = ()
 
 
 ProgressCallback = Callable[[ProgressEvent], None]
@@ -92,6 +95,7 @@ class RunContext:
         budget: Optional token budget.
         total: Targets planned in the run.
         done: Targets finished.
+        refresh: Targets to ask again even when the cache has them (regenerating one function).
     """
 
     provider: Provider
@@ -104,28 +108,31 @@ class RunContext:
     budget: TokenBudget | None = None
     total: int = 0
     done: int = 0
+    refresh: frozenset[str] = frozenset()
 
-    def emit(self, name: str, status: str, *, finished: bool = False) -> None:
+    def emit(self, name: str, status: str, *, finished: bool = False, names: tuple[str, ...] = ()) -> None:
         """Report progress, never letting a callback failure break the run.
 
         Args:
             name: Target name.
             status: The event's status.
             finished: True when this event completes a target.
+            names: The planned targets (``planned`` event only).
         """
         if finished:
             self.done += 1
         if self.on_progress is None:
             return
         try:
-            self.on_progress(ProgressEvent(name, status, self.done, self.total))
+            self.on_progress(ProgressEvent(name, status, self.done, self.total, names))
         except Exception:
             logger.debug("progress callback failed", exc_info=True)
 
 
 def new_run_context(provider: Provider, options: RunOptions, *, cache: Cache | None = None,
                     cache_key: KeyFunction | None = None,
-                    on_progress: ProgressCallback | None = None) -> RunContext:
+                    on_progress: ProgressCallback | None = None,
+                    refresh: frozenset[str] = frozenset()) -> RunContext:
     """Create the shared state of a run, inside the running loop.
 
     Args:
@@ -134,13 +141,14 @@ def new_run_context(provider: Provider, options: RunOptions, *, cache: Cache | N
         cache: The docstring cache, or None.
         cache_key: Builds a cache key from a target and its context.
         on_progress: Progress callback, or None.
+        refresh: Targets to ask again even when the cache has them.
 
     Returns:
         The run context (a token budget only for a model provider: templates spend no tokens).
     """
     budget = TokenBudget(options.token_budget) if options.token_budget and not provider.is_template else None
     return RunContext(provider=provider, options=options, semaphore=asyncio.Semaphore(options.concurrency),
-                      budget=budget, cache=cache, cache_key=cache_key, on_progress=on_progress)
+                      budget=budget, cache=cache, cache_key=cache_key, on_progress=on_progress, refresh=refresh)
 
 
 @dataclass
@@ -184,7 +192,7 @@ async def _obtain(target: Target, planned: _Planned, run: RunContext) -> tuple[G
     provider = run.provider
     context = "" if provider.is_template else build_context(planned.cell, target)
     key = run.cache_key(target, context) if run.cache is not None and run.cache_key is not None else None
-    if key is not None and run.cache is not None:
+    if key is not None and run.cache is not None and target.qualname not in run.refresh:
         stored = run.cache.get(key)
         if stored is not None and not is_valid(stored, _STORED_SCHEMA):
             logger.warning("docgen cache: ignoring an entry for %s that is not a docstring", target.qualname)
@@ -198,7 +206,8 @@ async def _obtain(target: Target, planned: _Planned, run: RunContext) -> tuple[G
     async with run.semaphore:
         run.emit(target.qualname, "started")
         generation = await generate_docstring(target, provider, context=context, options=run.options,
-                                              abort=run.abort, budget=run.budget)
+                                              abort=run.abort, budget=run.budget,
+                                              on_retry=lambda _attempt: run.emit(target.qualname, "retrying"))
     if generation.docstring is not None and key is not None and run.cache is not None:
         run.cache.set(key, generation.docstring.to_dict())
     return generation, False, time.perf_counter() - started
@@ -270,7 +279,7 @@ async def document_cell(source: str, run: RunContext) -> Result:
 async def _document_planned(planned: _Planned, run: RunContext, started: float) -> Result:
     source, options, provider = planned.cell.text, run.options, run.provider
     run.total += len(planned.targets)
-    run.emit("", "planned")
+    run.emit("", "planned", names=tuple(t.qualname for t in planned.targets))
     outcomes: dict[str, TargetOutcome] = {}
     selected = {id(t) for t in planned.selected}
     for target in planned.targets:
@@ -293,6 +302,8 @@ async def _document_planned(planned: _Planned, run: RunContext, started: float) 
             outcomes[name].status, outcomes[name].error = FAILED, failure
             outcomes[name].docstring = None
             run.emit(name, FAILED)
+        for name, edit in spliced.edits.items():
+            outcomes[name].edit = edit
     ordered = [outcomes[t.qualname] for t in planned.targets]
     usage = Usage()
     for outcome in ordered:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from docgen_magic.core.errors import ProviderError
@@ -148,6 +149,7 @@ async def generate_docstring(
     options: RunOptions | None = None,
     abort: Abort | None = None,
     budget: TokenBudget | None = None,
+    on_retry: Callable[[int], None] | None = None,
 ) -> Generation:
     """Ask the provider for a docstring until it is valid, or the attempts run out.
 
@@ -159,6 +161,7 @@ async def generate_docstring(
             defaults when None.
         abort: Shared stop flag; set here on a fatal provider error.
         budget: Optional token budget shared by the run.
+        on_retry: Called with the attempt number before each re-ask (attempt 2 and later).
 
     Returns:
         The generation; ``error`` is set when no valid docstring was obtained.
@@ -174,6 +177,8 @@ async def generate_docstring(
         if abort.reason:
             result.error = abort.reason
             return result
+        if attempt > 1 and on_retry is not None:
+            on_retry(attempt)
         request = GenerationRequest(target=target, context=context, attempt=attempt,
                                     previous_arguments=previous, problems=tuple(problems))
         estimate = budget.estimate(request, options.max_completion_tokens) if budget is not None else 0
@@ -185,6 +190,8 @@ async def generate_docstring(
         except ProviderError as exc:
             if budget is not None:
                 budget.settle(estimate, 0)
+            if exc.status is not None:  # the API answered, with an error: a request, though without tokens
+                result.usage.add(Usage(requests=1, failed_requests=1))
             if exc.fatal:
                 abort.reason = str(exc)
             result.error = str(exc)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from docgen_magic.core.model import Docstring
+from docgen_magic.core.splice import LineEdit
 from docgen_magic.core.usage import Usage
 
 DOCUMENTED = "documented"
@@ -31,6 +32,7 @@ class TargetOutcome:
         usage: Requests and tokens spent on this target.
         elapsed_s: Wall time spent on this target.
         docstring: The validated structured docstring, when documented.
+        edit: This target's own edit of the original lines, when documented (per-function review).
     """
 
     name: str
@@ -45,6 +47,7 @@ class TargetOutcome:
     usage: Usage = field(default_factory=Usage)
     elapsed_s: float = 0.0
     docstring: Docstring | None = None
+    edit: LineEdit | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The outcome in the CLI's JSON shape.

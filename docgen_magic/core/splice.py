@@ -24,7 +24,7 @@ from docgen_magic.core.cell import Cell, char_col, leading_indent, line_ending, 
 from docgen_magic.core.facts import Target
 from docgen_magic.core.render.text import indent_literal
 
-__all__ = ["OK", "Insertion", "SpliceResult", "body_indent", "guard", "indent_literal", "literal_value",
+__all__ = ["OK", "Insertion", "LineEdit", "SpliceResult", "body_indent", "guard", "indent_literal", "literal_value",
            "same_tree", "splice"]
 
 logger = logging.getLogger(__name__)
@@ -59,16 +59,34 @@ class Insertion:
 
 
 @dataclass(frozen=True)
+class LineEdit:
+    """One target's edit of the original text: lines ``[start, stop)`` (0-based) become ``lines``.
+
+    Attributes:
+        start: First original line replaced (or the insertion point when ``start == stop``).
+        stop: One past the last original line replaced.
+        lines: The new lines, each with its line ending.
+    """
+
+    start: int
+    stop: int
+    lines: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class SpliceResult:
     """The spliced text and what happened to each target.
 
     Attributes:
         text: The new cell text (the original text when nothing could be inserted).
         outcomes: Per target qualname, :data:`OK` or a one-line reason why it was left untouched.
+        edits: Per target that received its docstring, its own edit of the original lines. The edits are
+            disjoint; applying any subset of them bottom-up gives that subset's text (per-function review).
     """
 
     text: str
     outcomes: dict[str, str] = field(default_factory=dict)
+    edits: dict[str, LineEdit] = field(default_factory=dict)
 
     @property
     def ok(self) -> list[str]:
@@ -167,7 +185,8 @@ def splice(cell: Cell, insertions: Sequence[Insertion]) -> SpliceResult:
     outcomes.update({edit.qualname: OK for edit in accepted})
     names = dict.fromkeys(i.target.qualname for i in insertions)
     ordered = {name: outcomes[name] for name in names}
-    return SpliceResult(_apply(cell, accepted) if accepted else cell.text, ordered)
+    own = {e.qualname: LineEdit(e.start, e.stop, tuple(e.lines)) for e in accepted}
+    return SpliceResult(_apply(cell, accepted) if accepted else cell.text, ordered, own)
 
 
 def guard(cell: Cell, text: str, insertions: Sequence[Insertion]) -> str | None:

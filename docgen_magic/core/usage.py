@@ -10,7 +10,8 @@ class Usage:
     """Counters for requests and tokens; all zero offline.
 
     Attributes:
-        requests: HTTP requests that reached the model (SDK retries not counted twice).
+        requests: HTTP requests that reached the model (SDK retries not counted twice), rejected ones included.
+        failed_requests: Of those, the requests the API answered with an error (e.g. 401), without tokens.
         prompt_tokens: Prompt tokens, as the API reported them.
         completion_tokens: Completion tokens, as the API reported them.
         total_tokens: Total tokens, as the API reported them.
@@ -21,6 +22,7 @@ class Usage:
     """
 
     requests: int = 0
+    failed_requests: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0
     total_tokens: int = 0
@@ -54,8 +56,9 @@ class Usage:
             f" ({self.cached_tokens:,} cached by the API)" if self.cached_tokens else "")
         completion = f"{self.completion_tokens:,} completion" + (
             f" ({self.reasoning_tokens:,} reasoning)" if self.reasoning_tokens else "")
-        return (f"{self.requests} request{'s' if self.requests != 1 else ''} · {prompt} + {completion} tokens · "
-                f"{self.cache_hits} from the local cache")
+        failed = f" ({self.failed_requests} rejected by the API)" if self.failed_requests else ""
+        requests = f"{self.requests} request{'s' if self.requests != 1 else ''}{failed}"
+        return f"{requests} · {prompt} + {completion} tokens · {self.cache_hits} from the local cache"
 
     def to_dict(self) -> dict[str, int | float]:
         """The counters as a JSON-ready dict.

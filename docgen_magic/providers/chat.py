@@ -207,7 +207,7 @@ class ChatProvider:
                     response = raw.parse()
                     break
             except Exception as exc:
-                raise self._map_error(exc, request) from None
+                raise self._with_status(self._map_error(exc, request), exc) from None
             # An empty 200 is a proxy or server hiccup the SDK does not retry: retry it like one it does.
             if empty_retries >= self.max_retries:
                 raise ProviderTransientError(f"{self.name}: the endpoint answered 200 with an empty body "
@@ -283,6 +283,22 @@ class ChatProvider:
 
     def _key_hint(self) -> str:
         return "AZURE_OPENAI_API_KEY" if self.name == "azure" else "OPENAI_API_KEY"
+
+    @staticmethod
+    def _with_status(error: BaseException, exc: BaseException) -> BaseException:
+        """Record on a provider error the HTTP status the API answered with (usage counts it as rejected).
+
+        Args:
+            error: The mapped error.
+            exc: The SDK's exception.
+
+        Returns:
+            The same error.
+        """
+        code = getattr(exc, "status_code", None)
+        if isinstance(error, ProviderError) and error.status is None and isinstance(code, int):
+            error.status = code
+        return error
 
     def _map_error(self, exc: BaseException, request: GenerationRequest) -> BaseException:
         import openai

@@ -20,10 +20,21 @@ import {
   JupyterFrontEnd,
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
-import { Dialog, ISessionContext, showDialog } from '@jupyterlab/apputils';
+import { ICommandPalette, ISessionContext } from '@jupyterlab/apputils';
+import { IEditorLanguageRegistry } from '@jupyterlab/codemirror';
+import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
+import { editIcon } from '@jupyterlab/ui-components';
 import { IConsoleTracker } from '@jupyterlab/console';
 import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import { Kernel, KernelMessage } from '@jupyterlab/services';
+
+import {
+  ISharedCellLike,
+  confirmOverwrite,
+  replaceSource
+} from './replace';
+import { CHECK_NOTEBOOK, DOCUMENT_CELL, checkNotebook, documentActiveCell } from './commands';
+import { reviewFactory } from './review';
 
 /** Name of the comm target; must match COMM_TARGET in docgen_magic/bridge.py. */
 export const COMM_TARGET = 'docgen_magic';
@@ -43,18 +54,6 @@ export interface IReplaceReply {
   status: ReplaceStatus;
   message: string;
 }
-
-/** The subset of a shared cell this plugin needs (ISharedCell from @jupyter/ydoc). */
-interface ISharedCellLike {
-  readonly id: string;
-  getSource(): string;
-  transact(f: () => void, undoable?: boolean): void;
-  readonly undoManager: { stopCapturing(): void } | null;
-  updateSource(start: number, end: number, value?: string): void;
-}
-
-const CHANGED_TITLE = 'Replace cell?';
-const CHANGED_BODY = 'The cell changed since %%docgen ran. Replace anyway?';
 
 /** Validate the comm_open data; return null when it is malformed. */
 function parseRequest(data: unknown): IReplaceRequest | null {
@@ -94,53 +93,6 @@ function findCell(
   const cells = panel.content.model?.sharedModel.cells ?? [];
   const cell = cells.find(c => c.id === cellId);
   return cell ? (cell as unknown as ISharedCellLike) : null;
-}
-
-/**
- * Replace the cell's text with `source` as ONE undo step.
- *
- * Only the differing middle part is rewritten (common prefix and suffix are
- * kept), so cursors and collaborators elsewhere in the cell are undisturbed.
- * stopCapturing() before and after keeps the undo manager from merging this
- * edit with the user's recent typing or with the next keystrokes.
- */
-function replaceSource(cell: ISharedCellLike, source: string): void {
-  const current = cell.getSource();
-  let start = 0;
-  const maxPrefix = Math.min(current.length, source.length);
-  while (start < maxPrefix && current[start] === source[start]) {
-    start++;
-  }
-  let endCurrent = current.length;
-  let endSource = source.length;
-  while (
-    endCurrent > start &&
-    endSource > start &&
-    current[endCurrent - 1] === source[endSource - 1]
-  ) {
-    endCurrent--;
-    endSource--;
-  }
-  cell.undoManager?.stopCapturing();
-  cell.transact(() => {
-    cell.updateSource(start, endCurrent, source.slice(start, endSource));
-  }, true);
-  cell.undoManager?.stopCapturing();
-}
-
-/** Ask the user whether to overwrite a cell edited since %%docgen ran. */
-async function confirmOverwrite(): Promise<boolean> {
-  const result = await showDialog({
-    title: CHANGED_TITLE,
-    body: CHANGED_BODY,
-    buttons: [
-      Dialog.cancelButton({ label: 'Keep my edits' }),
-      Dialog.warnButton({ label: 'Replace' })
-    ],
-    // Enter keeps the user's edits; overwriting them takes a deliberate click.
-    defaultButton: 0
-  });
-  return result.button.accept;
 }
 
 /** Carry out one request in the given panel; never throws. */
@@ -303,4 +255,55 @@ const plugin: JupyterFrontEndPlugin<void> = {
   }
 };
 
-export default plugin;
+/** The review renderer for application/vnd.docgen.result+json. */
+const review: JupyterFrontEndPlugin<void> = {
+  id: 'docgen-magic:review',
+  description: 'Shows the %%docgen review, also in saved and reopened notebooks.',
+  autoStart: true,
+  requires: [INotebookTracker, IRenderMimeRegistry],
+  optional: [IEditorLanguageRegistry],
+  activate: (
+    _app: JupyterFrontEnd,
+    notebooks: INotebookTracker,
+    rendermime: IRenderMimeRegistry,
+    languages: IEditorLanguageRegistry | null
+  ): void => {
+    const factory = reviewFactory({ notebooks, languages });
+    rendermime.addFactory(factory, factory.defaultRank);
+  }
+};
+
+/** "Document this cell" and "Check this notebook": palette, context menu, cell toolbar, keyboard. */
+const commands: JupyterFrontEndPlugin<void> = {
+  id: 'docgen-magic:commands',
+  description: 'Document the active cell or check the notebook without typing %%docgen.',
+  autoStart: true,
+  requires: [INotebookTracker],
+  optional: [ICommandPalette],
+  activate: (
+    app: JupyterFrontEnd,
+    notebooks: INotebookTracker,
+    palette: ICommandPalette | null
+  ): void => {
+    const enabled = () => notebooks.currentWidget !== null;
+    app.commands.addCommand(DOCUMENT_CELL, {
+      label: 'Document this cell',
+      caption: 'Write docstrings for the functions and classes of the active cell (docgen)',
+      icon: args => (args.toolbar ? editIcon : undefined),
+      isEnabled: enabled,
+      execute: () => documentActiveCell(notebooks)
+    });
+    app.commands.addCommand(CHECK_NOTEBOOK, {
+      label: 'Check this notebook (docstrings)',
+      caption: 'List, per cell, the functions and classes whose docstrings are missing or incomplete',
+      isEnabled: enabled,
+      execute: () => checkNotebook(notebooks)
+    });
+    if (palette) {
+      palette.addItem({ command: DOCUMENT_CELL, category: 'docgen' });
+      palette.addItem({ command: CHECK_NOTEBOOK, category: 'docgen' });
+    }
+  }
+};
+
+export default [plugin, review, commands];

@@ -137,7 +137,7 @@ def _run_docgen(nb: NotebookPage) -> Any:
     """
     nb.run_cell(0)
     nb.run_cell(1)
-    widget = nb.cell(1).locator(".docgen-widget")
+    widget = nb.cell(1).locator(".docgen-review")
     widget.locator(".docgen-replace").wait_for(state="visible")
     widget.locator(".docgen-code").get_by_text("def moving_average").wait_for()
     return widget
@@ -157,9 +157,13 @@ def _click_replace(widget: Any, status: str | None) -> None:
 
     label = widget.locator(".docgen-status")
     try:
-        label.filter(has_text=f"{status}:").wait_for()
+        label.filter(has_text=STATUS_TEXT[status]).wait_for()
     except PlaywrightTimeout:
         raise AssertionError(f"expected status {status!r}, the widget says {label.inner_text()!r}") from None
+
+
+STATUS_TEXT = {"replaced": "Replaced the cell", "cancelled": "Kept the cell as edited"}
+"""What the review's status line starts with after each outcome."""
 
 
 def _dialog(nb: NotebookPage) -> Any:
@@ -208,7 +212,6 @@ def test_replace_cell_in_browser(flavor: Flavor, chromium: None, fake: FakeOpenA
     root = tmp_path / "root"
     root.mkdir()
     write_notebook(root / NOTEBOOK, [(LOAD_ID, LOAD), (DOCGEN_ID, ORIGINAL)])
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     fake.requests.clear()
 
     with (
@@ -246,13 +249,13 @@ def test_replace_cell_in_browser(flavor: Flavor, chromium: None, fake: FakeOpenA
         if flavor == "lab" and SHOOT:
             page.screenshot(path=str(SCREENSHOTS / "replace-cell-dialog.png"))
         dialog.get_by_role("button", name="Keep my edits").click()
-        widget.locator(".docgen-status", has_text="cancelled:").wait_for()
+        widget.locator(".docgen-status", has_text=STATUS_TEXT["cancelled"]).wait_for()
         assert nb.cell_source(DOCGEN_ID) == ORIGINAL + EDIT
 
         # ... and "Replace" overwrites them.
         _click_replace(widget, None)
         _dialog(nb).get_by_role("button", name="Replace", exact=True).click()
-        widget.locator(".docgen-status", has_text="replaced:").wait_for()
+        widget.locator(".docgen-status", has_text=STATUS_TEXT["replaced"]).wait_for()
         nb.wait_cell_source(DOCGEN_ID, expected)
 
         saved = nb.save()
@@ -292,9 +295,9 @@ def test_replace_finds_the_cell_by_id_not_the_active_one(chromium: None, fake: F
         nb = NotebookPage(page, server, NOTEBOOK).open()
         _run_docgen(nb)
         assert page.evaluate(MOVE_ON_JS, [NOTEBOOK, moved_on]) == moved_on
-        widget = page.locator(".docgen-widget")  # now in the notebook's third cell
+        widget = page.locator(".docgen-review")  # now in the notebook's third cell
         widget.locator(".docgen-replace").dispatch_event("click")
-        widget.locator(".docgen-status", has_text="replaced:").wait_for()
+        widget.locator(".docgen-status", has_text=STATUS_TEXT["replaced"]).wait_for()
         nb.wait_cell_source(DOCGEN_ID, expected)
         assert page.evaluate(ACTIVE_INDEX_JS, NOTEBOOK) == 0
         saved = [("".join(cell["source"]), cell.get("id")) for cell in nb.save()["cells"]]

@@ -1,0 +1,136 @@
+/**
+ * The review's data (mime type application/vnd.docgen.result+json), as
+ * docgen_magic/display.py writes it, and the pure functions over it.
+ */
+import { PartialJSONObject } from '@lumino/coreutils';
+
+/** The project's mime type; must match REVIEW_MIME in docgen_magic/display.py. */
+export const REVIEW_MIME = 'application/vnd.docgen.result+json';
+
+/** One target's own edit: original lines [start, stop) become `lines`. */
+export type LineEdit = [number, number, string[]];
+
+/** One function, class or method of the cell. */
+export interface ITarget {
+  name: string;
+  /** queued, started, retrying, documented, cached, skipped or failed. */
+  state: string;
+  kind?: string;
+  lineno?: number;
+  attempts?: number;
+  cached?: boolean;
+  tokens?: number;
+  elapsed_s?: number;
+  detail?: string;
+  problems_fixed?: string[];
+  edit?: LineEdit | null;
+}
+
+/** One remark shown above the review. */
+export interface INote {
+  text: string;
+  kind: 'failure' | 'note';
+}
+
+/** The whole review. */
+export interface IReview {
+  version: number;
+  status: 'running' | 'done' | 'failed' | 'interrupted';
+  cell_id: string | null;
+  /** The cell as the notebook held it when the run started (%%docgen line included). */
+  source: string;
+  line: string;
+  done: number;
+  total: number;
+  elapsed_s: number;
+  message: string;
+  ran: boolean;
+  targets: ITarget[];
+  lines?: string[];
+  diff?: string;
+  usage_line?: string;
+  notes?: INote[];
+  provider?: string;
+  template?: boolean;
+  /** Targets the user rejected (saved with the notebook). */
+  rejected?: string[];
+}
+
+/** Read the review from a bundle's data; null when it is not one we understand. */
+export function readReview(data: unknown): IReview | null {
+  if (typeof data !== 'object' || data === null) {
+    return null;
+  }
+  const d = data as Partial<IReview>;
+  if (d.version !== 1 || !Array.isArray(d.targets) || typeof d.status !== 'string') {
+    return null;
+  }
+  return d as IReview;
+}
+
+/** The targets that have an edit (a docstring that passed every check). */
+export function documented(review: IReview): ITarget[] {
+  return review.targets.filter(t => Array.isArray(t.edit));
+}
+
+/** The documented targets the user has not rejected. */
+export function accepted(review: IReview): ITarget[] {
+  const rejected = new Set(review.rejected ?? []);
+  return documented(review).filter(t => !rejected.has(t.name));
+}
+
+/**
+ * The documented code with exactly these targets' edits applied to the
+ * original lines, bottom-up (as docgen_magic/core/splice.py applies them).
+ */
+export function applyEdits(lines: string[], targets: ITarget[]): string {
+  const result = lines.slice();
+  const edits = targets
+    .map(t => t.edit as LineEdit)
+    .filter(e => Array.isArray(e))
+    .sort((a, b) => b[0] - a[0] || b[1] - a[1]);
+  for (const [start, stop, added] of edits) {
+    result.splice(start, stop - start, ...added);
+  }
+  return result.join('');
+}
+
+/** Why Replace cell would change nothing, or null when it would. */
+export function nothingToReplace(review: IReview): string | null {
+  if (review.status === 'running') {
+    return 'Still documenting…';
+  }
+  if (review.status !== 'done' || !review.lines) {
+    return 'Nothing to replace: the run did not finish.';
+  }
+  if (documented(review).length === 0) {
+    return 'Nothing to replace: no docstring was written.';
+  }
+  if (accepted(review).length === 0) {
+    return 'Nothing to replace: every docstring is rejected.';
+  }
+  return null;
+}
+
+/** Words for a target's state. */
+export const STATE_WORDS: Record<string, string> = {
+  queued: 'queued',
+  started: 'in flight',
+  retrying: 'retrying',
+  documented: 'done',
+  cached: 'done (cached)',
+  skipped: 'skipped',
+  failed: 'failed'
+};
+
+/** Seconds as people read them. */
+export function seconds(s: number): string {
+  return s < 60
+    ? `${s.toFixed(s < 10 ? 1 : 0)} s`
+    : `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
+}
+
+/** The review as JSON for the output model. */
+export function toJSON(review: IReview): PartialJSONObject {
+  return review as unknown as PartialJSONObject;
+}

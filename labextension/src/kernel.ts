@@ -1,0 +1,102 @@
+/**
+ * Asking the notebook's kernel for work: load docgen_magic there if needed,
+ * then open a comm to its `docgen_magic.run` target (docgen_magic/review.py).
+ * The kernel answers with progress messages and a last one marked `final`.
+ */
+import { ISessionContext } from '@jupyterlab/apputils';
+import { Kernel, KernelMessage } from '@jupyterlab/services';
+import { JSONObject } from '@lumino/coreutils';
+
+/** Must match RUN_TARGET in docgen_magic/review.py. */
+export const RUN_TARGET = 'docgen_magic.run';
+
+/** Loads the extension in the kernel; quiet when it is already loaded. */
+const LOAD_CODE =
+  "get_ipython().extension_manager.load_extension('docgen_magic')";
+
+/** A failure to show the user, one line. */
+export class KernelRequestError extends Error {}
+
+/** The kernel of a session, or an error saying how to get one. */
+export function kernelOf(
+  session: ISessionContext
+): Kernel.IKernelConnection {
+  const kernel = session.session?.kernel;
+  if (!kernel || kernel.isDisposed) {
+    throw new KernelRequestError(
+      'This needs a running kernel: start one (Kernel menu) and try again.'
+    );
+  }
+  return kernel;
+}
+
+/** Load docgen_magic in the kernel (a no-op when already loaded). */
+export async function ensureLoaded(
+  kernel: Kernel.IKernelConnection
+): Promise<void> {
+  const future = kernel.requestExecute({
+    code: LOAD_CODE,
+    silent: true,
+    store_history: false,
+    allow_stdin: false,
+    stop_on_error: false
+  });
+  const reply = (await future.done) as KernelMessage.IExecuteReplyMsg;
+  const content = reply.content;
+  if (content.status === 'error') {
+    throw new KernelRequestError(
+      `The kernel could not load docgen_magic (${content.ename}: ${content.evalue}); ` +
+        'install it in the kernel\u2019s environment: pip install docgen_magic'
+    );
+  }
+}
+
+/**
+ * Send one request; `onUpdate` receives every message (progress included).
+ * Resolves with the final message.
+ */
+export async function runRequest(
+  kernel: Kernel.IKernelConnection,
+  data: JSONObject,
+  onUpdate: (msg: JSONObject) => void
+): Promise<JSONObject> {
+  await ensureLoaded(kernel);
+  return new Promise<JSONObject>((resolve, reject) => {
+    let finished = false;
+    const comm = kernel.createComm(RUN_TARGET);
+    comm.onMsg = msg => {
+      const payload = msg.content.data as JSONObject;
+      try {
+        onUpdate(payload);
+      } catch (err) {
+        console.error('docgen-magic: could not show an update', err);
+      }
+      if (payload.final === true && !finished) {
+        finished = true;
+        resolve(payload);
+      }
+    };
+    comm.onClose = msg => {
+      if (finished) {
+        return;
+      }
+      finished = true;
+      const payload = (msg.content.data ?? {}) as JSONObject;
+      if (payload.final === true) {
+        resolve(payload);
+      } else {
+        reject(
+          new KernelRequestError(
+            'The kernel closed the request without an answer (was it restarted?).'
+          )
+        );
+      }
+    };
+    try {
+      comm.open(data);
+    } catch (err) {
+      finished = true;
+      reject(new KernelRequestError(`Could not reach the kernel: ${String(err)}`));
+    }
+  });
+}

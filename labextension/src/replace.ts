@@ -1,0 +1,66 @@
+/**
+ * Setting a cell's text as one undoable edit, and asking before overwriting
+ * edits made since %%docgen ran. Used by the kernel-initiated replace bridge
+ * (index.ts) and by the review's own Replace cell button (review.ts).
+ */
+import { Dialog, showDialog } from '@jupyterlab/apputils';
+
+/** The subset of a shared cell this plugin needs (ISharedCell from @jupyter/ydoc). */
+export interface ISharedCellLike {
+  readonly id: string;
+  getSource(): string;
+  transact(f: () => void, undoable?: boolean): void;
+  readonly undoManager: { stopCapturing(): void } | null;
+  updateSource(start: number, end: number, value?: string): void;
+}
+
+const CHANGED_TITLE = 'Replace cell?';
+const CHANGED_BODY = 'The cell changed since %%docgen ran. Replace anyway?';
+
+/**
+ * Replace the cell's text with `source` as ONE undo step.
+ *
+ * Only the differing middle part is rewritten (common prefix and suffix are
+ * kept), so cursors and collaborators elsewhere in the cell are undisturbed.
+ * stopCapturing() before and after keeps the undo manager from merging this
+ * edit with the user's recent typing or with the next keystrokes.
+ */
+export function replaceSource(cell: ISharedCellLike, source: string): void {
+  const current = cell.getSource();
+  let start = 0;
+  const maxPrefix = Math.min(current.length, source.length);
+  while (start < maxPrefix && current[start] === source[start]) {
+    start++;
+  }
+  let endCurrent = current.length;
+  let endSource = source.length;
+  while (
+    endCurrent > start &&
+    endSource > start &&
+    current[endCurrent - 1] === source[endSource - 1]
+  ) {
+    endCurrent--;
+    endSource--;
+  }
+  cell.undoManager?.stopCapturing();
+  cell.transact(() => {
+    cell.updateSource(start, endCurrent, source.slice(start, endSource));
+  }, true);
+  cell.undoManager?.stopCapturing();
+}
+
+/** Ask the user whether to overwrite a cell edited since %%docgen ran. */
+export async function confirmOverwrite(): Promise<boolean> {
+  const result = await showDialog({
+    title: CHANGED_TITLE,
+    body: CHANGED_BODY,
+    buttons: [
+      Dialog.cancelButton({ label: 'Keep my edits' }),
+      Dialog.warnButton({ label: 'Replace' })
+    ],
+    // Enter keeps the user's edits; overwriting them takes a deliberate click.
+    defaultButton: 0
+  });
+  return result.button.accept;
+}
+
