@@ -26,7 +26,7 @@ from docgen_magic.infra.files import (
     read_source_file,
     write_atomic,
 )
-from docgen_magic.settings import DEFAULT_CONCURRENCY, PROVIDERS, STYLES
+from docgen_magic.settings import option_arguments, rows_for
 
 if TYPE_CHECKING:
     from docgen_magic.core.cell import CellSyntaxError
@@ -56,25 +56,9 @@ def build_parser() -> argparse.ArgumentParser:
     mode.add_argument("--check", action="store_true",
                       help="write nothing; list undocumented or incomplete targets; exit 1 if any")
     mode.add_argument("--json", action="store_true", help="print one JSON object (code, targets, usage)")
-    parser.add_argument("--style", choices=STYLES, help="docstring style (default: google)")
-    parser.add_argument("--provider", choices=PROVIDERS,
-                        help="where docstrings come from (default: auto — azure, then openai, then offline)")
-    parser.add_argument("--model", help="model name (OpenAI) or deployment name (Azure)")
-    parser.add_argument("--overwrite", action="store_true", default=None,
-                        help="replace existing docstrings")
-    parser.add_argument("--nested", dest="nested_functions", action="store_true", default=None,
-                        help="also document functions nested inside functions")
-    parser.add_argument("--width", type=int, help="line width of docstrings (default: 88)")
-    parser.add_argument("--cache-dir", help="cache folder (default: the user cache dir; DOCGEN_CACHE_DIR)")
-    parser.add_argument("--no-cache", dest="use_cache", action="store_false", default=None,
-                        help="neither read nor write the cache")
-    parser.add_argument("--concurrency", type=int, help=f"requests in flight at once (default: {DEFAULT_CONCURRENCY})")
-    parser.add_argument("--max-attempts", type=int, help="model attempts per target (default: 3)")
-    parser.add_argument("--timeout", type=float, help="seconds before a request times out (default: 60)")
-    parser.add_argument("--max-retries", type=int, help="SDK retries for transport faults (default: 3)")
-    parser.add_argument("--no-strict", dest="strict", action="store_false", default=None,
-                        help="send the tool schema without strict mode (for servers that reject it)")
-    parser.add_argument("--token-budget", type=int, help="stop asking before total tokens exceed this")
+    settings = parser.add_argument_group("settings (each also read from its environment variable)")
+    for flags, options in option_arguments("cli"):
+        settings.add_argument(*flags, **options)
     parser.add_argument("--force", action="store_true",
                         help="with --write: write even if the file changed since it was read")
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more diagnostics (-vv: debug)")
@@ -82,9 +66,8 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-OPTION_NAMES = ("style", "provider", "model", "overwrite", "nested_functions", "width", "cache_dir",
-                "use_cache", "concurrency", "max_attempts", "timeout", "max_retries", "strict",
-                "token_budget")
+OPTION_NAMES = tuple(row.name for row in rows_for("cli"))
+"""The settings the command line can set (generated from the settings table)."""
 
 
 @dataclass

@@ -11,23 +11,25 @@ import keyword
 import logging
 import re
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class
-from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
-from traitlets import Bool, Float, Int, Unicode
+from IPython.core.magic_arguments import argument, argument_group, magic_arguments, parse_argstring
+from traitlets import Bool, Dict, Float, Int, TraitType, Unicode, Union
 from traitlets.config import Configurable
+from traitlets.traitlets import MetaHasTraits
 
 from docgen_magic.settings import (
-    PROVIDERS,
-    STYLES,
     URL_SETTINGS,
     Secret,
+    Setting,
     Settings,
     SettingsError,
+    option_arguments,
     resolve_settings,
+    rows_for,
     shown_url,
 )
 
@@ -38,10 +40,10 @@ __all__ = ["DocgenMagics", "load_ipython_extension", "unload_ipython_extension"]
 
 logger = logging.getLogger(__name__)
 
-CONFIG_NAMES = ("style", "provider", "model", "overwrite", "concurrency", "max_attempts", "timeout", "cache_dir",
-                "use_cache", "width", "strict", "nested_functions", "max_completion_tokens", "token_budget",
-                "max_retries", "api_version", "prices")
-"""Settings that ``%config DocgenMagics.<name> = ...`` (or ``ipython_config.py``) can set."""
+CONFIG_NAMES = tuple(row.name for row in rows_for("trait"))
+"""Settings that ``%config DocgenMagics.<name> = ...`` (or ``ipython_config.py``) can set (from the table)."""
+MAGIC_OPTION_NAMES = tuple(row.name for row in rows_for("magic"))
+"""Settings that ``%%docgen`` options can set (from the table)."""
 
 _COMMANDS = ("status", "usage", "clear-cache")
 _SOURCE_LABELS = {"explicit": "option", "config": "IPython config"}
@@ -144,33 +146,42 @@ def _show_value(settings: Settings, name: str) -> str:
     return str(value)
 
 
+def _trait(row: Setting) -> TraitType[Any, Any]:
+    """The ``%config`` trait of one setting; None means "not configured" (environment and defaults decide)."""
+    help = row.help[0].upper() + row.help[1:] + "."
+    trait: TraitType[Any, Any]
+    if row.kind == "bool":
+        trait = Bool(None, allow_none=True, help=help)
+    elif row.kind == "int":
+        trait = Int(None, allow_none=True, help=help)
+    elif row.kind == "float":
+        trait = Float(None, allow_none=True, help=help)
+    elif row.kind == "prices":
+        trait = Union([Unicode(), Dict()], default_value=None, allow_none=True, help=help)
+    else:
+        trait = Unicode(None, allow_none=True, help=help)
+    return trait.tag(config=True)
+
+
+SettingTraits = MetaHasTraits("SettingTraits", (Configurable,), {row.name: _trait(row) for row in rows_for("trait")})
+"""A configurable with one trait per setting the table marks ``trait`` (generated, not written out)."""
+
+
+def _setting_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Add the magic's setting options, generated from the settings table, to a magic_arguments function."""
+    for flags, options in reversed(option_arguments("magic")):
+        func = argument(*flags, **options)(func)
+    return func
+
+
 @magics_class
-class DocgenMagics(Magics, Configurable):
+class DocgenMagics(Magics, SettingTraits):  # type: ignore[misc, valid-type]
     """``%%docgen`` and ``%docgen``, configurable with ``%config DocgenMagics.<setting> = value``.
 
     Every configurable setting defaults to None, meaning "not configured": the environment and then the
     built-in defaults decide. Precedence: magic option > IPython config > environment > defaults.
     """
 
-    style = Unicode(None, allow_none=True, help=f"Docstring style: {', '.join(STYLES)}.").tag(config=True)
-    provider = Unicode(None, allow_none=True, help=f"Provider: {', '.join(PROVIDERS)}.").tag(config=True)
-    model = Unicode(None, allow_none=True, help="Model (OpenAI) or deployment (Azure) name.").tag(config=True)
-    overwrite = Bool(None, allow_none=True, help="Replace existing docstrings.").tag(config=True)
-    concurrency = Int(None, allow_none=True, help="Requests in flight at once.").tag(config=True)
-    max_attempts = Int(None, allow_none=True, help="Model attempts per target.").tag(config=True)
-    timeout = Float(None, allow_none=True, help="Seconds before one request times out.").tag(config=True)
-    cache_dir = Unicode(None, allow_none=True, help="Docstring cache folder.").tag(config=True)
-    use_cache = Bool(None, allow_none=True, help="Read and write the docstring cache.").tag(config=True)
-    width = Int(None, allow_none=True, help="Line width of rendered docstrings.").tag(config=True)
-    strict = Bool(None, allow_none=True, help="Use OpenAI strict mode for the tool schema.").tag(config=True)
-    nested_functions = Bool(None, allow_none=True, help="Also document nested functions.").tag(config=True)
-    max_completion_tokens = Int(None, allow_none=True, help="Completion token cap per request.").tag(config=True)
-    token_budget = Int(None, allow_none=True, help="Stop before the run's tokens exceed this.").tag(config=True)
-    max_retries = Int(None, allow_none=True, help="SDK retries for transport faults.").tag(config=True)
-    api_version = Unicode(None, allow_none=True, help="Azure OpenAI API version.").tag(config=True)
-    prices = Unicode(None, allow_none=True,
-                     help='Price table per million tokens, e.g. \'{"prompt": 0.15, "completion": 0.6}\'.'
-                     ).tag(config=True)
     use_widget = Bool(True, help="Show progress while a run is in flight, updated in place (else only the "
                                  "final review is shown).").tag(config=True)
 
@@ -224,22 +235,14 @@ class DocgenMagics(Magics, Configurable):
     @magic_arguments()
     @argument("command", nargs="?", default=None,
               help="line magic only: status (the default), usage or clear-cache")
-    @argument("--style", choices=STYLES, default=None, help="docstring style (default google)")
-    @argument("--provider", choices=PROVIDERS, default=None,
-              help="auto (azure if AZURE_OPENAI_ENDPOINT is set, openai if OPENAI_API_KEY is set, else offline)")
-    @argument("--model", default=None, help="model (OpenAI) or deployment (Azure) name")
-    @argument("--overwrite", action="store_const", const=True, default=None,
-              help="replace existing docstrings too")
-    @argument("--no-cache", dest="no_cache", action="store_true", help="neither read nor write the cache")
-    @argument("--concurrency", type=int, default=None, help="requests in flight at once")
-    @argument("--max-attempts", dest="max_attempts", type=int, default=None, help="model attempts per target")
-    @argument("--timeout", type=float, default=None, help="seconds before one request times out")
     @argument("--apply", action="store_true",
               help="replace the cell now with the documented code (the %%%%docgen line is dropped)")
     @argument("--check", action="store_true",
               help="teaching mode: no model call; coverage, and per target what is missing and why")
     @argument("--run", action="store_true", help="also run the documented code in the notebook's namespace")
     @argument("-o", "--out", default=None, metavar="VAR", help="store the Result in the variable VAR")
+    @argument_group("settings (also %config DocgenMagics.<name> = value, or the environment variable)")
+    @_setting_options
     @line_cell_magic
     def docgen(self, line: str, cell: str | None = None) -> None:
         """Document the functions and classes of a cell with docstrings, without running it.
@@ -500,9 +503,7 @@ def _explicit(args: Any) -> dict[str, Any]:
     Returns:
         Setting name to value.
     """
-    return {"style": args.style, "provider": args.provider, "model": args.model,
-            "overwrite": args.overwrite, "use_cache": False if args.no_cache else None,
-            "concurrency": args.concurrency, "max_attempts": args.max_attempts, "timeout": args.timeout}
+    return {name: getattr(args, name) for name in MAGIC_OPTION_NAMES}
 
 
 def usage_text() -> str:

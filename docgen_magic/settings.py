@@ -1,4 +1,11 @@
-"""Settings, resolved once (explicit > IPython config > environment > defaults) into one immutable object."""
+"""The settings table and its resolution: each setting declared once, every surface generated from it.
+
+Each field of :class:`Settings` declares one setting: its type (the annotation), its default, its environment
+variables, its command-line / magic option, whether ``%config`` can set it, its help and whether it is a
+secret. The ``docgen`` parser, the magic's options and traits, the environment reader and the ``%docgen``
+status page are generated from that table. Settings resolve once: explicit > IPython config > environment >
+defaults.
+"""
 
 from __future__ import annotations
 
@@ -11,13 +18,69 @@ from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from docgen_magic.core.errors import SettingsError
-from docgen_magic.core.options import DEFAULT_CONCURRENCY, RunOptions
+from docgen_magic.core.options import STYLES, RunOptions
 from docgen_magic.infra.redact import redact, register_secret
 
-STYLES = ("google", "numpy", "sphinx")
 PROVIDERS = ("auto", "offline", "azure", "openai")
 DEFAULT_API_VERSION = "2024-10-21"
 DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One row of the settings table: how a setting is read and where it can be set.
+
+    Attributes:
+        name: The setting's name (the ``Settings`` field, the keyword argument, the ``%config`` trait).
+        kind: ``str``, ``bool``, ``int``, ``float``, ``secret`` or ``prices`` (from the field's annotation).
+        default: The default value.
+        help: One line for people (option help, trait help, the status page).
+        env: Environment variables that set it, highest priority first.
+        flag: The command-line / magic option, e.g. ``--width``; a boolean's flag sets the opposite of its
+            default.
+        cli: Settable with ``flag`` on the ``docgen`` command line.
+        magic: Settable with ``flag`` on the ``%%docgen`` line.
+        trait: Settable with ``%config DocgenMagics.<name>`` and ``ipython_config.py``.
+        secret: A credential: never shown, never an option or a trait.
+        choices: The allowed values, when there is a fixed set.
+        minimum: The smallest allowed value of a number.
+        flag_help: What a boolean's flag does, when it turns the setting off (``--no-cache``).
+        metavar: The option value's name in help; None for ``N`` (numbers) or the upper-cased name.
+        url: An endpoint URL: checked when read, shown without user info or query.
+    """
+
+    name: str
+    kind: str
+    default: Any
+    help: str
+    env: tuple[str, ...] = ()
+    flag: str | None = None
+    cli: bool = False
+    magic: bool = False
+    trait: bool = False
+    secret: bool = False
+    choices: tuple[str, ...] = ()
+    minimum: int = 1
+    flag_help: str | None = None
+    metavar: str | None = None
+    url: bool = False
+
+    def option_help(self) -> str:
+        """Return the option's help: the description, its default and its environment variable.
+
+        Returns:
+            One line.
+        """
+        default = "" if self.default is None or self.kind == "bool" else f"default: {self.default}"
+        env = f"env: {self.env[0]}" if self.env else ""
+        extra = "; ".join(part for part in (default, env) if part)
+        text = self.flag_help or self.help
+        return f"{text} ({extra})" if extra else text
+
+
+def _setting(default: Any, help: str, **declaration: Any) -> Any:
+    """Declare one setting: its default and its row of the settings table (kept in the field's metadata)."""
+    return field(default=default, metadata={"setting": {"help": help, **declaration}})
 
 
 class Secret:
@@ -119,28 +182,67 @@ class Settings:
         sources: Where each non-default setting came from (name -> explicit/config/environment VAR).
     """
 
-    style: str = "google"
-    provider: str = "auto"
-    model: str | None = None
-    azure_endpoint: str | None = None
-    azure_api_key: Secret | None = None
-    api_version: str = DEFAULT_API_VERSION
-    openai_api_key: Secret | None = None
-    openai_base_url: str | None = None
-    cache_dir: str | None = None
-    use_cache: bool = True
-    concurrency: int = DEFAULT_CONCURRENCY
-    max_attempts: int = 3
-    timeout: float = 60.0
-    max_retries: int = 3
-    width: int = 88
-    overwrite: bool = False
-    nested_functions: bool = False
-    strict: bool = True
-    max_completion_tokens: int = 1024
-    send_temperature: bool = False
-    token_budget: int | None = None
-    prices: Prices | None = None
+    style: str = _setting(RunOptions.style, "docstring style", choices=STYLES, env=("DOCGEN_STYLE",),
+                          flag="--style", cli=True, magic=True, trait=True)
+    provider: str = _setting("auto", "where docstrings come from: auto (azure when its endpoint is set, then openai "
+                             "when its key or base URL is set, else offline), offline, azure or openai",
+                             choices=PROVIDERS, env=("DOCGEN_PROVIDER",), flag="--provider", cli=True, magic=True,
+                             trait=True)
+    model: str | None = _setting(None, "model name (OpenAI) or deployment name (Azure)",
+                                 env=("DOCGEN_MODEL", "AZURE_OPENAI_DEPLOYMENT", "OPENAI_MODEL"), flag="--model",
+                                 cli=True, magic=True, trait=True)
+    azure_endpoint: str | None = _setting(None, "Azure OpenAI resource endpoint, e.g. https://NAME.openai.azure.com",
+                                          env=("DOCGEN_AZURE_ENDPOINT", "AZURE_OPENAI_ENDPOINT"),
+                                          flag="--azure-endpoint", cli=True, trait=True, metavar="URL", url=True)
+    azure_api_key: Secret | None = _setting(None, "Azure OpenAI key (unset: Microsoft Entra ID sign-in)",
+                                            env=("DOCGEN_AZURE_API_KEY", "AZURE_OPENAI_API_KEY"), secret=True)
+    api_version: str = _setting(DEFAULT_API_VERSION, "Azure OpenAI API version",
+                                env=("DOCGEN_API_VERSION", "OPENAI_API_VERSION"), flag="--api-version", cli=True,
+                                trait=True, metavar="VERSION")
+    openai_api_key: Secret | None = _setting(None, "OpenAI (or compatible server) key",
+                                             env=("DOCGEN_OPENAI_API_KEY", "OPENAI_API_KEY"), secret=True)
+    openai_base_url: str | None = _setting(None, "base URL of an OpenAI-compatible server (Ollama, vLLM)",
+                                           env=("DOCGEN_OPENAI_BASE_URL", "OPENAI_BASE_URL"), flag="--base-url",
+                                           cli=True, trait=True, metavar="URL", url=True)
+    cache_dir: str | None = _setting(None, "docstring cache folder (unset: the user cache dir)",
+                                     env=("DOCGEN_CACHE_DIR",), flag="--cache-dir", cli=True, magic=True, trait=True,
+                                     metavar="DIR")
+    use_cache: bool = _setting(True, "read and write the docstring cache", env=("DOCGEN_USE_CACHE",),
+                               flag="--no-cache", flag_help="neither read nor write the docstring cache", cli=True,
+                               magic=True, trait=True)
+    concurrency: int = _setting(RunOptions.concurrency, "requests in flight at once", env=("DOCGEN_CONCURRENCY",),
+                                flag="--concurrency", cli=True, magic=True, trait=True)
+    max_attempts: int = _setting(RunOptions.max_attempts, "model attempts per target (first answer plus "
+                                 "refinements)", env=("DOCGEN_MAX_ATTEMPTS",), flag="--max-attempts", cli=True,
+                                 magic=True, trait=True)
+    timeout: float = _setting(60.0, "seconds before one request times out", env=("DOCGEN_TIMEOUT",),
+                              flag="--timeout", cli=True, magic=True, trait=True, metavar="SECONDS")
+    max_retries: int = _setting(3, "SDK retries for transport faults (429, 5xx, timeouts, connection errors)",
+                                env=("DOCGEN_MAX_RETRIES",), flag="--max-retries", cli=True, magic=True, trait=True,
+                                minimum=0)
+    width: int = _setting(RunOptions.width, "line width of rendered docstrings", env=("DOCGEN_WIDTH",),
+                          flag="--width", cli=True, magic=True, trait=True)
+    overwrite: bool = _setting(RunOptions.overwrite, "replace existing docstrings too", env=("DOCGEN_OVERWRITE",),
+                               flag="--overwrite", cli=True, magic=True, trait=True)
+    nested_functions: bool = _setting(RunOptions.nested_functions, "also document functions nested inside "
+                                      "functions", env=("DOCGEN_NESTED_FUNCTIONS",), flag="--nested", cli=True,
+                                      magic=True, trait=True)
+    strict: bool = _setting(RunOptions.strict, "send the tool schema in strict mode", env=("DOCGEN_STRICT",),
+                            flag="--no-strict", flag_help="send the tool schema without strict mode (for servers "
+                            "that reject it)", cli=True, magic=True, trait=True)
+    max_completion_tokens: int = _setting(RunOptions.max_completion_tokens, "completion token cap per request",
+                                          env=("DOCGEN_MAX_COMPLETION_TOKENS",), flag="--max-completion-tokens",
+                                          cli=True, magic=True, trait=True)
+    send_temperature: bool = _setting(False, "send temperature 0 (some reasoning models reject any temperature)",
+                                      env=("DOCGEN_SEND_TEMPERATURE",), flag="--send-temperature", cli=True,
+                                      magic=True, trait=True)
+    token_budget: int | None = _setting(RunOptions.token_budget, "stop asking before the run's tokens would "
+                                        "exceed this", env=("DOCGEN_TOKEN_BUDGET",), flag="--token-budget",
+                                        cli=True, magic=True, trait=True)
+    prices: Prices | None = _setting(None, 'price table per million tokens for a cost estimate, e.g. '
+                                     '\'{"prompt": 0.15, "completion": 0.6}\' or prompt=0.15,completion=0.6',
+                                     env=("DOCGEN_PRICES",), flag="--prices", cli=True, magic=True, trait=True,
+                                     metavar="TABLE")
     sources: Mapping[str, str] = field(default_factory=dict, compare=False)
 
     def __repr__(self) -> str:
@@ -208,35 +310,8 @@ class Settings:
         return platformdirs.user_cache_dir("docgen_magic")
 
 
-# Environment variables per setting, highest priority first: DOCGEN_* overrides the standard names.
-ENVIRONMENT: dict[str, tuple[str, ...]] = {
-    "style": ("DOCGEN_STYLE",),
-    "provider": ("DOCGEN_PROVIDER",),
-    "model": ("DOCGEN_MODEL", "AZURE_OPENAI_DEPLOYMENT", "OPENAI_MODEL"),
-    "azure_endpoint": ("DOCGEN_AZURE_ENDPOINT", "AZURE_OPENAI_ENDPOINT"),
-    "azure_api_key": ("DOCGEN_AZURE_API_KEY", "AZURE_OPENAI_API_KEY"),
-    "api_version": ("DOCGEN_API_VERSION", "OPENAI_API_VERSION"),
-    "openai_api_key": ("DOCGEN_OPENAI_API_KEY", "OPENAI_API_KEY"),
-    "openai_base_url": ("DOCGEN_OPENAI_BASE_URL", "OPENAI_BASE_URL"),
-    "cache_dir": ("DOCGEN_CACHE_DIR",),
-    "use_cache": ("DOCGEN_USE_CACHE",),
-    "concurrency": ("DOCGEN_CONCURRENCY",),
-    "max_attempts": ("DOCGEN_MAX_ATTEMPTS",),
-    "timeout": ("DOCGEN_TIMEOUT",),
-    "max_retries": ("DOCGEN_MAX_RETRIES",),
-    "width": ("DOCGEN_WIDTH",),
-    "strict": ("DOCGEN_STRICT",),
-    "max_completion_tokens": ("DOCGEN_MAX_COMPLETION_TOKENS",),
-    "token_budget": ("DOCGEN_TOKEN_BUDGET",),
-    "prices": ("DOCGEN_PRICES",),
-}
-
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
-
-
-URL_SETTINGS = frozenset({"azure_endpoint", "openai_base_url"})
-"""Settings holding an endpoint URL (shown only through :func:`shown_url`)."""
 
 
 def shown_url(url: str | None) -> str | None:
@@ -334,38 +409,105 @@ def parse_prices(value: Any) -> Prices:
 
 
 def _convert(name: str, value: Any) -> Any:
+    """Read one setting's value (text from the environment or an option, or a Python value) by its table row."""
     if value is None:
         return None
-    if name == "style":
-        style = str(value).strip().lower()
-        if style not in STYLES:
-            raise SettingsError(f"setting style: expected one of {', '.join(STYLES)}, got {value!r}")
-        return style
-    if name == "provider":
-        provider = str(value).strip().lower()
-        if provider not in PROVIDERS:
-            raise SettingsError(f"setting provider: expected one of {', '.join(PROVIDERS)}, got {value!r}")
-        return provider
-    if name in ("azure_api_key", "openai_api_key"):
+    row = SETTINGS[name]
+    if row.choices:
+        text = str(value).strip().lower()
+        if text not in row.choices:
+            raise SettingsError(f"setting {name}: expected one of {', '.join(row.choices)}, got {value!r}")
+        return text
+    if row.kind == "secret":
         if isinstance(value, Secret):
             return value
         return Secret(str(value)) if str(value) else None
-    if name in ("use_cache", "overwrite", "nested_functions", "strict", "send_temperature"):
+    if row.kind == "bool":
         return _parse_bool(name, value)
-    if name in ("concurrency", "max_attempts", "width", "max_completion_tokens", "token_budget"):
-        return _parse_number(name, value, int)
-    if name == "max_retries":
-        return _parse_number(name, value, int, minimum=0)
-    if name == "timeout":
-        return _parse_number(name, value, float)
-    if name == "prices":
+    if row.kind in ("int", "float"):
+        return _parse_number(name, value, int if row.kind == "int" else float, minimum=row.minimum)
+    if row.kind == "prices":
         return parse_prices(value)
-    if name in URL_SETTINGS:
+    if row.url:
         return _parse_url(name, value)
     return str(value) if str(value) else None
 
 
-SETTING_NAMES = tuple(f.name for f in fields(Settings) if f.name != "sources")
+def _kind(annotation: str) -> str:
+    """The kind of a setting from its field annotation (``int | None`` is ``int``)."""
+    base = annotation.replace(" | None", "").strip()
+    return {"Secret": "secret", "Prices": "prices"}.get(base, base)
+
+
+SETTINGS: dict[str, Setting] = {
+    f.name: Setting(name=f.name, kind=_kind(str(f.type)), default=f.default, **f.metadata["setting"])
+    for f in fields(Settings) if "setting" in f.metadata
+}
+"""The settings table: one row per setting, in declaration order; every surface is generated from it."""
+
+SETTING_NAMES = tuple(SETTINGS)
+URL_SETTINGS = frozenset(name for name, row in SETTINGS.items() if row.url)
+"""Settings holding an endpoint URL (checked when read, shown only through :func:`shown_url`)."""
+ENVIRONMENT: dict[str, tuple[str, ...]] = {name: row.env for name, row in SETTINGS.items() if row.env}
+"""Environment variables per setting, highest priority first: DOCGEN_* overrides the standard names."""
+
+
+def rows_for(surface: str) -> list[Setting]:
+    """The settings reachable from one surface.
+
+    Args:
+        surface: ``cli``, ``magic``, ``trait``, ``env`` or ``secret``.
+
+    Returns:
+        The table rows, in declaration order.
+    """
+    return [row for row in SETTINGS.values() if getattr(row, surface)]
+
+
+def option_arguments(surface: str) -> list[tuple[tuple[str, ...], dict[str, Any]]]:
+    """The ``argparse`` arguments of the settings on the command line or in the magic, from the table.
+
+    A boolean's flag sets the opposite of its default (``--overwrite``, ``--no-cache``); every option defaults
+    to None, meaning "not given", so the environment and the defaults still apply. Values stay text: they are
+    read by the same converter as the environment's, with the same one-line errors.
+
+    Args:
+        surface: ``cli`` or ``magic``.
+
+    Returns:
+        (flags, keyword arguments) pairs for ``add_argument`` (IPython's ``@argument`` takes the same).
+    """
+    arguments: list[tuple[tuple[str, ...], dict[str, Any]]] = []
+    for row in rows_for(surface):
+        assert row.flag is not None, row.name
+        options: dict[str, Any] = {"dest": row.name, "default": None, "help": row.option_help()}
+        if row.kind == "bool":
+            options.update(action="store_const", const=not row.default)
+        elif row.choices:
+            options["choices"] = row.choices
+        else:
+            options["metavar"] = row.metavar or ("N" if row.kind in ("int", "float") else row.name.upper())
+        arguments.append(((row.flag,), options))
+    return arguments
+
+
+def markdown_table() -> str:
+    """The settings table as Markdown, for the README (a test keeps the README's copy identical).
+
+    Returns:
+        One row per setting: name, option (command line / ``%%docgen``), ``%config``, environment, default,
+        description.
+    """
+    lines = ["| setting | option | `%config` | environment | default | what it does |", "|---|---|---|---|---|---|"]
+    for row in SETTINGS.values():
+        where = "CLI and magic" if row.cli and row.magic else "CLI" if row.cli else "magic" if row.magic else ""
+        option = f"`{row.flag}` ({where})" if row.flag else "—"
+        env = ", ".join(f"`{name}`" for name in row.env) or "—"
+        default = "—" if row.default is None else ("on" if row.default else "off") if row.kind == "bool" \
+            else f"`{row.default}`"
+        text = row.help.replace("|", "\\|")
+        lines.append(f"| `{row.name}` | {option} | {'yes' if row.trait else '—'} | {env} | {default} | {text} |")
+    return "\n".join(lines)
 
 
 def resolve_settings(

@@ -13,6 +13,9 @@ from typing import Any
 # is rate limited).
 DEFAULT_CONCURRENCY = 20
 
+STYLES: tuple[str, ...] = ("google", "numpy", "sphinx")
+"""The docstring styles, in the order they are offered."""
+
 
 @dataclass(frozen=True)
 class RunOptions:

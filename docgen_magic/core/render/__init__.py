@@ -21,6 +21,7 @@ from collections.abc import Callable
 
 from docgen_magic.core.facts import Target, TargetKind
 from docgen_magic.core.model import Docstring
+from docgen_magic.core.options import STYLES
 from docgen_magic.core.render import google, numpy, sphinx
 from docgen_magic.core.render.summary import make_summary, split_overlong
 from docgen_magic.core.render.text import Rendered, build_literal, clean_inline, clean_text, format_block
@@ -28,8 +29,6 @@ from docgen_magic.core.render.text import indent_columns as indent_columns
 
 __all__ = ["STYLES", "Rendered", "indent_columns", "render", "summary_columns"]
 
-STYLES: tuple[str, ...] = ("google", "numpy", "sphinx")
-"""The supported docstring styles."""
 
 _SECTIONS: dict[str, Callable[[Docstring, Target, int], list[list[str]]]] = {
     "google": google.sections,
