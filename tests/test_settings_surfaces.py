@@ -30,6 +30,8 @@ def sample(row: Setting) -> tuple[str, Any]:
         return "2.5", 2.5
     if row.kind == "prices":
         return "prompt=1,completion=2", Prices(prompt=1.0, completion=2.0)
+    if row.url:
+        return f"https://{row.name.replace('_', '-')}.example/v1", f"https://{row.name.replace('_', '-')}.example/v1"
     if row.kind == "secret":
         return "sk-sample-secret", Secret("sk-sample-secret")
     return f"sample-{row.name}", f"sample-{row.name}"
