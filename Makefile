@@ -17,8 +17,10 @@ $(VENV)/.installed: pyproject.toml labextension/package.json $(wildcard labexten
 demo: setup
 	$(BIN)/docgen examples/messy_analysis.py --diff
 
+# ruff (with the D rules: Google convention, imperative summaries), mypy (strict on core/), the project's own check.
 lint: setup
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/docgen --check docgen_magic
 
 test: lint

@@ -60,7 +60,7 @@ def _settings_for(settings: Settings | None, options: Mapping[str, Any]) -> Sett
 
 
 def _fingerprint(settings: Settings) -> str:
-    """A hash of the credentials: the key and the raw endpoints (their user info and query may carry some)."""
+    """Return a hash of the credentials: the key and the raw endpoints (their user info and query may carry some)."""
     secret = settings.azure_api_key or settings.openai_api_key
     parts = [secret.reveal() if secret else "", settings.azure_endpoint or "", settings.openai_base_url or ""]
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()

@@ -37,7 +37,7 @@ EXIT_OK, EXIT_FAILED, EXIT_INPUT = 0, 1, 2
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The command-line parser.
+    """Return the command-line parser.
 
     Returns:
         The parser.
@@ -139,7 +139,7 @@ def _write_text(source: Source, text: str, force: bool) -> None:
 
 
 def _notebook_json(source: Source) -> str:
-    """The notebook as JSON in the file's own layout (indent, key order, escapes, ending) where it can tell.
+    """Return the notebook as JSON in the file's own layout (indent, key order, escapes, ending) where it can tell.
 
     When the file as read is not exactly ``json.dumps`` of its content in that layout, nbformat's own layout
     (indent 1, sorted keys, no escapes, a final newline) is used.
@@ -377,7 +377,7 @@ def _check_paths(paths: Sequence[str], settings: Any) -> int:
 
 
 def _closed_pipe() -> int:
-    """The reader of stdout went away (``docgen FILE | head -1``): stop quietly, like a killed ``cat``."""
+    """Stop quietly, like a killed ``cat``, when the reader of stdout went away (``docgen FILE | head -1``)."""
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())  # the interpreter's final flush must not fail again

@@ -71,7 +71,7 @@ CHECK_WHY = {
 """Why each kind of gap matters, for ``--check`` in teaching mode (keyed by the finding's codes)."""
 
 def _var(name: str, fallback: str) -> str:
-    """A CSS colour from JupyterLab's theme, with the light theme's value where no theme defines it.
+    """Return a CSS colour from JupyterLab's theme, with the light theme's value where no theme defines it.
 
     Args:
         name: The ``--jp-*`` variable, without the dashes.
@@ -157,7 +157,7 @@ def highlight(code: str) -> str:
 
 
 def code_html(code: str) -> str:
-    """The documented code, highlighted, inside a ``docgen-code`` element (a browser test reads it).
+    """Return the documented code, highlighted, inside a ``docgen-code`` element (a browser test reads it).
 
     Args:
         code: The documented code.
@@ -169,7 +169,7 @@ def code_html(code: str) -> str:
 
 
 def diff_html(diff: str) -> str:
-    """A unified diff as coloured HTML inside a ``docgen-diff`` element.
+    """Return a unified diff as coloured HTML inside a ``docgen-diff`` element.
 
     Args:
         diff: The diff text (``Result.diff()``).
@@ -194,7 +194,7 @@ def diff_html(diff: str) -> str:
 
 
 def _outcome_detail(outcome: TargetOutcome) -> str:
-    """The error or the skip reason of one target, or an empty string.
+    """Return the error or the skip reason of one target, or an empty string.
 
     Args:
         outcome: The target's outcome.
@@ -223,7 +223,7 @@ def report_rows(result: Result) -> list[tuple[str, ...]]:
 
 
 def report_html(result: Result) -> str:
-    """The per-target report as an HTML table inside a ``docgen-report`` element.
+    """Return the per-target report as an HTML table inside a ``docgen-report`` element.
 
     Args:
         result: The result.
@@ -243,7 +243,7 @@ def report_html(result: Result) -> str:
 
 
 def failure_notes(result: Result) -> list[str]:
-    """The remarks about failed targets: one per distinct error, naming the targets that hit it.
+    """Return the remarks about failed targets: one per distinct error, naming the targets that hit it.
 
     Args:
         result: The result.
@@ -282,7 +282,7 @@ def wants_model_hint(result: Result) -> bool:
 
 
 def notes_for(result: Result, *, hint: bool = True) -> list[str]:
-    """The remarks a user should see next to a result: failures, notes and the "configure a model" hint.
+    """Return the remarks a user should see next to a result: failures, notes and the "configure a model" hint.
 
     Args:
         result: The result.
@@ -300,7 +300,7 @@ def notes_for(result: Result, *, hint: bool = True) -> list[str]:
 
 
 def result_text(result: Result, *, hint: bool = True) -> str:
-    """The text/plain rendering: failures first, then the documented code, the usage line and the remarks.
+    """Return the text/plain rendering: failures first, then the documented code, the usage line and the remarks.
 
     Failures come before the code so that a long cell cannot hide them (terminal IPython, GitHub).
 
@@ -321,7 +321,7 @@ def result_text(result: Result, *, hint: bool = True) -> str:
 
 
 def notes_html(result: Result, *, hint: bool = True) -> str:
-    """The remarks of a result as an HTML list, failures first and marked as such.
+    """Return the remarks of a result as an HTML list, failures first and marked as such.
 
     Args:
         result: The result.
@@ -337,7 +337,7 @@ def notes_html(result: Result, *, hint: bool = True) -> str:
 
 
 def result_html(result: Result, *, hint: bool = True) -> str:
-    """The text/html rendering: highlighted code, diff, report table, usage line and remarks.
+    """Return the text/html rendering: highlighted code, diff, report table, usage line and remarks.
 
     Args:
         result: The result.
@@ -355,7 +355,7 @@ def result_html(result: Result, *, hint: bool = True) -> str:
 
 
 def result_bundle(result: Result) -> dict[str, Any]:
-    """The plain mimebundle of a result.
+    """Return the plain mimebundle of a result.
 
     Args:
         result: The result.
@@ -367,7 +367,7 @@ def result_bundle(result: Result) -> dict[str, Any]:
 
 
 def _check_lines(report: CheckReport) -> list[str]:
-    """The plain lines of a coverage report.
+    """Return the plain lines of a coverage report.
 
     Args:
         report: The report.
@@ -400,7 +400,7 @@ def _check_lines(report: CheckReport) -> list[str]:
 
 
 def _gaps(finding: Any) -> list[str]:
-    """The separate gaps of one finding (its message joins them with ``"; "``, one per code).
+    """Return the separate gaps of one finding (its message joins them with ``"; "``, one per code).
 
     Args:
         finding: A CheckFinding.
@@ -429,7 +429,7 @@ def _why(report: CheckReport) -> list[tuple[str, str]]:
 
 
 def check_bundle(report: CheckReport, line_offset: int = 0) -> dict[str, Any]:
-    """The mimebundle of ``%%docgen --check``: coverage, then per target what is missing and why.
+    """Return the mimebundle of ``%%docgen --check``: coverage, then per target what is missing and why.
 
     Args:
         report: The coverage report.
@@ -565,7 +565,7 @@ def _target_entry(name: str, state: str, outcome: TargetOutcome | None) -> dict[
 
 
 def review_data(state: ReviewState) -> dict[str, Any]:
-    """The data of :data:`REVIEW_MIME`: progress while running, then everything the review needs.
+    """Return the data of :data:`REVIEW_MIME`: progress while running, then everything the review needs.
 
     The documented code is not stored: it is the original lines with each accepted target's edit applied,
     so the saved output is about the size of the cell plus its docstrings, and per-function accept needs
@@ -599,7 +599,7 @@ def review_data(state: ReviewState) -> dict[str, Any]:
 
 
 def _progress_lines(state: ReviewState) -> list[str]:
-    """The progress as plain lines: the count and elapsed time, then one line per target.
+    """Return the progress as plain lines: the count and elapsed time, then one line per target.
 
     Args:
         state: The review state.
@@ -616,7 +616,7 @@ def _progress_lines(state: ReviewState) -> list[str]:
 
 
 def review_bundle(state: ReviewState) -> dict[str, Any]:
-    """The mimebundle of a review: the project's mime type plus text/html and text/plain renderings.
+    """Return the mimebundle of a review: the project's mime type plus text/html and text/plain renderings.
 
     Args:
         state: The review state.

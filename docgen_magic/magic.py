@@ -50,7 +50,7 @@ _SOURCE_LABELS = {"explicit": "option", "config": "IPython config"}
 
 
 def _raw_cell_text(line: str, cell: str) -> str:
-    """The cell exactly as the frontend sent it (``%%docgen`` line included), for the Replace button.
+    """Return the cell exactly as the frontend sent it (``%%docgen`` line included), for the Replace button.
 
     Args:
         line: The ``%%docgen`` options.
@@ -75,7 +75,7 @@ def _raw_cell_text(line: str, cell: str) -> str:
 
 
 def _magic_line_number(raw: str) -> int:
-    """The 1-based line of the ``%%docgen`` line in the cell as the notebook shows it.
+    """Return the 1-based line of the ``%%docgen`` line in the cell as the notebook shows it.
 
     IPython drops blank lines before a cell magic, so a cell may start with a few empty lines that the
     body's line numbers do not count.
@@ -113,7 +113,7 @@ def _syntax_error_message(exc: Any, cell: str, first_line: int) -> str:
 
 
 def _option_message(exc: UsageError, cell: str | None) -> str:
-    """An option parsing error, prefixed with the magic's name and a pointer to the help.
+    """Return an option parsing error, prefixed with the magic's name and a pointer to the help.
 
     Args:
         exc: The error from ``parse_argstring``.
@@ -127,7 +127,7 @@ def _option_message(exc: UsageError, cell: str | None) -> str:
 
 
 def _show_value(settings: Settings, name: str) -> str:
-    """A setting's value for people; secrets only say whether they are set.
+    """Return a setting's value for people; secrets only say whether they are set.
 
     Args:
         settings: The resolved settings.
@@ -147,7 +147,7 @@ def _show_value(settings: Settings, name: str) -> str:
 
 
 def _trait(row: Setting) -> TraitType[Any, Any]:
-    """The ``%config`` trait of one setting; None means "not configured" (environment and defaults decide)."""
+    """Return the ``%config`` trait of one setting; None means "not configured" (environment and defaults decide)."""
     help = row.help[0].upper() + row.help[1:] + "."
     trait: TraitType[Any, Any]
     if row.kind == "bool":
@@ -186,7 +186,7 @@ class DocgenMagics(Magics, SettingTraits):  # type: ignore[misc, valid-type]
                                  "final review is shown).").tag(config=True)
 
     def config_values(self) -> dict[str, Any]:
-        """The settings configured through traitlets (``%config`` / ``ipython_config.py``).
+        """Return the settings configured through traitlets (``%config`` / ``ipython_config.py``).
 
         Returns:
             Name to value, only for the ones that were set.
@@ -213,7 +213,7 @@ class DocgenMagics(Magics, SettingTraits):  # type: ignore[misc, valid-type]
             raise UsageError(f"%docgen: {exc}") from None
 
     def settings_for_line(self, line: str) -> Settings:
-        """The settings a ``%%docgen`` line with these options would use (for the frontend's requests).
+        """Return the settings a ``%%docgen`` line with these options would use (for the frontend's requests).
 
         Args:
             line: The options, without ``%%docgen``.
@@ -287,23 +287,25 @@ class DocgenMagics(Magics, SettingTraits):  # type: ignore[misc, valid-type]
             cell = cell[:-1]  # IPython appends a newline the user never typed; keep the text byte for byte
         first_line = _magic_line_number(raw)
         self._parse_or_fail(cell, first_line)
+        shell = self.shell
+        assert shell is not None, "the magics are registered with a shell"
         if args.check:
             report = self._check(cell, settings, first_line)
             if args.out:
-                self.shell.user_ns[args.out] = report
+                shell.user_ns[args.out] = report
             return
         result = self._document(cell, settings, raw=raw, ran=args.run)
         if result is None:
             return
         if args.out:
-            self.shell.user_ns[args.out] = result
+            shell.user_ns[args.out] = result
         if args.apply:
             if result.changed:
-                self.shell.set_next_input(result.code, replace=True)
+                shell.set_next_input(result.code, replace=True)
             else:
                 self._show_text("%%docgen --apply: no docstring was added, so the cell was left as it is")
         if args.run:
-            outcome = self.shell.run_cell(result.code, store_history=False)
+            outcome = shell.run_cell(result.code, store_history=False)
             if not outcome.success:
                 error = outcome.error_in_exec or outcome.error_before_exec
                 name = type(error).__name__ if error is not None else "an error"
@@ -419,7 +421,7 @@ class DocgenMagics(Magics, SettingTraits):  # type: ignore[misc, valid-type]
         return result
 
     def _line(self, args: Any) -> None:
-        """The line magic: status, usage or clear-cache.
+        """Return the line magic: status, usage or clear-cache.
 
         Args:
             args: The parsed arguments.
@@ -450,7 +452,7 @@ class DocgenMagics(Magics, SettingTraits):  # type: ignore[misc, valid-type]
 
     @staticmethod
     def status_text(settings: Settings) -> str:
-        """What ``%docgen`` shows: provider, model, endpoint, why, where each setting came from, the cache.
+        """Return what ``%docgen`` shows: provider, model, endpoint, why, where each setting came from, the cache.
 
         Args:
             settings: The resolved settings.
@@ -495,7 +497,7 @@ class DocgenMagics(Magics, SettingTraits):  # type: ignore[misc, valid-type]
 
 
 def _explicit(args: Any) -> dict[str, Any]:
-    """The settings given as magic options (None where not given).
+    """Return the settings given as magic options (None where not given).
 
     Args:
         args: The parsed arguments.
@@ -507,7 +509,7 @@ def _explicit(args: Any) -> dict[str, Any]:
 
 
 def usage_text() -> str:
-    """What ``%docgen usage`` shows: the session's totals.
+    """Return what ``%docgen usage`` shows: the session's totals.
 
     Returns:
         Plain text.
@@ -519,7 +521,7 @@ def usage_text() -> str:
 
 
 def _help_page(doc: str) -> str:
-    """The ``%%docgen?`` page without the Args / Raises sections, which are written for readers of the code.
+    """Return the ``%%docgen?`` page without the Args / Raises sections, which are written for readers of the code.
 
     Args:
         doc: The docstring that magic_arguments built (usage, description, sections, options).

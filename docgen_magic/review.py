@@ -260,7 +260,7 @@ def handle_run_request(comm: Any, data: Mapping[str, Any], settings_for: Setting
 
 
 def _one_line(exc: BaseException) -> str:
-    """A failure as one line.
+    """Return a failure as one line.
 
     Args:
         exc: The failure.
@@ -325,7 +325,7 @@ def _document(comm: Any, data: Mapping[str, Any], settings_for: SettingsForLine)
 
 
 def _check_cells(cells: Any, settings_for: SettingsForLine) -> list[dict[str, Any]]:
-    """The teaching check of every cell, for "Check this notebook".
+    """Return the teaching check of every cell, for "Check this notebook".
 
     Args:
         cells: ``[{"cell_id", "source"}]``.

@@ -98,7 +98,7 @@ class Secret:
         register_secret(value)  # masked in every message and log line from now on (when long enough)
 
     def reveal(self) -> str:
-        """The secret value, for the one place that needs it (the SDK client).
+        """Return the secret value, for the one place that needs it (the SDK client).
 
         Returns:
             The raw credential.
@@ -106,17 +106,25 @@ class Secret:
         return self._value
 
     def __repr__(self) -> str:
+        """Return a fixed mask, never the value."""
         return "Secret('********')"
 
     __str__ = __repr__
 
     def __eq__(self, other: object) -> bool:
+        """Compare two secrets by value (without showing either)."""
         return isinstance(other, Secret) and other._value == self._value
 
     def __hash__(self) -> int:
+        """Hash by value, like equality."""
         return hash(("Secret", self._value))
 
     def __reduce__(self) -> Any:
+        """Refuse to pickle: a secret must not reach a file.
+
+        Raises:
+            TypeError: Always.
+        """
         raise TypeError("a Secret cannot be pickled")
 
 
@@ -263,7 +271,7 @@ class Settings:
     __str__ = __repr__
 
     def with_changes(self, **changes: Any) -> Settings:
-        """A copy with some settings replaced explicitly.
+        """Return a copy with some settings replaced explicitly.
 
         Args:
             **changes: Setting names and their new values.
@@ -298,7 +306,7 @@ class Settings:
         return self.sources.get(name, "default")
 
     def resolved_cache_dir(self) -> str:
-        """The cache folder: the configured one, or the user cache dir.
+        """Return the cache folder: the configured one, or the user cache dir.
 
         Returns:
             An absolute path.
@@ -315,7 +323,7 @@ _FALSE = {"0", "false", "no", "off", ""}
 
 
 def shown_url(url: str | None) -> str | None:
-    """An endpoint as it may be shown or logged: without ``user:password@``, query or fragment.
+    """Return an endpoint as it may be shown or logged: without ``user:password@``, query or fragment.
 
     Args:
         url: An endpoint or base URL, or None.
@@ -334,7 +342,7 @@ def shown_url(url: str | None) -> str | None:
 
 
 def _parse_url(name: str, value: Any) -> str | None:
-    """An endpoint setting, checked so that a malformed one fails here in one line, not inside the SDK."""
+    """Return an endpoint setting, checked so that a malformed one fails here in one line, not inside the SDK."""
     text = str(value).strip()
     if not text:
         return None
@@ -434,7 +442,7 @@ def _convert(name: str, value: Any) -> Any:
 
 
 def _kind(annotation: str) -> str:
-    """The kind of a setting from its field annotation (``int | None`` is ``int``)."""
+    """Return the kind of a setting from its field annotation (``int | None`` is ``int``)."""
     base = annotation.replace(" | None", "").strip()
     return {"Secret": "secret", "Prices": "prices"}.get(base, base)
 
@@ -453,7 +461,7 @@ ENVIRONMENT: dict[str, tuple[str, ...]] = {name: row.env for name, row in SETTIN
 
 
 def rows_for(surface: str) -> list[Setting]:
-    """The settings reachable from one surface.
+    """Return the settings reachable from one surface.
 
     Args:
         surface: ``cli``, ``magic``, ``trait``, ``env`` or ``secret``.
@@ -465,7 +473,7 @@ def rows_for(surface: str) -> list[Setting]:
 
 
 def option_arguments(surface: str) -> list[tuple[tuple[str, ...], dict[str, Any]]]:
-    """The ``argparse`` arguments of the settings on the command line or in the magic, from the table.
+    """Return the ``argparse`` arguments of the settings on the command line or in the magic, from the table.
 
     A boolean's flag sets the opposite of its default (``--overwrite``, ``--no-cache``); every option defaults
     to None, meaning "not given", so the environment and the defaults still apply. Values stay text: they are
@@ -492,7 +500,7 @@ def option_arguments(surface: str) -> list[tuple[tuple[str, ...], dict[str, Any]
 
 
 def markdown_table() -> str:
-    """The settings table as Markdown, for the README (a test keeps the README's copy identical).
+    """Return the settings table as Markdown, for the README (a test keeps the README's copy identical).
 
     Returns:
         One row per setting: name, option (command line / ``%%docgen``), ``%config``, environment, default,

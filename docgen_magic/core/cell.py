@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from IPython.core.inputtransformer2 import TransformerManager
 
-from docgen_magic.core.errors import CellSyntaxError
+from docgen_magic.core.errors import CellSyntaxError as CellSyntaxError  # re-exported: callers catch it here
 
 logger = logging.getLogger(__name__)
 
@@ -26,7 +26,7 @@ _COMPILE_FLAGS = ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
 # The same line breaks the tokenizer and ast.get_source_segment recognise (str.splitlines knows more).
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
 _CELL_MAGIC_HELP = re.compile(r"%%\w+\?")
-_TRANSFORMER = TransformerManager()
+_TRANSFORMER = TransformerManager()  # type: ignore[no-untyped-call]
 
 
 @dataclass(frozen=True, eq=False)
@@ -58,7 +58,7 @@ class Cell:
     indent_unit: str = "    "
 
     def original_line(self, python_lineno: int) -> int | None:
-        """The original line a python line is an exact copy of.
+        """Return the original line a python line is an exact copy of.
 
         Args:
             python_lineno: 1-based line in the transformed text.
@@ -69,7 +69,7 @@ class Cell:
         return self.line_map.get(python_lineno)
 
     def nearest_line(self, python_lineno: int) -> int:
-        """The original line closest to a python line, for messages and reports.
+        """Return the original line closest to a python line, for messages and reports.
 
         Args:
             python_lineno: 1-based line in the transformed text.
@@ -80,7 +80,7 @@ class Cell:
         return self.approx_map.get(python_lineno, max(1, min(python_lineno, len(self.lines))))
 
     def segment(self, node: ast.AST) -> str | None:
-        """The user's spelling of a node (annotation, default, decorator).
+        """Return the user's spelling of a node (annotation, default, decorator).
 
         Args:
             node: A node of :attr:`module`.
@@ -89,9 +89,11 @@ class Cell:
             The source text of the node, or None when it has no position.
         """
         try:
-            lineno, end_lineno = node.lineno - 1, node.end_lineno - 1  # type: ignore[attr-defined]
-            col, end_col = node.col_offset, node.end_col_offset  # type: ignore[attr-defined]
-        except AttributeError:
+            lineno: int = node.lineno - 1  # type: ignore[attr-defined]
+            end_lineno: int = node.end_lineno - 1  # type: ignore[attr-defined]
+            col: int = node.col_offset  # type: ignore[attr-defined]
+            end_col: int | None = node.end_col_offset  # type: ignore[attr-defined]
+        except (AttributeError, TypeError):  # a node without positions, or without an end
             return None
         if end_lineno is None or end_col is None:
             return None
@@ -116,7 +118,7 @@ def split_lines(text: str) -> list[str]:
 
 
 def line_ending(line: str) -> str:
-    r"""The ending of one line.
+    r"""Return the ending of one line.
 
     Args:
         line: A line as returned by :func:`split_lines`.
@@ -132,7 +134,7 @@ def line_ending(line: str) -> str:
 
 
 def dominant_newline(lines: list[str] | tuple[str, ...]) -> str:
-    r"""The most common line ending (``\n`` on a tie or when there is none).
+    r"""Return the most common line ending (``\n`` on a tie or when there is none).
 
     Args:
         lines: Lines with their endings.
@@ -149,7 +151,7 @@ def dominant_newline(lines: list[str] | tuple[str, ...]) -> str:
 
 
 def find_cell_magic(text: str) -> str | None:
-    """The name of a leading cell magic, as IPython recognises it.
+    """Return the name of a leading cell magic, as IPython recognises it.
 
     Args:
         text: The cell text.
@@ -242,7 +244,7 @@ def parse_python(text: str) -> tuple[str, ast.Module]:
 
 
 def _key(line: str) -> str:
-    """What a line is compared by: its text without the ending; whitespace-only lines are all alike."""
+    """Return what a line is compared by: its text without the ending; whitespace-only lines are all alike."""
     body = line.rstrip("\r\n")
     return "" if body.isspace() else body
 
@@ -285,7 +287,7 @@ def map_lines(original: list[str], python: list[str]) -> tuple[dict[int, int], d
 
 
 def detect_indent_unit(module: ast.Module, python_lines: list[str] | tuple[str, ...]) -> str:
-    """The indentation step the cell uses, from its first indented block.
+    """Return the indentation step the cell uses, from its first indented block.
 
     Args:
         module: The parsed cell.
@@ -309,7 +311,7 @@ def detect_indent_unit(module: ast.Module, python_lines: list[str] | tuple[str, 
 
 
 def leading_indent(line: str) -> str:
-    """The indentation of a line as the tokenizer counts it.
+    """Return the indentation of a line as the tokenizer counts it.
 
     A form feed resets the tokenizer's column count, so only the spaces and tabs after the last one count;
     that part is what a new line needs to sit at the same depth.

@@ -51,7 +51,7 @@ def _parsed_names(text: str) -> tuple[list[str], bool, bool, list[str]]:
 
 
 def gaps(target: Target) -> list[tuple[Code, str]]:
-    """What a target's existing docstring lacks, compared with the code.
+    """Return what a target's existing docstring lacks, compared with the code.
 
     Args:
         target: The target, with its existing docstring.

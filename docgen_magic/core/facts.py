@@ -10,6 +10,7 @@ import ast
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import Any
 
 from docgen_magic.core.cell import Cell, char_col
 
@@ -177,7 +178,7 @@ def extract_targets(cell: Cell, *, nested_functions: bool = False) -> list[Targe
 
 
 def decorator_name(decorator: ast.expr) -> str:
-    """The last name of a decorator: ``overload`` for ``@typing.overload``, ``cache`` for ``@cache(1)``.
+    """Return the last name of a decorator: ``overload`` for ``@typing.overload``, ``cache`` for ``@cache(1)``.
 
     Args:
         decorator: A decorator expression.
@@ -250,7 +251,7 @@ def _collect(body: list[ast.stmt], prefix: str, in_class: bool, nested: bool,
 
 def _make_target(cell: Cell, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef, qualname: str,
                  kind: TargetKind) -> Target:
-    common = {
+    common: dict[str, Any] = {
         "qualname": qualname,
         "name": node.name,
         "kind": kind,
@@ -414,11 +415,12 @@ def _caught_in_try(own: list[ast.AST]) -> dict[int, set[str]]:
     for node in own:
         if not isinstance(node, (ast.Try, getattr(ast, "TryStar", ast.Try))):
             continue
+        block: ast.Try = node  # type: ignore[assignment]  # TryStar has the same fields
         names: set[str] = set()
-        for handler in node.handlers:
+        for handler in block.handlers:
             types = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
             names.update(n for n in (dotted_name(t) for t in types if t is not None) if n)
-        for statement in node.body:
+        for statement in block.body:
             for inner in ast.walk(statement):
                 if isinstance(inner, ast.Raise):
                     caught.setdefault(id(inner), set()).update(names)
@@ -443,8 +445,8 @@ def _class_attributes(cell: Cell, node: ast.ClassDef) -> tuple[Attribute, ...]:
     init = next((s for s in node.body if isinstance(s, _FUNCTION_NODES) and s.name == "__init__"), None)
     if init is not None and [*init.args.posonlyargs, *init.args.args]:
         self_name = [*init.args.posonlyargs, *init.args.args][0].arg
-        for stmt in own_scope_nodes(init):
-            for target, annotation in _assigned(stmt):
+        for inner in own_scope_nodes(init):
+            for target, annotation in _assigned(inner):
                 if (isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name)
                         and target.value.id == self_name):
                     add(target.attr, annotation)
@@ -461,7 +463,7 @@ def _class_level_statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
 
 
 def _assigned(node: ast.AST) -> list[tuple[ast.expr, ast.expr | None]]:
-    """Assignment targets of a statement (tuples unpacked) with the annotation, if any."""
+    """Return assignment targets of a statement (tuples unpacked) with the annotation, if any."""
     if isinstance(node, ast.AnnAssign):
         return [(node.target, node.annotation)]
     if isinstance(node, ast.Assign):
@@ -474,7 +476,7 @@ def _assigned(node: ast.AST) -> list[tuple[ast.expr, ast.expr | None]]:
 
 
 def _definition_source(cell: Cell, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> str:
-    """The user's exact text of a definition, decorators included (original lines, original endings)."""
+    """Return the user's exact text of a definition, decorators included (original lines, original endings)."""
     first_py = node.decorator_list[0].lineno if node.decorator_list else node.lineno
     last_py = node.end_lineno or node.lineno
     first, last = cell.original_line(first_py), cell.original_line(last_py)
@@ -487,8 +489,8 @@ def _definition_source(cell: Cell, node: ast.FunctionDef | ast.AsyncFunctionDef 
         return ("".join(chunk)[start:]).rstrip("\r\n")
     end_line = cell.python_lines[last_py - 1]
     end = char_col(end_line, node.end_col_offset or 0)
-    chunk = list(cell.lines[first - 1:last])
-    chunk[-1] = chunk[-1][:end]
-    chunk[0] = chunk[0][start:]
-    return "".join(chunk)
+    pieces = list(cell.lines[first - 1:last])
+    pieces[-1] = pieces[-1][:end]
+    pieces[0] = pieces[0][start:]
+    return "".join(pieces)
 

@@ -107,7 +107,7 @@ class Docstring:
     attributes: list[AttributeDoc] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        """The docstring as plain JSON-ready data.
+        """Return the docstring as plain JSON-ready data.
 
         Returns:
             A dict matching :func:`docstring_schema`.
@@ -189,7 +189,7 @@ def _object_schema(cls: type, *, strict: bool) -> dict[str, Any]:
 
 
 def docstring_schema(*, strict: bool = True) -> dict[str, Any]:
-    """The JSON Schema of :class:`Docstring`.
+    """Return the JSON Schema of :class:`Docstring`.
 
     Args:
         strict: When True (OpenAI strict mode), every property is required and optional ones are nullable;

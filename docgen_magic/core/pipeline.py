@@ -9,7 +9,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from docgen_magic.core.cell import Cell, CellSyntaxError, parse_cell
+from docgen_magic.core.cell import Cell, parse_cell
+from docgen_magic.core.errors import CellSyntaxError
 from docgen_magic.core.facts import Target, extract_targets, is_documented
 from docgen_magic.core.model import Docstring, docstring_schema
 from docgen_magic.core.options import RunOptions

@@ -40,7 +40,7 @@ SYSTEM_PROMPT = (
 
 
 def _signature_only(node: ast.stmt) -> ast.stmt:
-    """A shallow copy of a definition with every body reduced to ``...`` (methods kept as signatures).
+    """Return a shallow copy of a definition with every body reduced to ``...`` (methods kept as signatures).
 
     Bodies are never copied or unparsed: one deeply nested expression in a body (valid Python) would
     otherwise exceed the recursion limit for every target of the cell.
@@ -86,7 +86,7 @@ def _context_lines(cell: Cell) -> list[tuple[ast.AST, str]]:
 
 
 def build_context(cell: Cell, target: Target) -> str:
-    """The compact context of a target: the cell's imports and the signatures of its other definitions.
+    """Return the compact context of a target: the cell's imports and the signatures of its other definitions.
 
     Args:
         cell: The parsed cell.
@@ -122,7 +122,7 @@ def _describe_target(target: Target) -> str:
 
 
 def build_messages(request: GenerationRequest) -> list[dict[str, Any]]:
-    """The chat messages for one request (first attempt or refinement).
+    """Return the chat messages for one request (first attempt or refinement).
 
     Args:
         request: The target, its context and, when refining, the previous answer and its problems.
@@ -150,7 +150,7 @@ def build_messages(request: GenerationRequest) -> list[dict[str, Any]]:
 
 
 def tool_definition(*, strict: bool = True) -> dict[str, Any]:
-    """The one function tool the model is forced to call, generated from the docstring schema.
+    """Return the one function tool the model is forced to call, generated from the docstring schema.
 
     Args:
         strict: Use OpenAI strict mode (every property required, nullable where optional).
@@ -169,7 +169,7 @@ def tool_definition(*, strict: bool = True) -> dict[str, Any]:
 
 
 def tool_choice() -> dict[str, Any]:
-    """The ``tool_choice`` that forces the call.
+    """Return the ``tool_choice`` that forces the call.
 
     Returns:
         A Chat Completions ``tool_choice`` value.

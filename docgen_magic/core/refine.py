@@ -105,7 +105,7 @@ class TokenBudget:
             self.tokens_per_char = self._observed * 1.1
 
     def refusal(self) -> str:
-        """The one-line reason given to a target that was not asked.
+        """Return the one-line reason given to a target that was not asked.
 
         Returns:
             The message, naming the limit, the tokens spent and those reserved by requests in flight.

@@ -50,7 +50,7 @@ class TargetOutcome:
     edit: LineEdit | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """The outcome in the CLI's JSON shape.
+        """Return the outcome in the CLI's JSON shape.
 
         Returns:
             name, kind, status, attempts, cached and error, plus the details.
@@ -127,7 +127,7 @@ class Result:
         return self.code != self.original
 
     def diff(self, name: str = "cell", context: int = 3) -> str:
-        """A unified diff from the original to the documented code.
+        """Return a unified diff from the original to the documented code.
 
         Args:
             name: File name shown in the diff header.
@@ -162,7 +162,7 @@ class Result:
         return " · ".join(parts)
 
     def to_dict(self) -> dict[str, Any]:
-        """The result in the CLI's JSON shape.
+        """Return the result in the CLI's JSON shape.
 
         Returns:
             ``{"code", "targets", "usage", ...}``.

@@ -144,7 +144,7 @@ def is_raised(documented: str, raised: Iterable[str]) -> bool:
 
 
 def undocumented_raises(target: Target, documented: Iterable[str]) -> list[str]:
-    """The exceptions the code raises that no documented name matches.
+    """Return the exceptions the code raises that no documented name matches.
 
     Args:
         target: The facts of the target.
@@ -158,7 +158,7 @@ def undocumented_raises(target: Target, documented: Iterable[str]) -> list[str]:
 
 
 def bare_names(documented: str) -> list[str]:
-    r"""The bare parameter names one documented entry stands for, in any style.
+    r"""Return the bare parameter names one documented entry stands for, in any style.
 
     ``\*args`` (reST escaping), ``**kwargs``, ``x, y`` (NumPy's combined entry) and ``x (int)`` all
     read as the names the signature uses without stars.
@@ -174,7 +174,7 @@ def bare_names(documented: str) -> list[str]:
 
 
 def display_name(param: Param, style: str) -> str:
-    r"""The name of a parameter as a docstring of a style writes it.
+    r"""Return the name of a parameter as a docstring of a style writes it.
 
     Args:
         param: The parameter.

@@ -118,7 +118,7 @@ class _Unsplicable(ValueError):
 
 
 def literal_value(literal_lines: Sequence[str], indent: str) -> str:
-    """The string a literal evaluates to once spliced with ``indent`` (for renderers and tests).
+    """Return the string a literal evaluates to once spliced with ``indent`` (for renderers and tests).
 
     Args:
         literal_lines: The literal's lines, unindented.
@@ -139,7 +139,7 @@ def literal_value(literal_lines: Sequence[str], indent: str) -> str:
 
 
 def body_indent(cell: Cell, target: Target) -> str:
-    """The indentation a docstring of ``target`` gets in this cell.
+    """Return the indentation a docstring of ``target`` gets in this cell.
 
     It is the first body line's own leading whitespace (tabs stay tabs); for a one-line body
     (``def f(x): return x``) it is the ``def`` line's indentation plus the cell's indentation step.
@@ -308,12 +308,13 @@ def _header_start(node: _DefNode) -> tuple[int, int]:
         args = node.args
         parts += [*args.posonlyargs, *args.args, *args.kwonlyargs, *args.defaults]
         parts += [a for a in (args.vararg, args.kwarg, node.returns, *args.kw_defaults) if a is not None]
-    ends = [(p.end_lineno, p.end_col_offset) for p in parts if getattr(p, "end_lineno", None) is not None]
-    return max(ends) if ends else (node.lineno, node.col_offset)  # type: ignore[return-value,type-var]
+    ends: list[tuple[int, int]] = [(end, getattr(p, "end_col_offset", 0) or 0) for p in parts
+                                   if (end := getattr(p, "end_lineno", None)) is not None]
+    return max(ends) if ends else (node.lineno, node.col_offset)
 
 
 def _header_colon(cell: Cell, node: _DefNode) -> tuple[int, int]:
-    """The (python line, character column) of the colon that ends a definition's header.
+    """Return the (python line, character column) of the colon that ends a definition's header.
 
     After the last AST node of the header only brackets, commas, ``*``, ``/``, the name, comments and
     line continuations can come before the colon, so a plain scan that skips comments finds it.
@@ -369,7 +370,7 @@ def _plan_one(cell: Cell, insertion: Insertion) -> _Edit:
 
 
 def _after_signature_type_comment(cell: Cell, header: int) -> int:
-    """The line to insert after: the header's, or the PEP 484 signature type comment right below it.
+    """Return the line to insert after: the header's, or the PEP 484 signature type comment right below it.
 
     ``def f(a, b):`` followed by ``# type: (int, int) -> int`` on the next line keeps the comment directly
     under the ``def`` (where type checkers read it); the docstring goes below it.

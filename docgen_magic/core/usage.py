@@ -41,12 +41,13 @@ class Usage:
             setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
 
     def __add__(self, other: Usage) -> Usage:
+        """Return the sum of two usage records, as a new one."""
         total = Usage(**asdict(self))
         total.add(other)
         return total
 
     def summary(self) -> str:
-        """Requests, tokens and local cache hits, for people.
+        """Return requests, tokens and local cache hits, for people.
 
         Returns:
             e.g. ``3 requests · 1,234 prompt (512 cached by the API) + 210 completion (9 reasoning) tokens ·
@@ -61,7 +62,7 @@ class Usage:
         return f"{requests} · {prompt} + {completion} tokens · {self.cache_hits} from the local cache"
 
     def to_dict(self) -> dict[str, int | float]:
-        """The counters as a JSON-ready dict.
+        """Return the counters as a JSON-ready dict.
 
         Returns:
             A mapping from counter name to value.

@@ -89,7 +89,7 @@ _PY_TYPES: dict[str, tuple[type, ...]] = {"string": (str,), "array": (list,), "o
 
 
 def is_valid(data: object, schema: dict[str, Any]) -> bool:
-    """The fast yes/no form of :func:`schema_errors` (no paths, no messages).
+    """Return the fast yes/no form of :func:`schema_errors` (no paths, no messages).
 
     Args:
         data: Decoded JSON.
@@ -140,7 +140,7 @@ def _json_repr(data: object) -> str:
 
 
 def no_tool_call(prose: str | None = None) -> Problem:
-    """The problem of an answer that made no call to the tool.
+    """Return the problem of an answer that made no call to the tool.
 
     Args:
         prose: What the model wrote instead, if anything.
@@ -281,7 +281,7 @@ def validate(data: object, target: Target, *, strict: bool = True) -> list[Probl
 
 
 def yielded_type(annotation: str | None) -> str | None:
-    """The type of each yielded value, read from a generator's return annotation.
+    """Return the type of each yielded value, read from a generator's return annotation.
 
     Args:
         annotation: Source text such as ``Iterator[int]`` or ``Generator[str, None, None]``.
@@ -317,10 +317,10 @@ def conform(doc: Docstring, target: Target) -> Docstring:
     Returns:
         The conformed docstring.
     """
-    by_name = {}
-    for arg in doc.args:
-        for name in bare_names(arg.name)[:1]:
-            by_name.setdefault(name, arg)
+    by_name: dict[str, ArgDoc] = {}
+    for documented in doc.args:
+        for name in bare_names(documented.name)[:1]:
+            by_name.setdefault(name, documented)
     args = []
     for param in target.params:
         arg = by_name.get(param.name)

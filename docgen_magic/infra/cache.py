@@ -33,11 +33,11 @@ class UnsafeEntry(ValueError):
 
 
 def _json_disk() -> type:
-    """diskcache's ``Disk`` storing values and keys as JSON text only (built on first use: lazy import)."""
+    """Return diskcache's ``Disk`` storing values and keys as JSON text only (built on first use: lazy import)."""
     import diskcache
     from diskcache.core import MODE_RAW
 
-    class JSONOnlyDisk(diskcache.Disk):  # type: ignore[misc]
+    class JSONOnlyDisk(diskcache.Disk):
         def put(self, key: Any) -> Any:
             if not isinstance(key, str):
                 raise TypeError("cache keys are strings")
@@ -64,7 +64,7 @@ def _json_disk() -> type:
 
 
 def cache_key(**parts: Any) -> str:
-    """A stable key from the parts that shape an answer.
+    """Return a stable key from the parts that shape an answer.
 
     Args:
         **parts: JSON-serialisable values (source, context, provider, model, versions...).
@@ -196,6 +196,7 @@ class DocstringCache:
             return 0
 
     def __len__(self) -> int:
+        """Return the number of cached docstrings."""
         cache = self._open()
         try:
             return len(cache) if cache is not None else 0

@@ -46,7 +46,7 @@ class Snapshot:
 
     @classmethod
     def of(cls, data: bytes, mtime_ns: int) -> Snapshot:
-        """The snapshot of bytes read from a file.
+        """Return the snapshot of bytes read from a file.
 
         Args:
             data: The bytes.
@@ -77,7 +77,7 @@ class SourceFile:
     snapshot: Snapshot
 
     def encode(self, text: str) -> bytes:
-        """New text in this file's encoding (and byte order mark).
+        """Return new text in this file's encoding (and byte order mark).
 
         Args:
             text: The text to write.

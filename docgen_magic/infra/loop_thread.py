@@ -123,7 +123,7 @@ def run_sync(coro: Coroutine[Any, Any, T]) -> T:
 
 
 def default_loop_thread() -> LoopThread:
-    """The process-wide private loop thread.
+    """Return the process-wide private loop thread.
 
     Returns:
         The shared LoopThread.

@@ -41,11 +41,11 @@ def load_notebook(text: str, label: str) -> dict[str, Any]:
     problem = structure_problem(notebook)
     if problem is not None:
         raise FileError(f"{label}: not a usable notebook: {problem}")
-    return notebook  # type: ignore[no-any-return]
+    return notebook
 
 
 def structure_problem(notebook: Any) -> str | None:
-    """What makes a notebook unusable for reading and editing its code cells, if anything.
+    """Return what makes a notebook unusable for reading and editing its code cells, if anything.
 
     Args:
         notebook: Parsed JSON.

@@ -372,7 +372,7 @@ class ChatProvider:
 
 
 def finish_problem(finish_reason: str | None) -> Problem | None:
-    """What a Chat Completions finish reason means for the answer, as a problem fit to send back.
+    """Return what a Chat Completions finish reason means for the answer, as a problem fit to send back.
 
     Args:
         finish_reason: ``stop``, ``tool_calls``, ``length``, ``content_filter`` or None.

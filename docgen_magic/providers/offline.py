@@ -48,7 +48,7 @@ _VERBS = frozenset((
 
 
 def summary_for(target: Target) -> str:
-    """A one-sentence summary derived from the target's name.
+    """Return a one-sentence summary derived from the target's name.
 
     Args:
         target: The target.
@@ -77,7 +77,7 @@ def summary_for(target: Target) -> str:
 
 
 def _object_of(target: Target, owner: str) -> str:
-    """What a bare verb name acts on: the instance for a method, else the first parameter.
+    """Return what a bare verb name acts on: the instance for a method, else the first parameter.
 
     Args:
         target: The target, whose name is a single verb.
@@ -93,7 +93,7 @@ def _object_of(target: Target, owner: str) -> str:
 
 
 def param_description(param: Param) -> str:
-    """The template description of one parameter.
+    """Return the template description of one parameter.
 
     Args:
         param: The parameter.
@@ -114,7 +114,7 @@ def param_description(param: Param) -> str:
 
 
 def template(target: Target) -> dict[str, Any]:
-    """The docstring template of a target, as tool arguments.
+    """Return the docstring template of a target, as tool arguments.
 
     Args:
         target: The target.

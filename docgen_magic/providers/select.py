@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from docgen_magic.core.ports import Provider
 from docgen_magic.settings import DEFAULT_OPENAI_MODEL, Settings, SettingsError, shown_url
@@ -36,8 +37,9 @@ def _where(settings: Settings, name: str) -> str:
 
 
 def choose_provider(settings: Settings) -> ProviderChoice:
-    """Pick the provider: explicit choice, else azure when its endpoint is set, else openai when its key or
-    base URL is set, else offline.
+    """Pick the provider: explicit choice, else azure, else openai, else offline.
+
+    Azure is picked when its endpoint is set, openai when its key or base URL is set.
 
     Args:
         settings: The resolved settings.
@@ -90,9 +92,9 @@ def build_provider(choice: ProviderChoice, settings: Settings) -> Provider:
         return OfflineProvider()
     from docgen_magic.providers import chat
 
-    common = {"timeout": settings.timeout, "max_retries": settings.max_retries, "strict": settings.strict,
-              "max_completion_tokens": settings.max_completion_tokens,
-              "send_temperature": settings.send_temperature}
+    common: dict[str, Any] = {"timeout": settings.timeout, "max_retries": settings.max_retries,
+                              "strict": settings.strict, "max_completion_tokens": settings.max_completion_tokens,
+                              "send_temperature": settings.send_temperature}
     if choice.name == "azure":
         key = settings.azure_api_key.reveal() if settings.azure_api_key else None
         return chat.make_azure_provider(endpoint=settings.azure_endpoint, deployment=choice.model,

@@ -70,7 +70,7 @@ def render(doc: Docstring, target: Target, *, style: str = "google", width: int 
 
 
 def summary_columns(width: int, indent: str) -> int:
-    """The columns left for the summary text on the first line of a multi-line docstring.
+    """Return the columns left for the summary text on the first line of a multi-line docstring.
 
     A validator can use it to ask the model for a shorter summary, since the summary is never wrapped.
 

@@ -16,7 +16,7 @@ _CONTINUATION = ITEM_INDENT * 2
 
 
 def sections(doc: Docstring, target: Target, columns: int) -> list[list[str]]:
-    """The Google-style sections of a docstring.
+    """Return the Google-style sections of a docstring.
 
     Args:
         doc: The docstring content.

@@ -12,7 +12,7 @@ from docgen_magic.core.render.parts import ITEM_INDENT, headed_sections, item, t
 
 
 def sections(doc: Docstring, target: Target, columns: int) -> list[list[str]]:
-    """The NumPy-style sections of a docstring.
+    """Return the NumPy-style sections of a docstring.
 
     Args:
         doc: The docstring content.

@@ -13,7 +13,7 @@ ITEM_INDENT = "    "
 
 
 def arg_name(arg: ArgDoc, target: Target) -> str:
-    """The display name of a documented parameter, with stars for ``*args`` / ``**kwargs``.
+    """Return the display name of a documented parameter, with stars for ``*args`` / ``**kwargs``.
 
     Args:
         arg: The documented parameter; its name may lack the stars.
@@ -31,7 +31,7 @@ def arg_name(arg: ArgDoc, target: Target) -> str:
 
 
 def type_text(text: str | None) -> str:
-    """A type written on one line, or ``""`` when absent.
+    """Return a type written on one line, or ``""`` when absent.
 
     Args:
         text: The type text, or None.
@@ -65,7 +65,7 @@ def headed_sections(doc: Docstring, target: Target, titles: tuple[str, str, str,
                     section: Callable[[str, list[list[str]]], list[str]], named: Entry,
                     value: Callable[[str | None, str], list[str]], raised: Callable[[str, str], list[str]],
                     ) -> list[list[str]]:
-    """The five headed sections (parameters, returns, yields, raises, attributes) of Google and NumPy style.
+    """Return the five headed sections (parameters, returns, yields, raises, attributes) of Google and NumPy style.
 
     Args:
         doc: The docstring content.

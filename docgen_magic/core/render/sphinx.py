@@ -15,7 +15,7 @@ from docgen_magic.core.render.text import clean_inline
 
 
 def sections(doc: Docstring, target: Target, columns: int) -> list[list[str]]:
-    """The field list of a docstring, as one block.
+    """Return the field list of a docstring, as one block.
 
     Args:
         doc: The docstring content.

@@ -27,7 +27,7 @@ _CAMEL = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z0-9]+|[0-9]+")
 
 
 def make_summary(text: str | None, target: Target) -> str:
-    """The summary line for a target, from the model's summary.
+    """Return the summary line for a target, from the model's summary.
 
     Args:
         text: The model's summary (may be empty, multi-line or hostile).
@@ -53,7 +53,7 @@ def _end_with_period(summary: str) -> str:
 
 
 def fallback_summary(target: Target) -> str:
-    """A plain summary made from the target's name, for when the model gave none.
+    """Return a plain summary made from the target's name, for when the model gave none.
 
     Args:
         target: The documented target.

@@ -141,7 +141,7 @@ def clean_inline(text: str | None) -> str:
 
 
 def indent_columns(indent: str) -> int:
-    """The number of columns an indentation takes, a tab counting as :data:`TAB_COLUMNS`.
+    """Return the number of columns an indentation takes, a tab counting as :data:`TAB_COLUMNS`.
 
     Args:
         indent: Spaces and tabs.
@@ -153,7 +153,7 @@ def indent_columns(indent: str) -> int:
 
 
 def text_width(text: str) -> int:
-    """The display width of a line: wide East Asian characters count 2, combining marks 0.
+    """Return the display width of a line: wide East Asian characters count 2, combining marks 0.
 
     Args:
         text: One line of text.
@@ -206,13 +206,13 @@ def wrap_words(words: list[str], columns: int, first_prefix: str = "", next_pref
 
 @functools.lru_cache(maxsize=256)
 def _line_pattern(room: int) -> re.Pattern[str]:
-    """The longest run of single-spaced words fitting ``room`` columns, else one (overlong) word."""
+    """Return the longest run of single-spaced words fitting ``room`` columns, else one (overlong) word."""
     return re.compile(rf"(.{{1,{max(room, 1)}}}|\S+)(?: |\Z)")
 
 
 def wrap_words_slow(words: list[str], columns: int, first_prefix: str = "",
                     next_prefix: str = "") -> list[str]:
-    """The word-by-word version of :func:`wrap_words`, used for non-ASCII text (display widths vary).
+    """Return the word-by-word version of :func:`wrap_words`, used for non-ASCII text (display widths vary).
 
     Args:
         words: The words, without whitespace.
@@ -337,7 +337,7 @@ def format_block(text: str, columns: int, first_prefix: str = "", next_prefix: s
 
 
 def _short_line(text: str, columns: int, prefix: str) -> list[str] | None:
-    """The layout of one-line prose that fits after its prefix, or None when the general path is needed."""
+    """Return the layout of one-line prose that fits after its prefix, or None when the general path is needed."""
     words = text.split()
     if not words:
         return [prefix.rstrip()] if prefix.strip() else []
@@ -395,7 +395,7 @@ def build_literal(summary: str, body: list[str], *, indent: str, width: int) -> 
 
 
 def indent_literal(literal_lines: Sequence[str], indent: str) -> list[str]:
-    """The literal's lines as the splicer writes them (without line endings): the one indentation rule.
+    """Return the literal's lines as the splicer writes them (without line endings): the one indentation rule.
 
     Args:
         literal_lines: :attr:`Rendered.literal_lines`, unindented.
