@@ -64,6 +64,20 @@ def test_a_web_page_is_named_and_never_asked_again(fake: FakeOpenAI) -> None:
     assert len(fake.requests) == 1  # not re-asked, and the second target is not asked either
 
 
+@pytest.mark.parametrize(("body", "message"), [
+    ({"hello": "world"}, "the endpoint answered 200 with JSON that is not a chat completion — check the URL"),
+    ([1, 2], "the endpoint answered 200 with JSON that is not a chat completion — check the URL"),
+    ({"error": {"message": "Quota exceeded."}}, "the endpoint answered 200 with an error: Quota exceeded."),
+    ({"choices": []}, "the endpoint answered a chat completion without choices"),
+])
+def test_a_200_that_is_not_a_chat_completion_is_named_not_re_asked(fake: FakeOpenAI, body: object,
+                                                                    message: str) -> None:
+    fake.enqueue(*[{"status": 200, "body": body}] * 3)
+    result = docgen_magic.document("def only(a):\n    return a\n", **azure_options(fake))
+    assert (result.targets[0].error or "").startswith(f"azure: {message}")
+    assert len(fake.requests) == 1
+
+
 def test_an_empty_200_is_retried_like_a_transient_fault(fake: FakeOpenAI) -> None:
     fake.enqueue("empty-200", "empty-200")
     result = docgen_magic.document("def only(a):\n    return a\n", **azure_options(fake, max_retries=3))

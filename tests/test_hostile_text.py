@@ -50,6 +50,15 @@ def test_docstring_goes_below_a_signature_type_comment() -> None:
     assert "def sub(a, b):\n    # type: (int, int) -> int\n    \"\"\"" in result.code
 
 
+def test_type_ignore_comments_below_an_insertion_do_not_block_it() -> None:
+    code = ("import foo  # type: ignore\n\n\ndef f(x):\n    return x\n\n\n"
+            "def g(y):\n    return y.z  # type: ignore[attr-defined]\n")
+    result = docgen_magic.document(code, provider="offline")
+    assert [(t.status, t.error) for t in result.targets] == [("documented", None)] * 2
+    tree = ast.parse(result.code, type_comments=True)
+    assert [t.tag for t in tree.type_ignores] == ["", "[attr-defined]"]
+
+
 def test_mypy_reads_the_type_comments_after_documenting(tmp_path: Path) -> None:
     mypy = Path(sys.executable).parent / "mypy"
     if not mypy.exists():

@@ -13,6 +13,7 @@ The API key is kept only inside the SDK client and never appears in a message, l
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
 from typing import Any
@@ -227,13 +228,33 @@ class ChatProvider:
         return sum(len(str(m.get("content") or "")) for m in request.messages) + tool_chars(strict=self.strict)
 
     def _body_is_empty(self, raw: Any) -> bool:
-        """Whether a 200 carries no body; raises for a web page where the API's JSON was expected."""
+        """Whether a 200 carries no body; raises when it carries something other than a chat completion.
+
+        A web page (a login portal, a wrong URL), text that is not JSON, JSON of another API or a 200 wrapping
+        an error would otherwise read as "the model did not call the function" and be asked again for nothing.
+        """
         content = bytes(raw.content or b"")
-        kind = str(raw.headers.get("content-type", "")).lower()
+        if not content.strip():
+            return True
+        kind = str(raw.headers.get("content-type", "")).split(";")[0].strip().lower()
+        where = self.shown_endpoint or "api.openai.com"
         if "html" in kind or content.lstrip()[:1] == b"<":
             raise ProviderConfigurationError(f"{self.name}: the endpoint answered a web page, not the API — check "
-                                             f"the URL ({self.shown_endpoint or 'api.openai.com'})")
-        return not content.strip()
+                                             f"the URL ({where})")
+        try:
+            data = json.loads(content)
+        except ValueError:
+            raise ProviderConfigurationError(f"{self.name}: the endpoint answered 200 with {kind or 'data'} that "
+                                             f"is not JSON, not the API — check the URL ({where})") from None
+        if isinstance(data, dict) and isinstance(data.get("error"), dict) and "choices" not in data:
+            raise ProviderTransientError(f"{self.name}: the endpoint answered 200 with an error: "
+                                         f"{self._scrub(data['error'].get('message') or data['error'])}")
+        if not isinstance(data, dict) or not isinstance(data.get("choices"), list):
+            raise ProviderConfigurationError(f"{self.name}: the endpoint answered 200 with JSON that is not a chat "
+                                             f"completion — check the URL ({where})")
+        if not data["choices"]:
+            raise ProviderTransientError(f"{self.name}: the endpoint answered a chat completion without choices")
+        return False
 
     @staticmethod
     def _retried(count: int) -> str:
