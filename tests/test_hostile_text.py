@@ -35,17 +35,24 @@ class Box:
 
         # type: (float) -> Box
         return self
+
+
+def mul(a, b):
+    # multiply two numbers
+    # type: (int, int) -> int
+    return a * b
 '''
 
 
 def test_docstring_goes_below_a_signature_type_comment() -> None:
     result = docgen_magic.document(TYPE_COMMENTED, provider="offline")
-    assert [t.status for t in result.targets] == ["documented"] * 4
+    assert [t.status for t in result.targets] == ["documented"] * 5
     tree = ast.parse(result.code, type_comments=True)  # failed when a docstring split def and comment
     functions = {n.name: n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)}
     assert functions["add"].type_comment == "(int, int) -> int"
     assert functions["sub"].type_comment == "(int, int) -> int"
     assert functions["scale"].type_comment == "(float) -> Box"
+    assert functions["mul"].type_comment == "(int, int) -> int"
     assert all(ast.get_docstring(f) for f in functions.values())
     assert "def sub(a, b):\n    # type: (int, int) -> int\n    \"\"\"" in result.code
 

@@ -378,12 +378,14 @@ def _after_signature_type_comment(cell: Cell, header: int) -> int:
     ``def f(a, b):`` followed by ``# type: (int, int) -> int`` on the next line keeps the comment directly
     under the ``def`` (where type checkers read it); the docstring goes below it.
     """
+    after = header
     for number in range(header, len(cell.lines)):  # 0-based index of the line after the header
         text = cell.lines[number].strip()
-        if not text:
-            continue
-        return number + 1 if _TYPE_COMMENT.match(text) else header
-    return header
+        if text and not text.startswith("#"):
+            break
+        if _TYPE_COMMENT.match(text):  # it may follow other comment lines
+            after = number + 1
+    return after
 
 
 def _replace_docstring(cell: Cell, insertion: Insertion, doc: ast.stmt, colon_line: int) -> _Edit:
