@@ -68,6 +68,16 @@ def test_write_replaces_keeps_mode_and_leaves_no_temporary(tmp_path: Path) -> No
     assert leftovers(tmp_path) == []
 
 
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root may give a file to another owner")
+def test_write_keeps_another_owner_where_allowed(tmp_path: Path) -> None:
+    path = tmp_path / "m.py"
+    path.write_bytes(b"x = 1\n")
+    os.chown(path, 1234, 5678)
+    write_atomic(path, b"x = 2\n")
+    info = path.stat()
+    assert (info.st_uid, info.st_gid) == (1234, 5678) and path.read_bytes() == b"x = 2\n"
+
+
 def test_write_follows_a_symlink_and_keeps_the_link(tmp_path: Path) -> None:
     real = tmp_path / "real.py"
     real.write_text("x = 1\n")
