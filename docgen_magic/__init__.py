@@ -8,31 +8,86 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from docgen_magic.core.errors import (
+    CellSyntaxError,
+    DocgenError,
+    FileError,
+    InputError,
+    ProviderAuthenticationError,
+    ProviderConfigurationError,
+    ProviderError,
+    ProviderTransientError,
+    SettingsError,
+    WriteConflictError,
+)
+
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
-    from docgen_magic.api import check, document, document_async
-    from docgen_magic.core.result import Result
+    from docgen_magic.api import (
+        CheckReport,
+        ProgressEvent,
+        check,
+        clear_cache,
+        describe_provider,
+        document,
+        document_async,
+        document_cells_async,
+        document_cells_sync,
+        session_usage,
+    )
+    from docgen_magic.core.result import Result, TargetOutcome
+    from docgen_magic.core.usage import Usage
+    from docgen_magic.settings import SettingOverrides, Settings, resolve_settings
 
 __all__ = [
+    "CellSyntaxError",
+    "CheckReport",
+    "DocgenError",
+    "FileError",
+    "InputError",
+    "ProgressEvent",
+    "ProviderAuthenticationError",
+    "ProviderConfigurationError",
+    "ProviderError",
+    "ProviderTransientError",
     "Result",
+    "SettingOverrides",
+    "Settings",
+    "SettingsError",
+    "TargetOutcome",
+    "Usage",
+    "WriteConflictError",
     "__version__",
     "check",
+    "clear_cache",
+    "describe_provider",
     "document",
     "document_async",
+    "document_cells_async",
+    "document_cells_sync",
     "load_ipython_extension",
+    "resolve_settings",
+    "session_usage",
     "unload_ipython_extension",
 ]
 
+# Imported on first use, so that ``import docgen_magic`` and ``%load_ext docgen_magic`` stay light.
 _LAZY = {
-    "document": "docgen_magic.api",
-    "document_async": "docgen_magic.api",
-    "check": "docgen_magic.api",
+    **dict.fromkeys(("CheckReport", "ProgressEvent", "check", "clear_cache", "describe_provider", "document",
+                     "document_async", "document_cells_async", "document_cells_sync", "session_usage"),
+                    "docgen_magic.api"),
     "Result": "docgen_magic.core.result",
+    "TargetOutcome": "docgen_magic.core.result",
+    "Usage": "docgen_magic.core.usage",
+    "SettingOverrides": "docgen_magic.settings",
+    "Settings": "docgen_magic.settings",
+    "resolve_settings": "docgen_magic.settings",
 }
 
 
 def __getattr__(name: str) -> Any:
+    """Return a public name from the module that defines it, importing that module on first use."""
     if name in _LAZY:
         import importlib
 

@@ -12,7 +12,7 @@ import threading
 import weakref
 from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from docgen_magic.core.check import CheckFinding, check_target, coverage
 from docgen_magic.core.model import SCHEMA_VERSION
@@ -27,10 +27,13 @@ from docgen_magic.core.pipeline import (
 )
 from docgen_magic.core.ports import Provider
 from docgen_magic.core.prompt import PROMPT_VERSION
-from docgen_magic.core.result import Result
+from docgen_magic.core.result import Result, register_renderer
 from docgen_magic.core.usage import Usage
 from docgen_magic.providers.select import ProviderChoice, build_provider, choose_provider
-from docgen_magic.settings import Settings, resolve_settings
+from docgen_magic.settings import SettingOverrides, Settings, resolve_settings
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 __all__ = [
     "CheckReport",
@@ -40,10 +43,22 @@ __all__ = [
     "describe_provider",
     "document",
     "document_async",
-    "document_cells",
     "document_cells_async",
+    "document_cells_sync",
+    "is_public",
     "session_usage",
 ]
+
+
+
+def _result_bundle(result: Result) -> dict[str, Any]:
+    """Return a result's mimebundle: the magic's plain text/plain and text/html (display imported on first use)."""
+    from docgen_magic.display import result_bundle
+
+    return result_bundle(result)
+
+
+register_renderer(_result_bundle)
 
 _session_usage = Usage()
 _session_lock = threading.Lock()
@@ -154,7 +169,7 @@ async def document_async(
     provider: Provider | str | None = None,
     on_progress: Callable[[ProgressEvent], None] | None = None,
     refresh: Collection[str] = (),
-    **options: Any,
+    **options: Unpack[SettingOverrides],
 ) -> Result:
     """Document the functions and classes of one cell (or file), in the running event loop.
 
@@ -176,7 +191,7 @@ async def document_async(
     async def one(run: RunContext) -> list[Result]:
         return [await document_cell(source, run)]
 
-    (result,) = await _document_with(one, settings, provider, on_progress, options, frozenset(refresh))
+    (result,) = await _document_with(one, settings, provider, on_progress, dict(options), frozenset(refresh))
     return result
 
 
@@ -186,7 +201,7 @@ async def document_cells_async(
     settings: Settings | None = None,
     provider: Provider | str | None = None,
     on_progress: Callable[[ProgressEvent], None] | None = None,
-    **options: Any,
+    **options: Unpack[SettingOverrides],
 ) -> list[Result]:
     """Document several cells (a notebook's code cells) concurrently under one concurrency bound.
 
@@ -204,15 +219,28 @@ async def document_cells_async(
         CellSyntaxError: A cell does not parse (before any request is made); ``cell`` names its position.
     """
     return await _document_with(lambda run: document_cells(sources, run), settings, provider, on_progress,
-                                options)
+                                dict(options))
 
 
-def document(source: str, **kwargs: Any) -> Result:
+def document(
+    source: str,
+    *,
+    settings: Settings | None = None,
+    provider: Provider | str | None = None,
+    on_progress: Callable[[ProgressEvent], None] | None = None,
+    refresh: Collection[str] = (),
+    **options: Unpack[SettingOverrides],
+) -> Result:
     """Document one cell synchronously, on the private event loop (safe inside a running kernel).
 
     Args:
         source: The cell text.
-        **kwargs: As for :func:`document_async` (settings, provider, on_progress, setting overrides).
+        settings: Resolved settings; resolved from the environment when None.
+        provider: A provider name (auto, offline, azure, openai) or a Provider instance.
+        on_progress: Called with a ProgressEvent as targets start and finish.
+        refresh: Qualified names of targets to ask again even when the cache has them.
+        **options: Setting overrides by name (see :class:`~docgen_magic.settings.SettingOverrides`), e.g.
+            ``style="numpy"``, ``overwrite=True``.
 
     Returns:
         The result.
@@ -224,22 +252,39 @@ def document(source: str, **kwargs: Any) -> Result:
     """
     from docgen_magic.infra.loop_thread import run_sync
 
-    return run_sync(document_async(source, **kwargs))
+    return run_sync(document_async(source, settings=settings, provider=provider, on_progress=on_progress,
+                                   refresh=refresh, **options))
 
 
-def document_cells_sync(sources: Sequence[str], **kwargs: Any) -> list[Result]:
-    """Document several cells synchronously, on the private event loop.
+def document_cells_sync(
+    sources: Sequence[str],
+    *,
+    settings: Settings | None = None,
+    provider: Provider | str | None = None,
+    on_progress: Callable[[ProgressEvent], None] | None = None,
+    **options: Unpack[SettingOverrides],
+) -> list[Result]:
+    """Document several cells synchronously, on the private event loop, under one concurrency bound.
 
     Args:
         sources: Cell texts.
-        **kwargs: As for :func:`document_cells_async`.
+        settings: Resolved settings; resolved from the environment when None.
+        provider: A provider name or instance.
+        on_progress: Progress callback.
+        **options: Setting overrides by name.
 
     Returns:
         One result per cell.
+
+    Raises:
+        CellSyntaxError: A cell does not parse (before any request is made); ``cell`` names its position.
+        SettingsError: A setting cannot be used.
+        KeyboardInterrupt: Interrupted; the work was cancelled.
     """
     from docgen_magic.infra.loop_thread import run_sync
 
-    return run_sync(document_cells_async(sources, **kwargs))
+    return run_sync(document_cells_async(sources, settings=settings, provider=provider, on_progress=on_progress,
+                                         **options))
 
 
 @dataclass
@@ -264,7 +309,7 @@ class CheckReport:
         return not self.findings
 
 
-def check(source: str, *, settings: Settings | None = None, **options: Any) -> CheckReport:
+def check(source: str, *, settings: Settings | None = None, **options: Unpack[SettingOverrides]) -> CheckReport:
     """Report undocumented or incomplete targets, without asking any model.
 
     Args:
@@ -278,7 +323,7 @@ def check(source: str, *, settings: Settings | None = None, **options: Any) -> C
     Raises:
         CellSyntaxError: The cell does not parse.
     """
-    resolved = _settings_for(settings, options)
+    resolved = _settings_for(settings, dict(options))
     planned = plan_cell(source, resolved.run_options().with_changes(overwrite=True))
     targets = [t for t in planned.targets if is_public(t.qualname)]
     findings = [f for f in (check_target(t) for t in targets) if f is not None]

@@ -15,7 +15,7 @@ import os
 import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
-from typing import Any
+from typing import Any, TypedDict
 
 from docgen_magic.core.errors import SettingsError
 from docgen_magic.core.options import STYLES, RunOptions
@@ -497,6 +497,37 @@ def option_arguments(surface: str) -> list[tuple[tuple[str, ...], dict[str, Any]
             options["metavar"] = row.metavar or ("N" if row.kind in ("int", "float") else row.name.upper())
         arguments.append(((row.flag,), options))
     return arguments
+
+
+class SettingOverrides(TypedDict, total=False):
+    """Setting overrides a caller passes by keyword to ``document``, ``check`` and friends.
+
+    One key per row of the settings table except ``provider`` (an explicit parameter there); a test keeps the
+    keys and the table equal. Values may be given as the setting's type or as text, as on the command line;
+    None means "not given".
+    """
+
+    style: str | None
+    model: str | None
+    azure_endpoint: str | None
+    azure_api_key: Secret | str | None
+    api_version: str | None
+    openai_api_key: Secret | str | None
+    openai_base_url: str | None
+    cache_dir: str | None
+    use_cache: bool | str | None
+    concurrency: int | str | None
+    max_attempts: int | str | None
+    timeout: float | str | None
+    max_retries: int | str | None
+    width: int | str | None
+    overwrite: bool | str | None
+    nested_functions: bool | str | None
+    strict: bool | str | None
+    max_completion_tokens: int | str | None
+    send_temperature: bool | str | None
+    token_budget: int | str | None
+    prices: Prices | Mapping[str, Any] | str | None
 
 
 def markdown_table() -> str:

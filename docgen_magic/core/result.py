@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -111,6 +112,21 @@ class Result:
         """True when no target failed."""
         return not self.failed
 
+    def _repr_mimebundle_(self, include: Collection[str] | None = None,
+                          exclude: Collection[str] | None = None) -> dict[str, Any]:
+        """Return the result as IPython shows it: the same text/plain and text/html as the magic's output.
+
+        Args:
+            include: MIME types wanted (all when None).
+            exclude: MIME types not wanted.
+
+        Returns:
+            The mimebundle; without a registered renderer, the documented code as text/plain.
+        """
+        bundle = _renderer(self) if _renderer is not None else {"text/plain": self.code}
+        return {mime: data for mime, data in bundle.items()
+                if (include is None or mime in include) and not (exclude and mime in exclude)}
+
     @property
     def failed(self) -> list[TargetOutcome]:
         """The targets that failed."""
@@ -180,3 +196,18 @@ class Result:
             "notes": list(self.notes),
             "cost": self.cost,
         }
+
+
+_renderer: Callable[[Result], dict[str, Any]] | None = None
+
+
+def register_renderer(renderer: Callable[[Result], dict[str, Any]]) -> None:
+    """Set how a :class:`Result` draws itself in IPython (the shell's display module provides it).
+
+    The core cannot import the display code, so the shell hands it over, like a provider through the ports.
+
+    Args:
+        renderer: Builds the mimebundle of a result.
+    """
+    global _renderer
+    _renderer = renderer
