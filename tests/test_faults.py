@@ -239,6 +239,7 @@ def test_a_cache_entry_that_is_not_a_docstring_is_ignored(fake: FakeOpenAI, tmp_
 
 # -- the magic in a real kernel -----------------------------------------------------------------------------
 
+@pytest.mark.kernel
 @pytest.mark.timeout(300)
 def test_magic_bad_endpoint_and_credentials_in_a_real_kernel(fake: FakeOpenAI, tmp_path: Path) -> None:
     from tests.test_magic_kernel import Kernel
@@ -252,14 +253,15 @@ def test_magic_bad_endpoint_and_credentials_in_a_real_kernel(fake: FakeOpenAI, t
         shown = status.stdout + status.text
         assert f"endpoint: {fake.url}/" in shown, shown
         documented = kernel.ok("%%docgen --no-cache\ndef add(a, b):\n    return a + b\n")
-        kernel.ok("import os; os.environ['AZURE_OPENAI_ENDPOINT'] = 'http://[::1'")
-        for line in ("%docgen", "%%docgen\ndef f(x):\n    return x\n"):
-            failed = kernel.run(line)
-            assert failed.reply["status"] == "error"
-            message = failed.stderr.strip() or failed.reply.get("evalue", "")
-            assert message.splitlines() == [message.splitlines()[0]]
-            assert "not a usable URL (Invalid IPv6 URL)" in message, failed.reply
-            assert "Traceback" not in failed.stderr
+        for endpoint, cause in (("http://[::1", "Invalid IPv6 URL"), ("http://127.0.0.1:99999", "Port out of range")):
+            kernel.ok(f"import os; os.environ['AZURE_OPENAI_ENDPOINT'] = {endpoint!r}")
+            for line in ("%docgen", "%%docgen\ndef f(x):\n    return x\n"):
+                failed = kernel.run(line)
+                assert failed.reply["status"] == "error"
+                message = failed.stderr.strip() or failed.reply.get("evalue", "")
+                assert message.splitlines() == [message.splitlines()[0]]
+                assert f"not a usable URL ({cause}" in message, failed.reply
+                assert "Traceback" not in failed.stderr
         everything = json.dumps([status.messages, documented.messages], default=str)
         for secret in (PASSWORD, KEY, "QUERYSECRET123"):
             assert secret not in everything
