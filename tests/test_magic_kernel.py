@@ -429,6 +429,8 @@ def test_question_mark_help_pages_the_options(kernel: Kernel) -> None:
         assert option in text, option
     assert "Document the functions and classes of a cell" in text
     assert "Args:" not in text and "Raises:" not in text  # sections for the code's readers, not the page
+    assert "``" not in text and "\n::" not in text  # plain text, no reST markup
+    assert "examples:\n  %%docgen " in text and "%%docgen --check" in text
     assert not execution.bundles
 
 

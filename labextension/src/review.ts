@@ -114,31 +114,48 @@ export class ReviewRenderer extends Widget implements IRenderMime.IRenderer {
   private _timer = 0;
   private _status: HTMLElement | null = null;
   private _shownAt = 0;
+  private _generation = 0;
+  /** The element being drawn into (swapped in whole, so overlapping renders never mix). */
+  private _box: HTMLElement = document.createElement('div');
 
-  /** Render the model's data. */
+  /** Render the model's data (again when an update arrives: the renderer is reused). */
   async renderModel(model: IRenderMime.IMimeModel): Promise<void> {
-    this._model = model;
+    const generation = ++this._generation;
     const review = readReview(model.data[this._options.mimeType]);
-    this.node.textContent = '';
-    window.clearInterval(this._timer);
+    const box = el('div', 'docgen-body');
+    this._box = box;
+    let status: HTMLElement | null = null;
     if (!review) {
-      this.node.appendChild(
+      box.appendChild(
         el('div', 'docgen-note', 'docgen: this output was written by a newer docgen_magic.')
       );
-      return;
-    }
-    this._review = review;
-    this._shownAt = Date.now();
-    this.node.dataset.status = review.status;
-    this._drawNotes(review);
-    this._drawProgress(review);
-    if (review.status === 'done' && review.lines) {
-      await this._drawTabs(review, model);
-      this._drawFooter(review);
-    } else if (review.status === 'running') {
-      this._timer = window.setInterval(() => this._tick(), 500);
     } else {
-      this._drawRunAgain(review);
+      this._drawNotes(review);
+      const empty = review.status === 'done' && review.targets.length === 0;
+      if (!empty) {
+        this._drawProgress(review);
+      }
+      if (empty) {
+        status = this._drawRunAgain(box);
+      } else if (review.status === 'done' && review.lines) {
+        await this._drawTabs(review, model, box);
+        status = this._drawFooter(review, box);
+      } else if (review.status !== 'running') {
+        status = this._drawRunAgain(box);
+      }
+    }
+    if (generation !== this._generation) {
+      return; // a newer update was drawn meanwhile
+    }
+    window.clearInterval(this._timer);
+    this._model = model;
+    this._review = review;
+    this._status = status;
+    this._shownAt = Date.now();
+    this.node.dataset.status = review?.status ?? 'unknown';
+    this.node.replaceChildren(box);
+    if (review?.status === 'running') {
+      this._timer = window.setInterval(() => this._tick(), 500);
     }
   }
 
@@ -160,7 +177,7 @@ export class ReviewRenderer extends Widget implements IRenderMime.IRenderer {
         el('li', note.kind === 'failure' ? 'docgen-failure' : 'docgen-note', note.text)
       );
     }
-    this.node.appendChild(list);
+    this._box.appendChild(list);
   }
 
   /** Count, bar and elapsed time from one source: the targets' states. */
@@ -187,9 +204,9 @@ export class ReviewRenderer extends Widget implements IRenderMime.IRenderer {
     const label = el('span', 'docgen-count');
     label.textContent = this._progressText(review, finished, total);
     box.append(bar, label);
-    this.node.appendChild(box);
+    this._box.appendChild(box);
     if (review.status !== 'done') {
-      this.node.appendChild(this._targetList(review));
+      this._box.appendChild(this._targetList(review));
     }
   }
 
@@ -240,7 +257,7 @@ export class ReviewRenderer extends Widget implements IRenderMime.IRenderer {
     return list;
   }
 
-  private async _drawTabs(review: IReview, model: IRenderMime.IMimeModel): Promise<void> {
+  private async _drawTabs(review: IReview, model: IRenderMime.IMimeModel, into: HTMLElement): Promise<void> {
     const tabs = el('div', 'docgen-tabs');
     tabs.setAttribute('role', 'tablist');
     const panes = el('div', 'docgen-panes');
@@ -274,7 +291,7 @@ export class ReviewRenderer extends Widget implements IRenderMime.IRenderer {
     await make('code', 'Code', await this._codePane(review));
     await make('changes', 'Changes', this._diffPane(review.diff ?? ''));
     await make('report', 'Report', this._reportPane(review));
-    this.node.append(tabs, panes);
+    into.append(tabs, panes);
   }
 
   private async _codePane(review: IReview): Promise<HTMLElement> {
@@ -386,12 +403,12 @@ export class ReviewRenderer extends Widget implements IRenderMime.IRenderer {
     return row;
   }
 
-  private _drawFooter(review: IReview): void {
+  private _drawFooter(review: IReview, into: HTMLElement): HTMLElement {
     if (review.usage_line) {
-      this.node.appendChild(el('div', 'docgen-usage', review.usage_line));
+      into.appendChild(el('div', 'docgen-usage', review.usage_line));
     }
     if (!review.ran && review.targets.length) {
-      this.node.appendChild(
+      into.appendChild(
         el(
           'div',
           'docgen-not-run',
@@ -418,24 +435,26 @@ export class ReviewRenderer extends Widget implements IRenderMime.IRenderer {
     );
     const bar = el('div', 'docgen-buttons');
     bar.append(replace, copy, again);
-    this.node.appendChild(bar);
-    this._status = el('div', 'docgen-status');
-    this._status.setAttribute('aria-live', 'polite');
-    this._status.textContent = why && documented(review).length === 0 ? why : '';
-    this.node.appendChild(this._status);
+    into.appendChild(bar);
+    const status = el('div', 'docgen-status');
+    status.setAttribute('aria-live', 'polite');
+    status.textContent = why && documented(review).length === 0 ? why : '';
+    into.appendChild(status);
+    return status;
   }
 
-  private _drawRunAgain(review: IReview): void {
+  private _drawRunAgain(into: HTMLElement): HTMLElement {
     const bar = el('div', 'docgen-buttons');
     bar.appendChild(
       button('Regenerate', 'docgen-regenerate', "Document the cell's current text again", () =>
         void this._regenerate(true)
       )
     );
-    this.node.appendChild(bar);
-    this._status = el('div', 'docgen-status');
-    this._status.setAttribute('aria-live', 'polite');
-    this.node.appendChild(this._status);
+    into.appendChild(bar);
+    const status = el('div', 'docgen-status');
+    status.setAttribute('aria-live', 'polite');
+    into.appendChild(status);
+    return status;
   }
 
   private _say(text: string): void {
