@@ -224,8 +224,6 @@ def test_replace_cell_in_browser(flavor: Flavor, chromium: None, fake: FakeOpenA
         paths = {r["path"] for r in fake.requests}
         assert paths == {"/openai/deployments/docgen-e2e/chat/completions"}, paths
         assert len(fake.requests) == 2
-        if flavor == "lab":
-            _screenshot(nb, "widget.png")
 
         # One click replaces the %%docgen cell (found by id) with the documented code.
         _click_replace(widget, "replaced")
