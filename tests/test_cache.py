@@ -123,3 +123,20 @@ def test_a_locked_cache_is_given_up_quickly_with_one_warning(tmp_path: Path,
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert len(warnings) == 1 and "locked by another process" in warnings[0], warnings
     assert not cache.available
+
+
+def test_a_planted_row_cannot_delete_files_outside_the_cache(tmp_path: Path) -> None:
+    folder, victim = tmp_path / "shared", tmp_path / "work" / "analysis.py"
+    victim.parent.mkdir()
+    victim.write_text("precious = True\n")
+    cache = DocstringCache(str(folder))
+    cache.set("k", {"summary": "x"})
+    cache.close()
+    with sqlite3.connect(folder / "cache.db") as db:  # a row whose value file is the user's script
+        db.execute("INSERT INTO Cache (key, raw, store_time, expire_time, access_time, access_count, tag, size,"
+                   " mode, filename, value) VALUES ('planted', 1, 0, 1, 0, 0, NULL, 0, 2, ?, NULL)",
+                   (os.path.relpath(victim, folder),))
+    reopened = DocstringCache(str(folder))
+    assert reopened.get("planted") is None  # expired: diskcache deletes the row and the file it names
+    assert reopened.clear() >= 1
+    assert victim.read_text() == "precious = True\n"

@@ -8,8 +8,10 @@ single warning.
 Nothing read from the cache folder can run code, even when someone else can write to it (a shared
 ``DOCGEN_CACHE_DIR``): values are stored as JSON text in the database (diskcache's own ``Disk`` would pickle
 them, and unpickles whatever a row claims to be), rows in any other form are refused as unreadable, and the
-caller checks the decoded value against the docstring schema. A cache locked or slowed down by another
-process is given up on after :data:`LOCK_TIMEOUT` seconds, and the run goes on without it.
+caller checks the decoded value against the docstring schema. Nor can a row delete anything: diskcache removes
+the value file a row names when the row goes (``../../somewhere`` included), and this disk deletes no file.
+A cache locked or slowed down by another process is given up on after :data:`LOCK_TIMEOUT` seconds, and the
+run goes on without it.
 """
 
 from __future__ import annotations
@@ -53,6 +55,9 @@ def _json_disk() -> type:
             if read or len(data) > _MAX_VALUE_BYTES:
                 raise ValueError("cache values are small JSON documents")
             return super().store(data, False, key=key)
+
+        def remove(self, file_path: Any) -> None:
+            """Delete no file: values never live in files, and a row's file name may point anywhere."""
 
         def fetch(self, mode: int, filename: Any, value: Any, read: bool) -> Any:
             if mode != MODE_RAW or filename is not None or read:
