@@ -186,7 +186,7 @@ async def document_async(
 
     Raises:
         CellSyntaxError: The cell does not parse.
-        SettingsError: A setting cannot be used.
+        SettingsError: A setting has an unusable value (wrong type, unknown name or choice).
     """
     async def one(run: RunContext) -> list[Result]:
         return [await document_cell(source, run)]
@@ -243,11 +243,11 @@ def document(
             ``style="numpy"``, ``overwrite=True``.
 
     Returns:
-        The result.
+        The documented code with one outcome per target and the usage.
 
     Raises:
         CellSyntaxError: The cell does not parse.
-        SettingsError: A setting cannot be used.
+        SettingsError: A setting has an unusable value (wrong type, unknown name or choice).
         KeyboardInterrupt: Interrupted; the work was cancelled.
     """
     from docgen_magic.infra.loop_thread import run_sync
@@ -278,7 +278,7 @@ def document_cells_sync(
 
     Raises:
         CellSyntaxError: A cell does not parse (before any request is made); ``cell`` names its position.
-        SettingsError: A setting cannot be used.
+        SettingsError: A setting has an unusable value (wrong type, unknown name or choice).
         KeyboardInterrupt: Interrupted; the work was cancelled.
     """
     from docgen_magic.infra.loop_thread import run_sync

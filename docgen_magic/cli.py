@@ -40,7 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     """Return the command-line parser.
 
     Returns:
-        The parser.
+        The parser of every ``docgen`` option.
     """
     parser = argparse.ArgumentParser(
         prog="docgen",
@@ -98,7 +98,7 @@ def read_source(arg: str) -> Source:
         arg: A path or ``-``.
 
     Returns:
-        The source.
+        The text read and what it is (code or notebook).
 
     Raises:
         FileError: The file cannot be read or decoded, or is not a usable notebook.
@@ -295,7 +295,7 @@ def expand_paths(paths: Sequence[str]) -> list[str]:
     """Expand folders into the .py and .ipynb files below them (hidden folders and venvs left out).
 
     Args:
-        paths: Paths as given.
+        paths: Files and folders as given on the command line.
 
     Returns:
         Files, in a stable order.

@@ -67,6 +67,8 @@ CHECK_WHY = {
     "missing-returns": "a caller cannot tell what comes back",
     "missing-yields": "a generator gives values lazily; say what each one is",
     "missing-raise": "a caller cannot tell which errors to expect and catch",
+    "placeholder": "a draft's TODO marks what only the author knows; replace it with what the thing means",
+    "restated-name": "repeating the name tells a reader nothing new; say what it means, its unit or its shape",
 }
 """Why each kind of gap matters, for ``--check`` in teaching mode (keyed by the finding's codes)."""
 
@@ -141,7 +143,7 @@ def highlight(code: str) -> str:
     text on a dark background), and a saved notebook stores a class name per token, not a style.
 
     Args:
-        code: The code.
+        code: Python source to colour.
 
     Returns:
         A ``<pre class="docgen-pre">`` block.
@@ -194,7 +196,7 @@ def diff_html(diff: str) -> str:
 
 
 def _outcome_detail(outcome: TargetOutcome) -> str:
-    """Return the error or the skip reason of one target, or an empty string.
+    """Return the error, the skip reason or the notes of one target, or an empty string.
 
     Args:
         outcome: The target's outcome.
@@ -202,17 +204,17 @@ def _outcome_detail(outcome: TargetOutcome) -> str:
     Returns:
         One line.
     """
-    return outcome.error or outcome.reason or ""
+    return outcome.error or outcome.reason or "; ".join(outcome.notes)
 
 
 def report_rows(result: Result) -> list[tuple[str, ...]]:
     """One row of plain cells per target, in :data:`REPORT_COLUMNS` order.
 
     Args:
-        result: The result.
+        result: The documented cell.
 
     Returns:
-        The rows.
+        The rows, one per target.
     """
     rows: list[tuple[str, ...]] = []
     for t in result.targets:
@@ -226,7 +228,7 @@ def report_html(result: Result) -> str:
     """Return the per-target report as an HTML table inside a ``docgen-report`` element.
 
     Args:
-        result: The result.
+        result: The documented cell.
 
     Returns:
         HTML text.
@@ -246,7 +248,7 @@ def failure_notes(result: Result) -> list[str]:
     """Return the remarks about failed targets: one per distinct error, naming the targets that hit it.
 
     Args:
-        result: The result.
+        result: The documented cell.
 
     Returns:
         The remarks (at most :data:`NOTES_LIMIT`; the Report lists every target).
@@ -273,7 +275,7 @@ def wants_model_hint(result: Result) -> bool:
     """Whether the result came from offline drafts only because no model is configured.
 
     Args:
-        result: The result.
+        result: The documented cell.
 
     Returns:
         True when the "configure a model" hint applies.
@@ -285,7 +287,7 @@ def notes_for(result: Result, *, hint: bool = True) -> list[str]:
     """Return the remarks a user should see next to a result: failures, notes and the "configure a model" hint.
 
     Args:
-        result: The result.
+        result: The documented cell.
         hint: Include the "configure a model" hint when it applies (the notebook shows it once a session).
 
     Returns:
@@ -305,7 +307,7 @@ def result_text(result: Result, *, hint: bool = True) -> str:
     Failures come before the code so that a long cell cannot hide them (terminal IPython, GitHub).
 
     Args:
-        result: The result.
+        result: The documented cell.
         hint: Include the "configure a model" hint when it applies.
 
     Returns:
@@ -324,7 +326,7 @@ def notes_html(result: Result, *, hint: bool = True) -> str:
     """Return the remarks of a result as an HTML list, failures first and marked as such.
 
     Args:
-        result: The result.
+        result: The documented cell.
         hint: Include the "configure a model" hint when it applies.
 
     Returns:
@@ -340,7 +342,7 @@ def result_html(result: Result, *, hint: bool = True) -> str:
     """Return the text/html rendering: highlighted code, diff, report table, usage line and remarks.
 
     Args:
-        result: The result.
+        result: The documented cell.
         hint: Include the "configure a model" hint when it applies.
 
     Returns:
@@ -358,7 +360,7 @@ def result_bundle(result: Result) -> dict[str, Any]:
     """Return the plain mimebundle of a result.
 
     Args:
-        result: The result.
+        result: The documented cell.
 
     Returns:
         ``{"text/plain": ..., "text/html": ...}``.
@@ -423,7 +425,8 @@ def _why(report: CheckReport) -> list[tuple[str, str]]:
     """
     names = {"no-docstring": "no docstring", "missing-param": "undocumented parameter",
              "unknown-param": "unknown parameter", "missing-returns": "no Returns section",
-             "missing-yields": "no Yields section", "missing-raise": "undocumented exception"}
+             "missing-yields": "no Yields section", "missing-raise": "undocumented exception",
+             "placeholder": "placeholder text", "restated-name": "text that restates the name"}
     seen = dict.fromkeys(code for f in report.findings for code in f.codes if code in CHECK_WHY)
     return [(names.get(code, code), CHECK_WHY[code]) for code in seen]
 
@@ -560,6 +563,7 @@ def _target_entry(name: str, state: str, outcome: TargetOutcome | None) -> dict[
                  tokens=outcome.usage.prompt_tokens + outcome.usage.completion_tokens,
                  elapsed_s=round(outcome.elapsed_s, 2), detail=_outcome_detail(outcome),
                  problems_fixed=list(outcome.problems_fixed),
+                 changes=outcome.changes.to_dict() if outcome.changes is not None else None,
                  edit=[edit.start, edit.stop, list(edit.lines)] if edit is not None else None)
     return entry
 

@@ -219,7 +219,7 @@ class DocgenMagics(Magics, SettingTraits):  # type: ignore[misc, valid-type]
             line: The options, without ``%%docgen``.
 
         Returns:
-            The settings.
+            The resolved settings: options over ``%config`` over the environment over defaults.
 
         Raises:
             UsageError: Bad options or an unusable setting.

@@ -48,7 +48,7 @@ def take_model_hint(result: Result) -> bool:
     """Whether this result should carry the "configure a model" hint: the first time in the session only.
 
     Args:
-        result: The result.
+        result: The documented cell (offline ones may want the hint).
 
     Returns:
         True the first time the hint applies in this kernel.

@@ -33,7 +33,7 @@ class Setting:
     Attributes:
         name: The setting's name (the ``Settings`` field, the keyword argument, the ``%config`` trait).
         kind: ``str``, ``bool``, ``int``, ``float``, ``secret`` or ``prices`` (from the field's annotation).
-        default: The default value.
+        default: The value used when no option, config or environment variable sets it.
         help: One line for people (option help, trait help, the status page).
         env: Environment variables that set it, highest priority first.
         flag: The command-line / magic option, e.g. ``--width``; a boolean's flag sets the opposite of its
@@ -149,7 +149,7 @@ class Prices:
 
         Args:
             prompt_tokens: Prompt tokens, cached ones included.
-            completion_tokens: Completion tokens.
+            completion_tokens: Tokens the model wrote.
             cached_tokens: The part of the prompt tokens served from the provider's cache.
 
         Returns:
@@ -181,6 +181,8 @@ class Settings:
         max_retries: SDK retries for transport faults.
         width: Line width of rendered docstrings.
         overwrite: Replace existing docstrings.
+        update: Fill the gaps of existing docstrings (missing parameters and sections), keeping the author's
+            text, removing parameters the code no longer has, in the docstring's own style.
         nested_functions: Also document functions nested inside functions.
         strict: Use OpenAI strict mode for the tool schema.
         max_completion_tokens: Completion token cap per request.
@@ -232,6 +234,8 @@ class Settings:
                           flag="--width", cli=True, magic=True, trait=True)
     overwrite: bool = _setting(RunOptions.overwrite, "replace existing docstrings too", env=("DOCGEN_OVERWRITE",),
                                flag="--overwrite", cli=True, magic=True, trait=True)
+    update: bool = _setting(RunOptions.update, "fill the gaps of existing docstrings, keeping their authors' words "
+                            "and style", env=("DOCGEN_UPDATE",), flag="--update", cli=True, magic=True, trait=True)
     nested_functions: bool = _setting(RunOptions.nested_functions, "also document functions nested inside "
                                       "functions", env=("DOCGEN_NESTED_FUNCTIONS",), flag="--nested", cli=True,
                                       magic=True, trait=True)
@@ -287,9 +291,9 @@ class Settings:
         """Return what the core needs of these settings (no credentials, endpoints or prices).
 
         Returns:
-            The run options.
+            Style, width, modes, attempts and limits, as the core reads them.
         """
-        return RunOptions(style=self.style, width=self.width, overwrite=self.overwrite,
+        return RunOptions(style=self.style, width=self.width, overwrite=self.overwrite, update=self.update,
                           nested_functions=self.nested_functions, max_attempts=self.max_attempts,
                           strict=self.strict, max_completion_tokens=self.max_completion_tokens,
                           concurrency=self.concurrency, token_budget=self.token_budget)
@@ -388,7 +392,7 @@ def parse_prices(value: Any) -> Prices:
         value: The table, e.g. ``{"prompt": 0.15, "completion": 0.6}`` (per million tokens).
 
     Returns:
-        The prices.
+        The prices per million prompt, cached and completion tokens.
 
     Raises:
         SettingsError: The table cannot be read.
@@ -522,6 +526,7 @@ class SettingOverrides(TypedDict, total=False):
     max_retries: int | str | None
     width: int | str | None
     overwrite: bool | str | None
+    update: bool | str | None
     nested_functions: bool | str | None
     strict: bool | str | None
     max_completion_tokens: int | str | None

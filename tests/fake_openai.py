@@ -158,12 +158,16 @@ def valid_answer(facts: dict[str, Any]) -> dict[str, Any]:
     return {
         "summary": summary,
         "description": f"Model prose about `{facts['qualname']}`.",
-        "args": [{"name": p, "type": None, "description": f"The {_words(p.lstrip('*'))} value."}
+        # Prose that says something beyond the names, as a model's does (--check flags restated names).
+        "args": [{"name": p, "type": None, "description": f"Model prose on how `{facts['name']}` uses it."}
                  for p in facts["params"]],
-        "returns": {"type": None, "description": "The computed result."} if facts["returns"] else None,
-        "yields": {"type": None, "description": "Each produced item."} if facts["generator"] else None,
-        "raises": [{"exception": e, "description": "If the input is invalid."} for e in facts["raises"]],
-        "attributes": [{"name": a, "type": None, "description": f"The {_words(a)}."}
+        "returns": {"type": None, "description": f"Model prose on what `{facts['name']}` gives back."}
+        if facts["returns"] else None,
+        "yields": {"type": None, "description": "Model prose on each yielded item's meaning."}
+        if facts["generator"] else None,
+        "raises": [{"exception": e, "description": "Model prose on the condition that triggers it."}
+                   for e in facts["raises"]],
+        "attributes": [{"name": a, "type": None, "description": f"Model prose on what `{a}` holds."}
                        for a in facts["attributes"]],
     }
 

@@ -388,7 +388,18 @@ def test_answer_fault_is_refined(fake_openai: FakeOpenAI, fault: str, codes: lis
     assert refinement[-2]["role"] == "assistant" and "problems" in refinement[-1]["content"]
 
 
-@pytest.mark.parametrize("fault", ["malformed", "no-tool-call", "length", "content-filter", "missing-param"])
+def test_persistent_missing_param_is_written_from_the_code_with_a_note(fake_openai: FakeOpenAI) -> None:
+    fake_openai.enqueue("missing-param", "missing-param", "missing-param")
+    settings = resolve_settings({"concurrency": 1, "use_cache": False, "max_attempts": 3}, environ={})
+    result = asyncio.run(_document(SOURCE, azure(fake_openai), settings))
+    [outcome] = result.targets
+    assert outcome.status == "documented" and result.ok
+    assert outcome.notes and "written from the code" in outcome.notes[0]
+    assert outcome.docstring is not None
+    assert [a.name for a in outcome.docstring.args] == ["path", "limit", "strict"]
+
+
+@pytest.mark.parametrize("fault", ["malformed", "no-tool-call", "length", "content-filter"])
 def test_persistent_answer_fault_fails_the_target_and_keeps_the_code(fake_openai: FakeOpenAI, fault: str) -> None:
     cell = SOURCE + "\n\ndef other(x):\n    return x\n"
     fake_openai.enqueue(fault, fault, fault)

@@ -81,7 +81,8 @@ def test_every_shape_offline_json(shape_id: str, text: str, no_model_env: None,
         assert strip_docstrings(before.module) == strip_docstrings(after.module)
         report = check(code)
         documented = {t["name"] for t in payload["targets"] if t["status"] == "documented"}
-        assert [f for f in report.findings if f.qualname in documented] == []
+        # An offline draft is complete in structure; what it cannot know is marked as a placeholder.
+        assert [f for f in report.findings if f.qualname in documented and set(f.codes) != {"placeholder"}] == []
     else:
         assert code == text
     # Byte for byte: every original line is still there, in order, except the line of a one-line body that
@@ -103,7 +104,7 @@ def test_default_output_is_the_code_and_usage_goes_to_stderr(no_model_env: None)
     assert proc.returncode == 0, proc.stderr
     original = (ROOT / "examples/messy_analysis.py").read_text()
     assert nothing_lost(original, proc.stdout) and proc.stdout != original
-    assert '"""Load rows.' in proc.stdout
+    assert '"""Load the rows.' in proc.stdout
     assert "documented" in proc.stderr and "offline (template)" in proc.stderr
 
 

@@ -135,7 +135,8 @@ def test_same_error_everywhere_is_said_once() -> None:
 
 def test_check_bundle_counts_and_names_gaps() -> None:
     """--check: coverage line, one line per incomplete target with the %%docgen line counted."""
-    report = api.check('def a(x):\n    """A.\n\n    Args:\n        x: X.\n    """\n\n\ndef b(y):\n    return y\n')
+    report = api.check('def a(x):\n    """A.\n\n    Args:\n        x: Number of rows.\n    """\n\n\n'
+                       'def b(y):\n    return y\n')
     bundle = check_bundle(report, line_offset=1)
     lines = bundle["text/plain"].splitlines()
     assert lines[0] == "coverage: 1/2 public functions and classes fully documented (50%)"

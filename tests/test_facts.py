@@ -159,13 +159,18 @@ def test_generators() -> None:
 
 def test_raises_direct_new_exceptions_only_in_order() -> None:
     check = targets_of("raises")["check"]
-    # raise exc (bound by except ... as exc) and a bare raise are not new; ValueError is listed once.
-    assert check.raises == ("ValueError", "mod.NegativeError", "LookupError")
+    # raise exc (bound by except ZeroDivisionError as exc) and a bare raise in except OSError re-raise the
+    # caught types; ValueError is listed once.
+    assert check.raises == ("ValueError", "mod.NegativeError", "ZeroDivisionError", "OSError", "LookupError")
     found = targets_of("decorators_with_args", nested=True)
     assert found["retry.wrap.inner"].raises == ("RuntimeError",)
     assert found["retry"].raises == ()
     cell = parse_cell("def f(err):\n    e = KeyError()\n    if err:\n        raise err\n    raise e\n")
     assert extract_targets(cell)[0].raises == ()
+    nested = parse_cell("def f():\n    try:\n        g()\n    except (KeyError, IndexError):\n"
+                        "        try:\n            h()\n        except OSError:\n            raise\n"
+                        "        raise\n    except Exception:\n        pass\n")
+    assert extract_targets(nested)[0].raises == ("OSError", "KeyError", "IndexError")
 
 
 def test_existing_docstrings_are_read_raw() -> None:

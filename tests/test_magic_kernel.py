@@ -772,9 +772,10 @@ def test_ipython_config_file_beats_the_environment(tmp_path: Path) -> None:
 
 def test_every_cli_option_reaches_the_settings(kernel: Kernel) -> None:
     """Each option that mirrors the CLI is read as an option (``%docgen`` names its source)."""
-    text = kernel.ok("%docgen --style sphinx --provider offline --model m1 --overwrite --no-cache --concurrency 3 "
-                     "--max-attempts 2 --timeout 7.5").text.split("defaults:")[0]
-    for entry in ("style = sphinx", "provider = offline", "model = m1", "overwrite = True", "use_cache = False",
+    text = kernel.ok("%docgen --style sphinx --provider offline --model m1 --overwrite --update --no-cache "
+                     "--concurrency 3 --max-attempts 2 --timeout 7.5").text.split("defaults:")[0]
+    for entry in ("style = sphinx", "provider = offline", "model = m1", "overwrite = True", "update = True",
+                  "use_cache = False",
                   "concurrency = 3", "max_attempts = 2", "timeout = 7.5"):
         assert f"  {entry}  [option]" in text, entry
 
@@ -813,7 +814,7 @@ def test_document_request_without_the_magic_line(kernel: Kernel) -> None:
 def test_check_request_reports_per_cell(kernel: Kernel) -> None:
     """"Check this notebook": coverage and gaps per cell, a cell that does not parse named as such."""
     cells = [{"cell_id": "a", "source": CELL},
-             {"cell_id": "b", "source": 'def ok(x):\n    """Fine.\n\n    Args:\n        x: X.\n    """\n'},
+             {"cell_id": "b", "source": 'def ok(x):\n    """Fine.\n\n    Args:\n        x: Number of rows.\n    """\n'},
              {"cell_id": "c", "source": "def broken(:\n"}]
     final = ask(kernel, {"action": "check", "cells": cells})[-1]
     by_id = {c["cell_id"]: c for c in final["cells"]}

@@ -144,8 +144,16 @@ def test_teaching_before_and_after(offline_runs: dict[str, Any]) -> None:
     numpy = outputs["%%docgen --provider offline --overwrite --style numpy"]["text/plain"]
     assert "Parameters\n    ----------" in numpy
     assert ":param score:" in outputs["%%docgen --provider offline --overwrite --style sphinx"]["text/plain"]
+    # --update: the student's sentences stay, the missing parts are added from the code.
+    filled = outputs["%%docgen --provider offline --update -o filled"]["text/plain"]
+    for kept in ('"""Average of the scores.', '"""Turn a score into a grade.', "score: The score."):
+        assert kept in filled
+    assert "pass_mark: Compared with ``score``. Defaults to 50." in filled
+    assert 'ValueError: If ``score < 0`` ("negative score").' in filled
     after = next(c for c in book.cells if c.source.startswith("from docgen_magic import check"))
-    assert stdout_of(after).strip() == "after: 3/3 fully documented"
+    # What is left is what only the student can write: the restated "score: The score.".
+    assert stdout_of(after).strip() == ("after --update: 2/3 fully documented\n"
+                                        "grade - says nothing beyond the name: parameter score")
     # The exercise: an incomplete docstring, its gaps named, the report kept for grading.
     exercise = outputs["%%docgen --check -o feedback"]["text/plain"]
     assert exercise.startswith("coverage: 0/1")

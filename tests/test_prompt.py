@@ -67,3 +67,17 @@ def test_refinement_lists_the_problems_with_the_previous_answer() -> None:
     assert [m["role"] for m in messages] == ["system", "user", "assistant", "user"]
     assert messages[2]["content"].endswith('{"summary": "x"}')
     assert "- Parameter `limit` is not documented." in messages[3]["content"]
+
+
+def test_source_block_of_a_method_is_dedented_as_a_whole() -> None:
+    from docgen_magic.core.cell import parse_cell
+    from docgen_magic.core.facts import extract_targets
+    from docgen_magic.core.prompt import source_block
+
+    code = ("class A:\n    @property\n    def x(self):\n        if self:\n            return 1\n        return 2\n\n"
+            "    def outer(self):\n        def inner(y):\n            return y\n        return inner\n")
+    found = {t.qualname: t for t in extract_targets(parse_cell(code), nested_functions=True)}
+    assert source_block(found["A.x"]) == "@property\ndef x(self):\n    if self:\n        return 1\n    return 2"
+    assert source_block(found["A.outer.inner"]) == "def inner(y):\n    return y"
+    tabs = extract_targets(parse_cell("class T:\n\tdef m(self):\n\t\treturn 1\n"))[1]
+    assert source_block(tabs) == "def m(self):\n\treturn 1"

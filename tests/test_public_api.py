@@ -94,9 +94,12 @@ def test_package_is_typed() -> None:
 @pytest.mark.parametrize(("name", "source"), [s for s in SHAPES if s[1].strip()], ids=[s[0] for s in SHAPES
                                                                                        if s[1].strip()])
 def test_documented_code_passes_check(name: str, source: str) -> None:
-    """What ``document`` writes, ``check`` finds complete (offline drafts follow the same rule book)."""
+    """What ``document`` writes, ``check`` finds complete in structure (offline drafts follow the same rule book).
+
+    The only findings an offline draft may have are its marked placeholders: what the code cannot tell.
+    """
     result = docgen_magic.document(source, provider="offline", use_cache=False)
     report = docgen_magic.check(result.code)
     documented = {t.name for t in result.targets if t.status == "documented"}
-    gaps = [f for f in report.findings if f.qualname in documented]
+    gaps = [f for f in report.findings if f.qualname in documented and set(f.codes) != {"placeholder"}]
     assert gaps == [], f"{name}: check finds gaps in what document wrote: {gaps}"

@@ -12,7 +12,8 @@ from collections.abc import Sequence
 
 import pytest
 
-from docgen_magic.core.facts import Param, ParamKind, Target, TargetKind
+from docgen_magic.core.cell import parse_cell
+from docgen_magic.core.facts import Param, ParamKind, Target, TargetKind, extract_targets
 from docgen_magic.core.options import RunOptions
 from docgen_magic.core.ports import GenerationRequest, ProviderAuthenticationError, Reply
 from docgen_magic.core.prompt import prompt_chars
@@ -112,11 +113,41 @@ def test_hallucinated_param_dropped_at_last_attempt() -> None:
     assert [p.code for p in provider.requests[1].problems] == ["unknown-param"]
 
 
-def test_missing_param_fails_after_max_attempts() -> None:
+def test_missing_param_is_written_from_the_code_after_max_attempts() -> None:
     provider = ScriptedProvider([reply(answer(["a"]))] * 3)
     gen = run(provider, max_attempts=3)
-    assert gen.docstring is None and gen.attempts == 3
-    assert gen.error is not None and "after 3 attempt(s)" in gen.error and "`b`" in gen.error
+    assert gen.docstring is not None and gen.attempts == 3 and gen.error is None
+    assert [a.name for a in gen.docstring.args] == ["a", "b"]
+    assert gen.docstring.args[0].description == "The a."  # the model's prose is kept
+    assert gen.docstring.args[1].description.startswith("TODO:")  # nothing in the code says what b is
+    assert gen.notes == ["parameter b written from the code (the model's answers disagreed with it 3 time(s))"]
+
+
+def test_a_section_the_model_keeps_getting_wrong_is_taken_from_the_code() -> None:
+    code = ("def parse(values, ddof=1):\n    if len(values) < 2:\n        raise ValueError('need two')\n"
+            "    for v in values:\n        yield v\n")
+    (target,) = extract_targets(parse_cell(code))
+    wrong = json.dumps({"summary": "Parse values.", "description": None,
+                        "args": [{"name": "values", "type": "Any", "description": "The numbers."},
+                                 {"name": "ddof", "type": "object", "description": "Degrees of freedom."}],
+                        "returns": {"type": None, "description": "A list."}, "yields": None, "raises": [],
+                        "attributes": []})
+    provider = ScriptedProvider([reply(wrong)] * 3)
+    gen = run(provider, target, max_attempts=3)
+    doc = gen.docstring
+    assert doc is not None and gen.error is None
+    assert [(a.name, a.type) for a in doc.args] == [("values", None), ("ddof", None)]  # no vacuous types
+    assert doc.args[1].description == "Degrees of freedom. Defaults to 1."
+    assert doc.returns is None and doc.yields is not None and doc.yields.description.startswith("``v``")
+    assert [(r.exception, r.description) for r in doc.raises] == [
+        ("ValueError", 'If fewer than 2 values are given ("need two").')]
+    assert gen.notes and "Yields" in gen.notes[0] and "Raises ValueError" in gen.notes[0]
+
+
+def test_a_schema_error_still_fails_after_max_attempts() -> None:
+    provider = ScriptedProvider([reply('{"summary": 1}')] * 3)
+    gen = run(provider, max_attempts=3)
+    assert gen.docstring is None and gen.error is not None and "after 3 attempt(s)" in gen.error
 
 
 def test_malformed_json_and_no_tool_call_are_refined() -> None:

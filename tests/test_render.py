@@ -149,7 +149,7 @@ def test_types_omitted_when_absent(style: str) -> None:
     doc = Docstring("Add.", args=[ArgDoc("a", None, "First.")], returns=ReturnsDoc(None, "The sum."))
     lines = render(doc, ADD, style=style).literal_lines
     expected = {"google": ["    a: First.", "Returns:", "    The sum."],
-                "numpy": ["a", "    First.", "Returns", "-------", "The sum."],
+                "numpy": ["a", "    First.", "Returns", "-------", "result", "    The sum."],  # numpydoc needs a head
                 "sphinx": [":param a: First.", ":returns: The sum."]}[style]
     assert all(line in lines for line in expected), lines
     assert not any(line.startswith((":type", ":rtype")) for line in lines)

@@ -7,7 +7,15 @@ import pytest
 from docgen_magic.core.cell import parse_cell
 from docgen_magic.core.check import gaps
 from docgen_magic.core.facts import Target, extract_targets
-from docgen_magic.core.rules import Code, bare_names, needs_returns, needs_returns_section, same_exception, words
+from docgen_magic.core.rules import (
+    Code,
+    bare_names,
+    needs_returns,
+    needs_returns_section,
+    same_exception,
+    says_nothing,
+    words,
+)
 
 CODE = '''
 def call(fn, *args, key=None, **kwargs):
@@ -38,7 +46,7 @@ def test_documented_names_are_read_the_same_in_every_style(entry: str, names: li
 
 def test_sphinx_escaped_stars_count_as_documented() -> None:
     target = _targets()["call"]
-    text = ("Call it.\n\n:param fn: The function.\n:param \\*args: Positional.\n:param key: The key.\n"
+    text = ("Call it.\n\n:param fn: The function.\n:param \\*args: Positional.\n:param key: Passed on to fn.\n"
             ":param \\*\\*kwargs: Keywords.\n:returns: What fn returns.\n")
     documented = Target(**{**target.__dict__, "docstring": text})
     assert gaps(documented) == []
@@ -70,3 +78,23 @@ def test_codes_compare_equal_to_their_text() -> None:
 def test_words() -> None:
     assert words("loadCSVFile") == ["load", "CSV", "file"]
     assert words("_clean_sales_df") == ["clean", "sales", "df"]
+
+
+@pytest.mark.parametrize(("text", "name", "code"), [
+    ("The df.", "df", Code.RESTATED_NAME), ("The result.", "mean_score", Code.RESTATED_NAME),
+    ("If the operation cannot be completed.", "ValueError", Code.RESTATED_NAME),
+    ("TODO: describe ``x``.", "x", Code.PLACEHOLDER), ("...", "x", Code.PLACEHOLDER),
+    ("The input dataframe values.", "df", None), ("Average of the scores.", "average", None),
+    ("Defaults to 0.0.", "spread", None), ("Column to average. Defaults to 'score'.", "column", None),
+])
+def test_says_nothing(text: str, name: str, code: Code | None) -> None:
+    assert says_nothing(text, name) == code
+
+
+def test_check_flags_restated_names_and_placeholders_with_the_why() -> None:
+    code = ('def mean_score(df, column="score"):\n    """Mean score.\n\n    Args:\n        df: The df.\n'
+            '        column: TODO: describe.\n\n    Returns:\n        The result.\n    """\n'
+            '    return df[column].mean()\n')
+    (target,) = extract_targets(parse_cell(code))
+    assert gaps(target) == [(Code.PLACEHOLDER, "placeholder text still to write: parameter column"),
+                            (Code.RESTATED_NAME, "says nothing beyond the name: parameter df, Returns")]

@@ -99,7 +99,7 @@ def test_returns_yields_and_raises_follow_the_code() -> None:
     found = targets()
     load = good(found["load"])
     load["returns"] = None
-    load["raises"] = [{"exception": "KeyError", "description": "Never."}]
+    load["raises"] = [{"exception": "IndexError", "description": "Never."}]
     assert sorted(codes(load, found["load"])) == ["missing-raise", "missing-returns", "unknown-raise"]
     note = good(found["note"])
     note["returns"] = {"type": None, "description": "Nothing."}
@@ -168,7 +168,7 @@ def test_conform_takes_types_from_the_code_and_drops_inventions() -> None:
     assert [(a.name, a.type) for a in doc.args] == [("path", "str"), ("*cols", None), ("limit", "int"),
                                                     ("**opts", "WRONG")]
     assert doc.returns is not None and doc.returns.type == "list[str]"
-    assert [r.exception for r in doc.raises] == ["ValueError"]
+    assert [r.exception for r in doc.raises] == ["ValueError", "KeyError"]  # KeyError: the bare re-raise
     stream = conform(Docstring.from_dict(good(found["stream"])), found["stream"])
     assert stream.yields is not None and stream.yields.type == "int"
 
@@ -196,7 +196,7 @@ def b(x):
     """Sum.
 
     Args:
-        x: The x.
+        x: First term.
         z: Gone.
 
     Raises:
@@ -210,12 +210,12 @@ def c(items):
     Parameters
     ----------
     items : list
-        The items.
+        Values to stream.
 
     Yields
     ------
     int
-        Each item.
+        Each value, unchanged.
     """
     yield from items
 
@@ -235,7 +235,7 @@ def test_template_summaries_read_naturally() -> None:
     found = targets()
     assert words("loadCSVFile") == ["load", "CSV", "file"]
     assert summary_for(found["load"]) == "Load the path."
-    assert summary_for(found["Point"]) == "Point."
+    assert summary_for(found["Point"]) == "Point holding the x, y and label."
     assert summary_for(found["Point.__init__"]) == "Initialize the Point."
     assert summary_for(found["Point.norm"]) == "The norm."
     assert summary_for(found["stream"]) == "Yield the stream."

@@ -109,7 +109,7 @@ def split_lines(text: str) -> list[str]:
     r"""Split text into lines keeping their endings, breaking only at ``\r\n``, ``\r`` and ``\n``.
 
     Args:
-        text: Any text.
+        text: Text with any mix of ``\n``, ``\r\n`` and ``\r`` endings.
 
     Returns:
         The lines; ``"".join`` of them is ``text``.
@@ -317,7 +317,7 @@ def leading_indent(line: str) -> str:
     that part is what a new line needs to sit at the same depth.
 
     Args:
-        line: One line.
+        line: One line of source, possibly with its ending.
 
     Returns:
         The leading spaces and tabs, after any form feed among them.

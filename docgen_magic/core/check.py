@@ -9,9 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from docgen_magic.core.facts import Target, is_documented
-from docgen_magic.core.rules import Code, bare_names, needs_returns_section, needs_yields, undocumented_raises
+from docgen_magic.core.rules import (
+        Code,
+    bare_names,
+    is_placeholder,
+    needs_returns_section,
+    needs_yields,
+    says_nothing,
+    undocumented_raises,
+)
 
 
 @dataclass(frozen=True)
@@ -41,6 +50,10 @@ def _parsed_names(text: str) -> tuple[list[str], bool, bool, list[str]]:
         parsed = docstring_parser.parse(text)
     except docstring_parser.ParseError:
         return [], False, False, []
+    return _names_of(parsed)
+
+
+def _names_of(parsed: Any) -> tuple[list[str], bool, bool, list[str]]:
     names = [name for p in parsed.params
              if p.args and p.args[0] in ("param", "parameter", "arg", "argument", "key", "keyword")
              for name in bare_names(p.arg_name)]
@@ -48,6 +61,45 @@ def _parsed_names(text: str) -> tuple[list[str], bool, bool, list[str]]:
     yields = [r for r in parsed.many_returns if r.is_generator]
     raises = [(r.type_name or "").strip() for r in parsed.raises]
     return names, bool(returns), bool(yields), raises
+
+
+def _empty_words(target: Target) -> list[tuple[Code, str]]:
+    """Descriptions of the docstring that are placeholders or only restate a name (the teaching check).
+
+    Args:
+        target: The target, with its existing docstring.
+
+    Returns:
+        At most one placeholder and one restated-name gap, each listing the entries concerned.
+    """
+    import docstring_parser
+
+    try:
+        parsed = docstring_parser.parse(target.docstring or "")
+    except docstring_parser.ParseError:
+        return []
+    entries: list[tuple[str, str | None, str]] = [("summary", parsed.short_description, "")]
+    for meta in parsed.meta:
+        key = meta.args[0] if meta.args else ""
+        if isinstance(meta, docstring_parser.DocstringParam):
+            label = "attribute" if key in ("attribute", "ivar", "cvar", "var") else "parameter"
+            entries.append((f"{label} {meta.arg_name.replace(chr(92), '')}", meta.description, meta.arg_name))
+        elif isinstance(meta, docstring_parser.DocstringReturns):
+            entries.append(("Yields" if meta.is_generator else "Returns", meta.description, target.name))
+        elif isinstance(meta, docstring_parser.DocstringRaises):
+            entries.append((f"Raises {meta.type_name or ''}".strip(), meta.description, meta.type_name or ""))
+    found: dict[Code, list[str]] = {}
+    for label, text, name in entries:
+        code = says_nothing(text, name) if label != "summary" else Code.PLACEHOLDER if is_placeholder(text) else None
+        if code is not None:
+            found.setdefault(code, []).append(label)
+    gaps = []
+    if Code.PLACEHOLDER in found:
+        gaps.append((Code.PLACEHOLDER, f"placeholder text still to write: {', '.join(found[Code.PLACEHOLDER])}"))
+    if Code.RESTATED_NAME in found:
+        gaps.append((Code.RESTATED_NAME, "says nothing beyond the name: "
+                                         f"{', '.join(found[Code.RESTATED_NAME])}"))
+    return gaps
 
 
 def gaps(target: Target) -> list[tuple[Code, str]]:
@@ -77,14 +129,14 @@ def gaps(target: Target) -> list[tuple[Code, str]]:
     undocumented = undocumented_raises(target, raises)
     if undocumented:
         found.append((Code.MISSING_RAISE, f"raises {', '.join(undocumented)} but does not document it"))
-    return found
+    return found + _empty_words(target)
 
 
 def check_target(target: Target) -> CheckFinding | None:
     """Check one target's documentation.
 
     Args:
-        target: The target.
+        target: The target, with its existing docstring.
 
     Returns:
         A finding naming what is missing, or None when the docstring is complete.

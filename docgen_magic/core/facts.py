@@ -140,7 +140,7 @@ def is_documented(target: Target) -> bool:
     """Whether a target already carries a docstring with some text in it.
 
     Args:
-        target: The target.
+        target: The target, with its docstring.
 
     Returns:
         True when the existing docstring is not empty or blank.
@@ -378,15 +378,25 @@ def _local_names(function: ast.FunctionDef | ast.AsyncFunctionDef, own: list[ast
 def _raised_names(function: ast.FunctionDef | ast.AsyncFunctionDef, own: list[ast.AST]) -> tuple[str, ...]:
     """Exceptions raised directly: ``raise X``, ``raise X(...)``, ``raise mod.X(...) from e``.
 
-    A bare ``raise`` re-raises, and ``raise e`` of a variable (a name bound by ``except ... as e``, a
-    parameter or an assignment) raises nothing new; neither is listed. Neither is an exception raised in a
-    ``try`` body whose own handlers catch that very name (it never leaves the function).
+    A re-raise of a caught exception (a bare ``raise``, or ``raise err`` of the name bound by
+    ``except X as err``) raises the caught type(s) ``X`` when the handler names them. ``raise e`` of another
+    variable (a parameter or an assignment) names no type and is not listed. Neither is an exception raised
+    in a ``try`` body whose own handlers catch that very name (it never leaves the function).
     """
     local = _local_names(function, own)
     caught = _caught_in_try(own)
+    handlers = _enclosing_handlers(own)
     raised: dict[str, None] = {}
     for node in own:
-        if not isinstance(node, ast.Raise) or node.exc is None:
+        if not isinstance(node, ast.Raise):
+            continue
+        handler = handlers.get(id(node))
+        if handler is not None and (node.exc is None or (isinstance(node.exc, ast.Name)
+                                                         and node.exc.id == handler.name)):
+            for caught_name in _handled_names(handler):
+                raised.setdefault(caught_name, None)
+            continue
+        if node.exc is None:
             continue
         exc = node.exc.func if isinstance(node.exc, ast.Call) else node.exc
         name = dotted_name(exc)
@@ -396,6 +406,27 @@ def _raised_names(function: ast.FunctionDef | ast.AsyncFunctionDef, own: list[as
             continue
         raised.setdefault(name, None)
     return tuple(raised)
+
+
+def _handled_names(handler: ast.ExceptHandler) -> list[str]:
+    """Return the exception names an ``except`` clause catches; empty for a bare ``except:``."""
+    if handler.type is None:
+        return []
+    types = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
+    return [n for n in (dotted_name(t) for t in types) if n]
+
+
+def _enclosing_handlers(own: list[ast.AST]) -> dict[int, ast.ExceptHandler]:
+    """For each ``raise`` in an ``except`` clause of the function's own scope: the innermost such clause."""
+    handlers: dict[int, ast.ExceptHandler] = {}
+    own_ids = {id(n) for n in own}
+    for node in own:  # pre-order: an inner handler comes later and overwrites its outer one
+        if isinstance(node, ast.ExceptHandler):
+            for statement in node.body:
+                for inner in ast.walk(statement):
+                    if isinstance(inner, ast.Raise) and id(inner) in own_ids:
+                        handlers[id(inner)] = node
+    return handlers
 
 
 def _built_by_factory(exc: ast.expr, name: str) -> bool:

@@ -25,6 +25,7 @@ class RunOptions:
         style: Docstring style: google, numpy or sphinx.
         width: Line width of rendered docstrings.
         overwrite: Replace existing docstrings.
+        update: Fill the gaps of existing docstrings, keeping the author's text (``--update``).
         nested_functions: Also document functions nested inside functions.
         max_attempts: Model attempts per target (first answer plus refinements).
         strict: Validate answers against the strict schema (every property present).
@@ -36,6 +37,7 @@ class RunOptions:
     style: str = "google"
     width: int = 88
     overwrite: bool = False
+    update: bool = False
     nested_functions: bool = False
     max_attempts: int = 3
     strict: bool = True

@@ -20,6 +20,7 @@ from docgen_magic.core.refine import Abort, Generation, TokenBudget, generate_do
 from docgen_magic.core.render import render
 from docgen_magic.core.result import DOCUMENTED, FAILED, SKIPPED, Result, TargetOutcome
 from docgen_magic.core.splice import Insertion, body_indent, splice
+from docgen_magic.core.update import merge, needs_update, read_existing, words_kept
 from docgen_magic.core.usage import Usage
 from docgen_magic.core.validate import is_valid
 
@@ -137,7 +138,7 @@ def new_run_context(provider: Provider, options: RunOptions, *, cache: Cache | N
     """Create the shared state of a run, inside the running loop.
 
     Args:
-        provider: The provider.
+        provider: Where the docstrings come from.
         options: The run options.
         cache: The docstring cache, or None.
         cache_key: Builds a cache key from a target and its context.
@@ -158,6 +159,27 @@ class _Planned:
     targets: list[Target]
     selected: list[Target]
     notes: list[str]
+    updates: dict[str, tuple[Docstring, str]] = field(default_factory=dict)
+    skip_reasons: dict[str, str] = field(default_factory=dict)
+
+
+def _plan_updates(planned: _Planned, options: RunOptions) -> None:
+    """For ``--update``: read each existing docstring; keep only those with something to fill or remove."""
+    selected = []
+    for target in planned.selected:
+        if options.overwrite or not is_documented(target):
+            selected.append(target)
+            continue
+        existing = read_existing(target.docstring or "", options.style)
+        if existing is None:
+            planned.skip_reasons[target.qualname] = ("has sections --update cannot carry (e.g. Examples, Notes) "
+                                                      "or cannot be read; left as is")
+        elif not needs_update(target, existing[0]):
+            planned.skip_reasons[target.qualname] = "up to date: nothing missing or stale; left as is"
+        else:
+            planned.updates[target.qualname] = existing
+            selected.append(target)
+    planned.selected = selected
 
 
 def plan_cell(source: str, options: RunOptions) -> _Planned:
@@ -182,10 +204,13 @@ def plan_cell(source: str, options: RunOptions) -> _Planned:
         notes.append("empty cell: nothing to document")
         return _Planned(cell, [], [], notes)
     targets = extract_targets(cell, nested_functions=options.nested_functions)
-    selected = [t for t in targets if options.overwrite or not is_documented(t)]
+    selected = [t for t in targets if options.overwrite or options.update or not is_documented(t)]
     if not targets:
         notes.append("no functions or classes to document")
-    return _Planned(cell, targets, selected, notes)
+    planned = _Planned(cell, targets, selected, notes)
+    if options.update:
+        _plan_updates(planned, options)
+    return planned
 
 
 async def _obtain(target: Target, planned: _Planned, run: RunContext) -> tuple[Generation, bool, float]:
@@ -208,7 +233,8 @@ async def _obtain(target: Target, planned: _Planned, run: RunContext) -> tuple[G
         run.emit(target.qualname, "started")
         generation = await generate_docstring(target, provider, context=context, options=run.options,
                                               abort=run.abort, budget=run.budget,
-                                              on_retry=lambda _attempt: run.emit(target.qualname, "retrying"))
+                                              on_retry=lambda _attempt: run.emit(target.qualname, "retrying"),
+                                              missing=_missing_parts(target, planned))
     if generation.docstring is not None and key is not None and run.cache is not None:
         run.cache.set(key, generation.docstring.to_dict())
     return generation, False, time.perf_counter() - started
@@ -232,13 +258,24 @@ async def _generate_one(target: Target, planned: _Planned, run: RunContext) -> T
         return outcome
     outcome.attempts, outcome.cached, outcome.elapsed_s = generation.attempts, cached, elapsed
     outcome.usage, outcome.problems_fixed = generation.usage, generation.problems_fixed
+    outcome.notes = list(generation.notes)
     if generation.docstring is None:
         outcome.error = generation.error or "no docstring"
         run.emit(target.qualname, FAILED, finished=True)
     else:
         outcome.status, outcome.docstring = DOCUMENTED, generation.docstring
+        existing = planned.updates.get(target.qualname)
+        if existing is not None:
+            outcome.docstring, outcome.changes = merge(existing[0], generation.docstring, target)
+            outcome.changes.style = existing[1]
+            outcome.notes.append(outcome.changes.summary())
         run.emit(target.qualname, "cached" if cached else DOCUMENTED, finished=True)
     return outcome
+
+
+def _missing_parts(target: Target, planned: _Planned) -> tuple[str, ...]:
+    existing = planned.updates.get(target.qualname)
+    return tuple(merge(existing[0], None, target)[1].added) if existing is not None else ()
 
 
 def _insertions(planned: _Planned, outcomes: dict[str, TargetOutcome], options: RunOptions) -> list[Insertion]:
@@ -247,13 +284,21 @@ def _insertions(planned: _Planned, outcomes: dict[str, TargetOutcome], options: 
         outcome = outcomes[target.qualname]
         if outcome.docstring is None:
             continue
+        existing = planned.updates.get(target.qualname)
         try:
             indent = body_indent(planned.cell, target)
-            rendered = render(outcome.docstring, target, style=options.style, width=options.width,
-                              indent=indent)
+            rendered = render(outcome.docstring, target, style=existing[1] if existing else options.style,
+                              width=options.width, indent=indent)
         except Exception as exc:
             logger.debug("rendering %s failed", target.qualname, exc_info=True)
             outcome.status, outcome.error = FAILED, f"cannot render the docstring: {exc}"
+            continue
+        lost = words_kept(target.docstring or "", rendered.value, outcome.changes.removed,
+                          existing[0]) if existing and outcome.changes else []
+        if lost:
+            outcome.status, outcome.docstring = FAILED, None
+            outcome.error = (f"--update would lose the author's words ({', '.join(lost[:5])}); "
+                             "the docstring is left as it was")
             continue
         insertions.append(Insertion(target=target, literal_lines=rendered.literal_lines,
                                     expected_docstring=rendered.value,
@@ -287,7 +332,8 @@ async def _document_planned(planned: _Planned, run: RunContext, started: float) 
         if id(target) not in selected:
             outcomes[target.qualname] = TargetOutcome(
                 name=target.qualname, kind=target.kind.value, status=SKIPPED, lineno=target.lineno,
-                reason="already documented (use overwrite to replace)")
+                reason=planned.skip_reasons.get(target.qualname,
+                                                "already documented (use overwrite to replace, update to fill gaps)"))
             run.emit(target.qualname, SKIPPED, finished=True)
     if provider.is_template:  # no I/O to overlap: one task per target would only add overhead
         generated = [await _generate_one(t, planned, run) for t in planned.selected]

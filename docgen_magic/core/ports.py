@@ -41,6 +41,8 @@ class GenerationRequest:
         attempt: 1 for the first request, 2+ for refinements.
         previous_arguments: The previous answer's raw tool arguments, when refining.
         problems: The problems found in the previous answer, when refining.
+        missing: For ``--update``: the parts of the existing docstring to write (the rest is kept); empty
+            when the whole docstring is asked for.
     """
 
     target: Target
@@ -48,6 +50,7 @@ class GenerationRequest:
     attempt: int = 1
     previous_arguments: str | None = None
     problems: tuple[Problem, ...] = ()
+    missing: tuple[str, ...] = ()
 
     @cached_property
     def messages(self) -> list[dict[str, Any]]:

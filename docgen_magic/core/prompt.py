@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import copy
 import json
+import textwrap
 import weakref
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
     from docgen_magic.core.cell import Cell
     from docgen_magic.core.ports import GenerationRequest
 
-PROMPT_VERSION = 1
+PROMPT_VERSION = 2
 """Bumped whenever the messages change in a way that should invalidate cached answers."""
 
 TOOL_NAME = "write_docstring"
@@ -121,6 +122,28 @@ def _describe_target(target: Target) -> str:
     return "\n".join(parts)
 
 
+def source_block(target: Target) -> str:
+    """Return a target's source as the prompt shows it: the whole definition dedented, not only its first line.
+
+    ``Target.source`` starts at the ``def`` / ``class`` (or its first decorator), so for a method or a nested
+    definition the first line has lost the indentation its body still has.
+
+    Args:
+        target: The target, whose ``source`` and AST node (for the column) are read.
+
+    Returns:
+        The definition with its common indentation removed.
+    """
+    col = getattr(target.node, "col_offset", 0)  # the ``@`` of a decorator sits in the ``def``'s column
+    lines = target.source.splitlines(keepends=True)
+    if not col or len(lines) < 2:
+        return target.source
+    body = next((line for line in lines[1:] if line.strip()), "")
+    indent = body[:len(body) - len(body.lstrip())]
+    prefix = indent[:col] if len(indent) >= col else " " * col
+    return textwrap.dedent(prefix + target.source)
+
+
 def build_messages(request: GenerationRequest) -> list[dict[str, Any]]:
     """Return the chat messages for one request (first attempt or refinement).
 
@@ -134,7 +157,12 @@ def build_messages(request: GenerationRequest) -> list[dict[str, Any]]:
     user = [_describe_target(target)]
     if request.context:
         user.append(f"Context from the same notebook cell (signatures only):\n```python\n{request.context}\n```")
-    user.append(f"Source:\n```python\n{target.source}\n```")
+    user.append(f"Source:\n```python\n{source_block(target)}\n```")
+    if request.missing:
+        user.append(f"The existing docstring is kept as its author wrote it:\n```\n{target.docstring}\n```\n"
+                    f"Only these parts are missing and will be taken from your answer: "
+                    f"{', '.join(request.missing)}. Write them to fit the existing text; fill the other fields "
+                    "briefly.")
     messages: list[dict[str, Any]] = [
         {"role": "system", "content": SYSTEM_PROMPT},
         {"role": "user", "content": "\n\n".join(user)},
@@ -195,7 +223,7 @@ def prompt_chars(request: GenerationRequest, *, strict: bool = True) -> int:
     """Characters of what a request sends as its prompt: its messages (built once per request) and the tool.
 
     Args:
-        request: The request.
+        request: The request: target, context, attempt and earlier problems.
         strict: Which variant of the tool is sent.
 
     Returns:

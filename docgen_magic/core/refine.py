@@ -18,9 +18,9 @@ from docgen_magic.core.model import Docstring
 from docgen_magic.core.options import RunOptions
 from docgen_magic.core.ports import GenerationRequest, Provider
 from docgen_magic.core.prompt import prompt_chars
-from docgen_magic.core.rules import DROPPABLE
+from docgen_magic.core.rules import CONFORMABLE, DROPPABLE, Code
 from docgen_magic.core.usage import Usage
-from docgen_magic.core.validate import Problem, conform, parse_arguments, validate
+from docgen_magic.core.validate import Problem, conform_with_notes, parse_arguments, validate
 
 logger = logging.getLogger(__name__)
 
@@ -124,6 +124,7 @@ class Generation:
         usage: Requests and tokens spent.
         problems_fixed: Codes of problems seen in earlier attempts and fixed later.
         error: One-line reason of failure, or None.
+        notes: Parts of the docstring written from the code because the answers kept getting them wrong.
     """
 
     docstring: Docstring | None = None
@@ -131,6 +132,11 @@ class Generation:
     usage: Usage = field(default_factory=Usage)
     problems_fixed: list[str] = field(default_factory=list)
     error: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+# On the last attempt, problems of these codes are fixed from the code instead of failing the target.
+_FIXED_FROM_CODE = DROPPABLE | CONFORMABLE | {Code.MISSING_PARAM, Code.EMPTY_PARAM}
 
 
 def _summarise(problems: list[Problem]) -> str:
@@ -150,6 +156,7 @@ async def generate_docstring(
     abort: Abort | None = None,
     budget: TokenBudget | None = None,
     on_retry: Callable[[int], None] | None = None,
+    missing: tuple[str, ...] = (),
 ) -> Generation:
     """Ask the provider for a docstring until it is valid, or the attempts run out.
 
@@ -162,9 +169,14 @@ async def generate_docstring(
         abort: Shared stop flag; set here on a fatal provider error.
         budget: Optional token budget shared by the run.
         on_retry: Called with the attempt number before each re-ask (attempt 2 and later).
+        missing: For ``--update``: the parts of the existing docstring the answer is used for.
 
     Returns:
         The generation; ``error`` is set when no valid docstring was obtained.
+
+    Raises:
+        Exception: Whatever the provider raises besides :class:`ProviderError` (a bug), after the budget's
+            reservation is released.
     """
     options = options or RunOptions()
     max_attempts = options.max_attempts
@@ -180,7 +192,7 @@ async def generate_docstring(
         if attempt > 1 and on_retry is not None:
             on_retry(attempt)
         request = GenerationRequest(target=target, context=context, attempt=attempt,
-                                    previous_arguments=previous, problems=tuple(problems))
+                                    previous_arguments=previous, problems=tuple(problems), missing=missing)
         estimate = budget.estimate(request, options.max_completion_tokens) if budget is not None else 0
         if budget is not None and not budget.try_reserve(estimate):
             result.error = budget.refusal()
@@ -209,11 +221,15 @@ async def generate_docstring(
         if data is not None and not problems:
             problems = validate(data, target, strict=options.strict)
         last = attempt == max_attempts
-        if data is not None and (not problems or (last and all(p.code in DROPPABLE for p in problems))):
+        if data is not None and (not problems or (last and all(p.code in _FIXED_FROM_CODE for p in problems))):
             if problems:
-                logger.info("%s: dropped from the last answer: %s", target.qualname,
+                logger.info("%s: fixed from the code in the last answer: %s", target.qualname,
                             "; ".join(p.message for p in problems))
-            result.docstring = conform(Docstring.from_dict(data), target)
+            structural = any(p.code not in DROPPABLE for p in problems)
+            result.docstring, written = conform_with_notes(Docstring.from_dict(data), target, fill=structural)
+            if written:
+                result.notes.append(f"{', '.join(written)} written from the code (the model's answers "
+                                    f"disagreed with it {attempt} time(s))")
             result.problems_fixed = list(dict.fromkeys(seen))
             return result
         logger.debug("%s: attempt %d has %d problem(s): %s", target.qualname, attempt, len(problems),

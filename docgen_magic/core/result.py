@@ -9,6 +9,7 @@ from typing import Any
 
 from docgen_magic.core.model import Docstring
 from docgen_magic.core.splice import LineEdit
+from docgen_magic.core.update import Changes
 from docgen_magic.core.usage import Usage
 
 DOCUMENTED = "documented"
@@ -34,6 +35,9 @@ class TargetOutcome:
         elapsed_s: Wall time spent on this target.
         docstring: The validated structured docstring, when documented.
         edit: This target's own edit of the original lines, when documented (per-function review).
+        notes: Remarks on a documented target, e.g. parts written from the code because the model kept
+            disagreeing with it, or what ``--update`` changed.
+        changes: For ``--update``: what was added, removed and kept; None otherwise.
     """
 
     name: str
@@ -49,6 +53,8 @@ class TargetOutcome:
     elapsed_s: float = 0.0
     docstring: Docstring | None = None
     edit: LineEdit | None = None
+    notes: list[str] = field(default_factory=list)
+    changes: Changes | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Return the outcome in the CLI's JSON shape.
@@ -66,6 +72,8 @@ class TargetOutcome:
             "reason": self.reason,
             "lineno": self.lineno,
             "problems_fixed": list(self.problems_fixed),
+            "notes": list(self.notes),
+            "changes": self.changes.to_dict() if self.changes is not None else None,
             "usage": self.usage.to_dict(),
             "elapsed_s": round(self.elapsed_s, 4),
         }

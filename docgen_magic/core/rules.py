@@ -177,13 +177,25 @@ def display_name(param: Param, style: str) -> str:
     r"""Return the name of a parameter as a docstring of a style writes it.
 
     Args:
-        param: The parameter.
+        param: One parameter of a signature.
         style: The docstring style; reST (Sphinx) escapes stars as ``\*`` so they are not read as emphasis.
 
     Returns:
         E.g. ``*args`` for Google and NumPy, ``\*args`` for Sphinx.
     """
-    name = param.display_name
+    return written_name(param.display_name, style)
+
+
+def written_name(name: str, style: str) -> str:
+    r"""Write a documented name (``*args``) as a docstring of a style does; :func:`bare_names` reads it back.
+
+    Args:
+        name: The display name, stars included.
+        style: The docstring style.
+
+    Returns:
+        ``\*args`` in reST (Sphinx), where a bare star would open emphasis; the name itself otherwise.
+    """
     return name.replace("*", "\\*") if style == Style.SPHINX else name
 
 
@@ -191,7 +203,7 @@ def is_variadic(param: Param) -> bool:
     """Whether a parameter collects extra arguments (``*args`` / ``**kwargs``).
 
     Args:
-        param: The parameter.
+        param: One parameter of a signature.
 
     Returns:
         True for var-positional and var-keyword parameters.
@@ -213,3 +225,61 @@ def words(name: str) -> list[str]:
     """
     parts = [p for chunk in name.strip("_").split("_") for p in _CAMEL.split(chunk) if p]
     return [p if p.isupper() and len(p) > 1 else p.lower() for p in parts]
+
+
+PLACEHOLDER_MARKS = ("TODO", "FIXME", "XXX", "TBD")
+"""Text starting with one of these (or made only of dots) is a placeholder the author still has to replace."""
+
+_DEFAULTS_SENTENCE = re.compile(r"\s*\bDefaults? (?:to|is)\b.*$", re.IGNORECASE | re.DOTALL)
+_WORD = re.compile(r"[a-z0-9]+")
+_CODE_SPAN = re.compile(r"`{1,2}([^`]+)`{1,2}")
+_FILLER = frozenset((
+    "a", "an", "the", "of", "to", "for", "in", "on", "at", "by", "with", "from", "as", "is", "are", "be",
+    "been", "being", "it", "this", "that", "these", "those", "some", "any", "given", "input", "inputs",
+    "argument", "arguments", "parameter", "parameters", "param", "params", "value", "values", "object",
+    "objects", "data", "result", "results", "return", "returns", "returned", "output", "outputs", "item",
+    "items", "each", "produced", "yielded", "one", "if", "operation", "cannot", "can", "could", "not",
+    "completed", "fails", "failed", "error", "errors", "exception", "exceptions", "raised", "raise", "raises",
+    "occurs", "occur", "happens", "something", "wrong", "invalid", "used", "use",
+))
+"""Words that carry no meaning of their own in a one-line description."""
+
+
+def is_placeholder(text: str | None) -> bool:
+    """Whether a text is a marked placeholder (``TODO: ...``, ``...``).
+
+    Args:
+        text: A description from a docstring.
+
+    Returns:
+        True when it starts with a mark of :data:`PLACEHOLDER_MARKS` or holds only dots.
+    """
+    text = (text or "").strip()
+    return text.upper().startswith(PLACEHOLDER_MARKS) or (bool(text) and not text.strip(".…"))
+
+
+def says_nothing(text: str | None, name: str) -> Code | None:
+    """Whether a description is a placeholder or only restates a name.
+
+    ``"The df."`` for ``df``, ``"The result."`` for a return value, ``"If the operation cannot be
+    completed."`` for an exception say nothing a reader could not guess from the name. A ``Defaults to ...``
+    sentence is a fact and does not count as saying nothing.
+
+    Args:
+        text: The description.
+        name: The documented name (a parameter, attribute, exception or the function itself).
+
+    Returns:
+        :attr:`Code.PLACEHOLDER`, :attr:`Code.RESTATED_NAME`, or None when the text says something.
+    """
+    text = (text or "").strip()
+    if is_placeholder(text):
+        return Code.PLACEHOLDER
+    rest = _DEFAULTS_SENTENCE.sub("", text)
+    if rest != text and not rest.strip(" .").strip():
+        return None
+    if any(span.strip("*") not in ("", name) for span in _CODE_SPAN.findall(rest)):
+        return None  # quoted code (an expression, a call, a key) is a fact of its own
+    own = {w.rstrip("s") for w in words(name)}
+    said = [w for w in _WORD.findall(rest.lower()) if w not in _FILLER and w.rstrip("s") not in own]
+    return Code.RESTATED_NAME if not said else None

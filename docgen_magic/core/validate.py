@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from docgen_magic.core import drafts
 from docgen_magic.core.facts import Target
-from docgen_magic.core.model import ArgDoc, Docstring, ReturnsDoc, YieldsDoc, docstring_schema
+from docgen_magic.core.model import ArgDoc, AttributeDoc, Docstring, RaisesDoc, ReturnsDoc, YieldsDoc, docstring_schema
 from docgen_magic.core.rules import (
     Code,
     bare_names,
@@ -303,45 +304,102 @@ def yielded_type(annotation: str | None) -> str | None:
     return None
 
 
-def conform(doc: Docstring, target: Target) -> Docstring:
+def conform(doc: Docstring, target: Target, *, fill: bool = False) -> Docstring:
     """Make a docstring's structure exactly the code's.
 
     Parameters follow the signature's order under their real names (stars included); names the code does not
     have are dropped, and so are exceptions it does not raise and attributes it does not have. Types come
-    from the annotations; the model's type is kept only where the code has none.
+    from the annotations; the model's type is kept only where the code has none and it says something
+    (never ``Any``, ``object`` or empty). Every parameter with a default says so (``Defaults to ...``).
 
     Args:
         doc: A docstring that passed :func:`validate` (possibly with droppable problems).
         target: The facts of the target.
+        fill: Also give the code's structure to the sections the docstring gets wrong: missing parameters,
+            return value, yields, exceptions and attributes are written from the facts
+            (:mod:`~docgen_magic.core.drafts`), and a return value or yields the code does not have are
+            dropped. See :func:`conform_with_notes`.
 
     Returns:
         The conformed docstring.
     """
+    return conform_with_notes(doc, target, fill=fill)[0]
+
+
+def conform_with_notes(doc: Docstring, target: Target, *, fill: bool = True) -> tuple[Docstring, list[str]]:
+    """:func:`conform`, also naming what was taken from the code instead of the answer.
+
+    Args:
+        doc: The docstring.
+        target: The facts of the target.
+        fill: Fill and drop sections from the code (see :func:`conform`).
+
+    Returns:
+        The docstring and one note per part written from the code, e.g. ``Returns written from the code``.
+    """
+    notes: list[str] = []
     by_name: dict[str, ArgDoc] = {}
-    for documented in doc.args:
-        for name in bare_names(documented.name)[:1]:
-            by_name.setdefault(name, documented)
+    for given in doc.args:
+        for name in bare_names(given.name)[:1]:
+            by_name.setdefault(name, given)
     args = []
     for param in target.params:
         arg = by_name.get(param.name)
-        if arg is not None:
-            args.append(ArgDoc(param.display_name, param.annotation or _clean_type(arg.type), arg.description))
+        text = str(arg.description).strip() if arg is not None else ""
+        if not text:
+            if not fill:
+                continue
+            text = drafts.param_text(target, param)
+            notes.append(f"parameter {param.display_name}")
+        args.append(ArgDoc(param.display_name, param.annotation or _clean_type(arg.type if arg else None),
+                           drafts.with_default(text, param)))
     returns = doc.returns
+    if returns is None and fill and needs_returns(target):
+        returns = ReturnsDoc(None, drafts.returns_text(target))
+        notes.append("Returns")
+    elif returns is not None and fill and not needs_returns(target) and not may_document_returns(target):
+        returns = None
+        notes.append("no Returns")
     if returns is not None:
         returns = ReturnsDoc(target.returns_annotation or _clean_type(returns.type), returns.description) \
             if not target.is_generator else ReturnsDoc(_clean_type(returns.type), returns.description)
     yields = doc.yields
+    if fill and yields is None and needs_yields(target):
+        yields = YieldsDoc(None, drafts.yields_text(target))
+        notes.append("Yields")
+    elif fill and yields is not None and not needs_yields(target):
+        yields = None
+        notes.append("no Yields")
     if yields is not None:
         yields = YieldsDoc(yielded_type(target.returns_annotation) or _clean_type(yields.type),
                            yields.description)
     raises = [r for r in doc.raises if is_raised(r.exception, target.raises)]
+    if fill:
+        for name in undocumented_raises(target, [r.exception for r in raises]):
+            raises.append(RaisesDoc(name, drafts.raise_text(target, name)))
+            notes.append(f"Raises {name}")
     known = {a.name: a for a in target.attributes}
     attributes = [dataclasses.replace(a, type=known[a.name].annotation or _clean_type(a.type))
                   for a in doc.attributes if a.name in known] if target.is_class else []
-    return dataclasses.replace(doc, args=args, returns=returns, yields=yields, raises=raises,
-                               attributes=attributes)
+    if fill and target.is_class:
+        named = {a.name for a in attributes}
+        for attribute in target.attributes:
+            if attribute.name not in named:
+                attributes.append(AttributeDoc(attribute.name, attribute.annotation,
+                                               drafts.attribute_text(target, attribute.name)))
+                notes.append(f"attribute {attribute.name}")
+        order = {a.name: i for i, a in enumerate(target.attributes)}
+        attributes.sort(key=lambda a: order[a.name])
+    conformed = dataclasses.replace(doc, args=args, returns=returns, yields=yields, raises=raises,
+                                    attributes=attributes)
+    return conformed, notes
+
+
+_VACUOUS_TYPES = frozenset({"", "any", "typing.any", "object", "builtins.object", "unknown", "type", "none",
+                            "nonetype", "null"})
 
 
 def _clean_type(text: str | None) -> str | None:
-    text = (text or "").strip().strip("`")
-    return text or None
+    """Return a model's type, or None when it says nothing (``Any``, ``object``, empty)."""
+    text = (text or "").strip().strip("`").strip()
+    return None if text.lower() in _VACUOUS_TYPES else text

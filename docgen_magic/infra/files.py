@@ -160,7 +160,7 @@ def encode_source(text: str, encoding: str, bom: bool, *, label: str = "<source>
     """Encode text back into a file's encoding.
 
     Args:
-        text: The text.
+        text: The decoded source to write.
         encoding: The codec from :func:`decode_source`.
         bom: Prefix a UTF-8 byte order mark.
         label: The file's name for messages.
@@ -229,6 +229,8 @@ def write_atomic(path: Path, data: bytes, *, expected: Snapshot | None = None, f
         WriteConflictError: The file changed since it was read (nothing written).
         FileError: The file cannot be written (read-only file or folder, full disk, ...); the original is
             untouched.
+        BaseException: An interruption (``KeyboardInterrupt``, ``SystemExit``) is re-raised once the
+            temporary file is removed; the original is untouched.
     """
     target = Path(os.path.realpath(path))
     try:

@@ -445,7 +445,7 @@ def make_azure_provider(*, endpoint: str | None, deployment: str | None, api_ver
     Args:
         endpoint: The resource endpoint, e.g. ``https://NAME.openai.azure.com``.
         deployment: The deployment name.
-        api_version: The API version.
+        api_version: The Azure OpenAI REST API version, e.g. ``2024-10-21``.
         api_key: The key, or None for Microsoft Entra ID (needs ``docgen_magic[entra]``).
         timeout: Seconds before one HTTP attempt times out.
         max_retries: SDK retries for transport faults.

@@ -84,7 +84,7 @@ def build_provider(choice: ProviderChoice, settings: Settings) -> Provider:
         settings: The resolved settings.
 
     Returns:
-        The provider.
+        The offline or chat provider the choice names.
     """
     if choice.name == "offline":
         from docgen_magic.providers.offline import OfflineProvider

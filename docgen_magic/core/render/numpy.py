@@ -1,12 +1,15 @@
 """NumPy style: ``Parameters`` / ``Returns`` / ``Yields`` / ``Raises`` / ``Attributes`` underlined headings.
 
-Items read ``name : type`` with the description indented below. A return value without a type is
-written as its description alone, unindented.
+Items read ``name : type`` with the description indented below. numpydoc wants a head line before every
+return or yield description, so a value without a type is headed by a name, the convention numpydoc
+accepts: the returned (yielded) variable when the code returns one name, else ``result`` (``item``).
 """
 
 from __future__ import annotations
 
-from docgen_magic.core.facts import Target
+import ast
+
+from docgen_magic.core.facts import Target, own_scope_nodes
 from docgen_magic.core.model import Docstring
 from docgen_magic.core.render.parts import ITEM_INDENT, headed_sections, item, type_text
 
@@ -22,10 +25,23 @@ def sections(doc: Docstring, target: Target, columns: int) -> list[list[str]]:
     Returns:
         One list of lines per non-empty section, in order.
     """
-    return headed_sections(doc, target, ("Parameters", "Returns", "Yields", "Raises", "Attributes"),
-                           _section, lambda name, type_, text: _entry(_head(name, type_), text, columns),
-                           lambda type_, text: _value(type_, text, columns),
-                           lambda name, text: _entry(name, text, columns))
+    return headed_sections(
+        doc, target, ("Parameters", "Returns", "Yields", "Raises", "Attributes"), _section,
+        lambda name, type_, text: _entry(_head(name, type_), text, columns),
+        lambda type_, text: _entry(type_text(type_) or _value_name(target, ast.Return, "result"), text, columns),
+        lambda name, text: _entry(name, text, columns),
+        lambda type_, text: _entry(type_text(type_) or _value_name(target, ast.Yield, "item"), text, columns))
+
+
+def _value_name(target: Target, kind: type[ast.Return] | type[ast.Yield], fallback: str) -> str:
+    """Return the one variable name every ``return`` (``yield``) of the target gives, else ``fallback``."""
+    node = target.node
+    if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return fallback
+    values = {n.value.id if isinstance(n.value, ast.Name) else "" for n in own_scope_nodes(node)
+              if isinstance(n, kind) and n.value is not None}
+    name = values.pop() if len(values) == 1 else ""
+    return name if name and name not in ("self", "cls") else fallback
 
 
 def _section(title: str, entries: list[list[str]]) -> list[str]:
@@ -44,8 +60,3 @@ def _entry(head: str, description: str, columns: int) -> list[str]:
     return [head, *item(ITEM_INDENT, description, columns, ITEM_INDENT)]
 
 
-def _value(type_: str | None, description: str, columns: int) -> list[str]:
-    kind = type_text(type_)
-    if kind:
-        return _entry(kind, description, columns)
-    return item("", description, columns, "")

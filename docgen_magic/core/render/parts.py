@@ -64,8 +64,8 @@ Entry = Callable[[str, str | None, str], list[str]]
 def headed_sections(doc: Docstring, target: Target, titles: tuple[str, str, str, str, str],
                     section: Callable[[str, list[list[str]]], list[str]], named: Entry,
                     value: Callable[[str | None, str], list[str]], raised: Callable[[str, str], list[str]],
-                    ) -> list[list[str]]:
-    """Return the five headed sections (parameters, returns, yields, raises, attributes) of Google and NumPy style.
+                    yielded: Callable[[str | None, str], list[str]] | None = None) -> list[list[str]]:
+    """Return the five headed sections (parameters, returns, yields, raises, attributes) of Google and NumPy.
 
     Args:
         doc: The docstring content.
@@ -75,6 +75,7 @@ def headed_sections(doc: Docstring, target: Target, titles: tuple[str, str, str,
         named: Lays out a parameter or an attribute.
         value: Lays out a return or yield value from its type and description.
         raised: Lays out an exception from its cleaned name and description.
+        yielded: Lays out a yield value; ``value`` when None.
 
     Returns:
         One list of lines per non-empty section, in order.
@@ -83,7 +84,7 @@ def headed_sections(doc: Docstring, target: Target, titles: tuple[str, str, str,
     blocks = [
         section(args, [named(arg_name(a, target), a.type, a.description) for a in doc.args]),
         section(returns, [value(doc.returns.type, doc.returns.description)] if doc.returns else []),
-        section(yields, [value(doc.yields.type, doc.yields.description)] if doc.yields else []),
+        section(yields, [(yielded or value)(doc.yields.type, doc.yields.description)] if doc.yields else []),
         section(raises, [raised(clean_inline(r.exception), r.description) for r in doc.raises]),
         section(attributes, [named(clean_inline(a.name), a.type, a.description) for a in doc.attributes]),
     ]

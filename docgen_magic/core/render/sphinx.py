@@ -12,6 +12,7 @@ from docgen_magic.core.facts import Target
 from docgen_magic.core.model import Docstring
 from docgen_magic.core.render.parts import ITEM_INDENT, arg_name, item, type_text
 from docgen_magic.core.render.text import clean_inline
+from docgen_magic.core.rules import Style, written_name
 
 
 def sections(doc: Docstring, target: Target, columns: int) -> list[list[str]]:
@@ -27,7 +28,7 @@ def sections(doc: Docstring, target: Target, columns: int) -> list[list[str]]:
     """
     lines: list[str] = []
     for arg in doc.args:
-        name = arg_name(arg, target).replace("*", "\\*")
+        name = written_name(arg_name(arg, target), Style.SPHINX)
         lines += _pair(f"param {name}", arg.description, f"type {name}", arg.type, columns) if name else []
     if doc.returns:
         lines += _pair("returns", doc.returns.description, "rtype", doc.returns.type, columns)

@@ -1,0 +1,562 @@
+"""Docstring drafts written from the facts of the code alone.
+
+They are what the offline provider answers, what fills a section a model kept getting wrong, and what
+``--update`` adds.
+
+Every sentence says something the code states: a raise's condition and message, a default, a returned
+expression, a yielded item, the value an attribute starts with, the verb and noun of a name. Where the code
+says nothing, the text is an honest placeholder starting with :data:`PLACEHOLDER`, which ``--check``
+reports as a gap still to write.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+
+from docgen_magic.core.facts import Param, ParamKind, Target, TargetKind, dotted_name, own_scope_nodes
+from docgen_magic.core.model import ArgDoc, AttributeDoc, Docstring, RaisesDoc, ReturnsDoc, YieldsDoc
+from docgen_magic.core.rules import is_variadic, may_document_returns, needs_returns, same_exception, words
+
+PLACEHOLDER = "TODO:"
+"""How a draft marks text the author still has to write."""
+
+_DUNDERS = {
+    "__init__": "Initialize the {owner}.",
+    "__repr__": "Return the developer representation of the {owner}.",
+    "__str__": "Return the readable text of the {owner}.",
+    "__len__": "Return the number of items in the {owner}.",
+    "__iter__": "Iterate over the items of the {owner}.",
+    "__eq__": "Compare the {owner} with another object for equality.",
+    "__hash__": "Return the hash of the {owner}.",
+    "__call__": "Call the {owner}.",
+    "__enter__": "Enter the {owner}'s context.",
+    "__exit__": "Leave the {owner}'s context.",
+    "__post_init__": "Finish initializing the {owner}.",
+}
+_PREPOSITIONS = {"to": "Convert", "from": "Create", "by": "Group", "as": "Return", "with": "Return a copy",
+                 "for": "Handle", "on": "Handle"}
+_PREDICATES = ("is", "has", "can", "should", "contains")
+_ARTICLES = frozenset({"the", "a", "an", "all", "each", "every", "one", "many", "some", "into", "in", "at"})
+_VERBS = frozenset((
+    "add", "apply", "build", "calculate", "check", "clean", "clear", "close", "compute", "convert",
+    "count", "create", "decode", "delete", "describe", "download", "drop", "encode", "ensure",
+    "evaluate", "export", "extract", "fetch", "filter", "find", "fit", "format", "generate", "get",
+    "group", "handle", "import", "init", "initialize", "iterate", "join", "load", "log", "make", "map",
+    "merge", "normalize", "open", "parse", "plot", "predict", "prepare", "print", "process", "read",
+    "record", "reduce", "refresh", "register", "remove", "render", "replace", "reset", "resolve", "run",
+    "save", "scale", "score", "search", "select", "send", "set", "show", "sort", "split", "start",
+    "stop", "store", "summarize", "test", "train", "transform", "update", "upload", "validate",
+    "visualize", "write", "aggregate", "append", "assign", "cast", "collect", "combine", "compare",
+    "copy", "crop", "dedupe", "detect", "emit", "estimate", "explode", "fill", "flag", "flatten",
+    "impute", "insert", "interpolate", "invert", "label", "list", "match", "measure", "melt", "pivot",
+    "pop", "push", "query", "rank", "rename", "reshape", "resample", "retry", "rotate", "round",
+    "sample", "shift", "shuffle", "smooth", "strip", "sum", "tokenize", "trim", "unpack", "wrap", "zip",
+))
+
+
+def summary_for(target: Target) -> str:
+    """Return a one-sentence summary derived from the target's name.
+
+    Args:
+        target: The target, with the facts read from its code.
+
+    Returns:
+        A sentence ending with a period.
+    """
+    owner = target.qualname.rsplit(".", 1)[0] if "." in target.qualname else target.name
+    if target.name in _DUNDERS:
+        return _DUNDERS[target.name].format(owner=owner.rsplit(".", 1)[-1])
+    parts = words(target.name) or [target.name]
+    text = " ".join(parts)
+    if target.kind is TargetKind.CLASS:
+        held = _listing([" ".join(words(a.name)) for a in target.attributes[:4]])
+        return f"{text[0].upper()}{text[1:]}" + (f" holding the {held}." if held else ".")
+    if target.kind is TargetKind.PROPERTY:
+        return f"The {text}."
+    if parts[0] in _PREDICATES and len(parts) > 1:
+        return f"Return whether it {text}."
+    if parts[0] in _PREPOSITIONS and len(parts) > 1:
+        return f"{_PREPOSITIONS[parts[0]]} {text}."
+    if parts[0] in _VERBS or parts[0].endswith(("ize", "ise")):
+        rest = " ".join(parts[1:])
+        rest = f"the {rest}" if rest and parts[1] not in _PREPOSITIONS and parts[1] not in _ARTICLES else rest
+        return f"{parts[0].capitalize()} {rest or _object_of(target, owner)}.".replace(" .", ".")
+    verb = "Yield" if target.is_generator else "Return" if target.returns_value else "Handle"
+    return f"{verb} the {text}."
+
+
+def _object_of(target: Target, owner: str) -> str:
+    """Name what a bare verb acts on: the instance for a method, else the first parameter.
+
+    Args:
+        target: The target, whose name is a single verb.
+        owner: The qualified name of the enclosing class, or the target's own name.
+
+    Returns:
+        E.g. ``the summary`` for ``Summary.flag``; empty when there is nothing to name.
+    """
+    if "." in target.qualname:
+        return "the " + " ".join(words(owner.rsplit(".", 1)[-1]))
+    regular = [p for p in target.params if not is_variadic(p)]
+    return "the " + " ".join(words(regular[0].name)) if regular else ""
+
+
+
+
+def _listing(items: list[str]) -> str:
+    """Join items as ``a``, ``a and b``, ``a, b and c``."""
+    items = [i for i in items if i]
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + f" and {items[-1]}" if items else ""
+
+
+def _code(node: ast.AST, limit: int = 60) -> str:
+    """Return an expression as inline code, or ``""`` when it is too long to read in a sentence."""
+    text = ast.unparse(node)
+    return f"``{text}``" if len(text) <= limit and "\n" not in text else ""
+
+
+def _string(node: ast.AST | None) -> str | None:
+    """Return the text of a string literal (or the literal parts of an f-string), else None."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value.strip()
+    if isinstance(node, ast.JoinedStr):
+        text = "".join(str(v.value) if isinstance(v, ast.Constant) else "…" for v in node.values)
+        return text.strip() if text.strip(" …") else None
+    return None
+
+
+def _parents(target: Target) -> dict[int, ast.AST]:
+    """Map every node in the target's own scope to its parent."""
+    node = target.node
+    if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return {}
+    parents: dict[int, ast.AST] = {}
+    for parent in [node, *own_scope_nodes(node)]:
+        for child in ast.iter_child_nodes(parent):
+            parents.setdefault(id(child), parent)
+    return parents
+
+
+def _own(target: Target) -> list[ast.AST]:
+    node = target.node
+    return list(own_scope_nodes(node)) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) else []
+
+
+def _condition(node: ast.AST, parents: dict[int, ast.AST]) -> str:
+    """When a statement runs, read from the nearest enclosing ``if`` / ``except``: a phrase or ``""``."""
+    child, parent = node, parents.get(id(node))
+    while parent is not None and not isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        if isinstance(parent, ast.If):
+            test = parent.test if child in parent.body else ast.UnaryOp(ast.Not(), parent.test)
+            return condition_phrase(test)
+        if isinstance(parent, ast.ExceptHandler):
+            caught = f"``{ast.unparse(parent.type)}``" if parent.type is not None else "an exception"
+            return f"if {_tried(parent, parents)} raises {caught}"
+        if isinstance(parent, (ast.For, ast.AsyncFor, ast.While)) and child in parent.body:
+            return ""
+        child, parent = parent, parents.get(id(parent))
+    return ""
+
+
+def condition_phrase(test: ast.expr) -> str:
+    """Read a test as an ``if`` clause: ``if fewer than 2 values are given`` for ``len(values) < 2``.
+
+    Args:
+        test: The condition.
+
+    Returns:
+        The clause, starting with ``if``; ``""`` when the condition is too long to quote.
+    """
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        inner = test.operand
+        if isinstance(inner, ast.Name):
+            return f"if ``{inner.id}`` is empty or false"
+        if isinstance(inner, ast.Call) and dotted_name(inner.func) == "isinstance" and len(inner.args) == 2:
+            return f"if ``{ast.unparse(inner.args[0])}`` is not {_kind_of(inner.args[1])}"
+        if isinstance(inner, ast.Compare):
+            return _compare_phrase(inner, negate=True)
+        code = _code(inner)
+        return f"if {code} is false" if code else ""
+    if isinstance(test, ast.Compare):
+        return _compare_phrase(test, negate=False)
+    if isinstance(test, ast.BoolOp) and len(test.values) <= 3:
+        parts = [condition_phrase(v) for v in test.values]
+        if all(parts):
+            joiner = " and " if isinstance(test.op, ast.And) else " or "
+            return "if " + joiner.join(p.removeprefix("if ") for p in parts)
+    if isinstance(test, ast.Name):
+        return f"if ``{test.id}`` is true"
+    code = _code(test)
+    return f"if {code}" if code else ""
+
+
+_NEGATED = {ast.Lt: ast.GtE, ast.LtE: ast.Gt, ast.Gt: ast.LtE, ast.GtE: ast.Lt, ast.Eq: ast.NotEq,
+            ast.NotEq: ast.Eq, ast.Is: ast.IsNot, ast.IsNot: ast.Is, ast.In: ast.NotIn, ast.NotIn: ast.In}
+
+
+def _compare_phrase(test: ast.Compare, *, negate: bool) -> str:
+    if len(test.ops) != 1:
+        code = _code(test)
+        return (f"unless {code}" if negate else f"if {code}") if code else ""
+    op = _NEGATED[type(test.ops[0])]() if negate else test.ops[0]
+    left, right = test.left, test.comparators[0]
+    if (isinstance(left, ast.Call) and dotted_name(left.func) == "len" and len(left.args) == 1
+            and isinstance(left.args[0], ast.Name) and isinstance(right, ast.Constant)
+            and isinstance(right.value, int)):
+        things = left.args[0].id
+        if isinstance(op, ast.Lt):
+            return f"if fewer than {right.value} {things} are given"
+        if isinstance(op, ast.Eq) and right.value == 0:
+            return f"if ``{things}`` is empty"
+    if isinstance(right, ast.Constant) and right.value is None and isinstance(op, (ast.Is, ast.IsNot)):
+        return f"if {_code(left) or 'it'} is {'' if isinstance(op, ast.Is) else 'not '}None"
+    code = _code(ast.Compare(left=left, ops=[op], comparators=[right]))
+    return f"if {code}" if code else ""
+
+
+def _kind_of(node: ast.expr) -> str:
+    names = node.elts if isinstance(node, ast.Tuple) else [node]
+    return "a " + " or ".join(f"``{ast.unparse(n)}``" for n in names)
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return (text[0].upper() + text[1:]).rstrip(".") + "." if text else text
+
+
+def placeholder(what: str) -> str:
+    """Write an honest, marked placeholder.
+
+    Args:
+        what: What the author still has to write, e.g. ``describe `path```.
+
+    Returns:
+        ``TODO: <what>.``
+    """
+    return f"{PLACEHOLDER} {what}."
+
+
+def with_default(text: str, param: Param) -> str:
+    """Add a parameter's default from the code to its description, unless the text already gives one.
+
+    Args:
+        text: The description.
+        param: One parameter of its signature.
+
+    Returns:
+        The text, ending with ``Defaults to <default>.`` when the parameter has a default.
+    """
+    if param.default is None or re.search(r"\bdefault", text, re.IGNORECASE):
+        return text
+    return f"{text.rstrip()} Defaults to {param.default}.".lstrip()
+
+
+def param_text(target: Target, param: Param) -> str:
+    """Say what a draft says about a parameter: how the body uses it, its default, or a placeholder.
+
+    Args:
+        target: The target, with the facts read from its code.
+        param: One parameter of its signature.
+
+    Returns:
+        One or two sentences.
+    """
+    if param.kind is ParamKind.VAR_POSITIONAL:
+        use = _use_of(target, param.name) or f"Extra positional arguments, collected in ``{param.name}``"
+    elif param.kind is ParamKind.VAR_KEYWORD:
+        use = _use_of(target, param.name) or f"Extra keyword arguments, collected in ``{param.name}``"
+    else:
+        use = _use_of(target, param.name)
+    text = _sentence(use) if use else placeholder(f"describe ``{param.name}``")
+    return with_default(text, param)
+
+
+def _use_of(target: Target, name: str) -> str:
+    """Find the first telling use of a name in the body: passed on to a call, compared, iterated over."""
+    own = _own(target)
+    parents = _parents(target)
+    for node in own:
+        if isinstance(node, ast.Return) and isinstance(node.value, ast.Name) and node.value.id == name:
+            when = _condition(node, parents)
+            return f"returned {when}".strip() if when else "returned unchanged"
+        if isinstance(node, ast.IfExp) and isinstance(node.test, ast.Name) and node.test.id == name:
+            body, orelse = _code(node.body, 40), _code(node.orelse, 40)
+            if body and orelse:
+                return f"when true, {body} is used, else {orelse}"
+    for node in own:
+        if isinstance(node, ast.Call):
+            callee = dotted_name(node.func) or ""
+            for keyword in node.keywords:
+                if isinstance(keyword.value, ast.Name) and keyword.value.id == name and callee and keyword.arg:
+                    return f"passed to ``{callee}`` as ``{keyword.arg}``"
+            for arg in node.args:
+                inner = arg.value if isinstance(arg, ast.Starred) else arg
+                if isinstance(inner, ast.Name) and inner.id == name and callee and callee not in _TRIVIAL_CALLS:
+                    return f"passed to ``{callee}``"
+        elif isinstance(node, (ast.For, ast.comprehension)):
+            if isinstance(node.iter, ast.Name) and node.iter.id == name:
+                return f"iterated over, one ``{ast.unparse(node.target)}`` at a time"
+        elif isinstance(node, ast.Compare) and len(node.ops) == 1:
+            sides = [node.left, node.comparators[0]]
+            if any(isinstance(s, ast.Name) and s.id == name for s in sides):
+                other = next(s for s in sides if not (isinstance(s, ast.Name) and s.id == name))
+                code = _code(other, 30)
+                if code:
+                    return f"compared with {code}"
+    for node in own:
+        if isinstance(node, ast.BinOp) and any(isinstance(side, ast.Name) and side.id == name
+                                               for side in (node.left, node.right)):
+            code = _code(node, 40)
+            if code:
+                return f"used in {code}"
+        if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Name) and node.slice.id == name:
+            code = _code(node, 40)
+            if code:
+                return f"the key read in {code}"
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                and isinstance(node.func.value, ast.Name) and node.func.value.id == name):
+            code = _code(node, 40)
+            if code:
+                return f"used as {code}"
+    return ""
+
+
+_TRIVIAL_CALLS = frozenset({"print", "len", "str", "repr", "id", "type"})
+
+
+def returns_text(target: Target) -> str:
+    """Say what comes back, read from the ``return`` statements.
+
+    Args:
+        target: The target, with the facts read from its code.
+
+    Returns:
+        A sentence naming the returned expression(s); the annotation or a placeholder when none can be read.
+    """
+    parents = _parents(target)
+    found = [n for n in _own(target) if isinstance(n, ast.Return) and n.value is not None
+             and not (isinstance(n.value, ast.Constant) and n.value.value is None)]
+    phrases: list[str] = []
+    for node in found[:3]:
+        assert node.value is not None
+        phrase = _value_phrase(node.value, target)
+        if not phrase:
+            phrases = []
+            break
+        when = _condition(node, parents) if len(found) > 1 else ""
+        phrases.append(f"{phrase} {when}".strip())
+    if phrases and len(found) <= 3:
+        return _sentence("; or ".join(dict.fromkeys(phrases)))
+    if target.returns_annotation and target.returns_annotation not in ("None",):
+        return placeholder(f"describe the returned ``{target.returns_annotation}``")
+    return placeholder("describe the return value")
+
+
+def _value_phrase(value: ast.expr, target: Target) -> str:
+    """Say in words what an expression gives: ``the same summary (for chaining)``, ``a new `Summary```..."""
+    if isinstance(value, ast.Name):
+        if value.id in ("self", "cls") and "." in target.qualname:
+            owner = " ".join(words(target.qualname.rsplit(".", 2)[-2]))
+            return f"the same {owner}, so calls can be chained"
+        return f"``{value.id}``"
+    if isinstance(value, ast.Constant):
+        return f"``{value.value!r}``"
+    if isinstance(value, ast.Call):
+        callee = dotted_name(value.func) or ""
+        last = callee.rsplit(".", 1)[-1]
+        if callee == "cls":
+            owner = target.qualname.rsplit(".", 2)[-2] if "." in target.qualname else "class"
+            return f"a new ``{owner}``"
+        if last in ("dict", "list", "set", "tuple", "frozenset"):
+            made = _code(value.args[0], 40) if len(value.args) == 1 else ""
+            return f"a {last} made from {made}" if made else f"a new {last}"
+        if last[:1].isupper():
+            return f"a new ``{last}``"
+        code = _code(value)
+        return f"the result of {code}" if code else ""
+    if isinstance(value, (ast.ListComp, ast.SetComp, ast.GeneratorExp)):
+        kind = {ast.ListComp: "a list", ast.SetComp: "a set", ast.GeneratorExp: "an iterator"}[type(value)]
+        element, first = _code(value.elt, 40), value.generators[0]
+        source = _code(first.iter, 40)
+        return f"{kind} of {element} for each ``{ast.unparse(first.target)}`` in {source}" \
+            if element and source else kind
+    if isinstance(value, ast.DictComp):
+        return "a dict"
+    if isinstance(value, (ast.Compare, ast.BoolOp)) or (isinstance(value, ast.UnaryOp)
+                                                        and isinstance(value.op, ast.Not)):
+        code = _code(value)
+        return f"whether {code}" if code else "whether the test holds"
+    if isinstance(value, ast.JoinedStr):
+        code = _code(value)
+        return f"the text {code}" if code else "a formatted text"
+    if isinstance(value, (ast.List, ast.Tuple, ast.Dict, ast.Set)):
+        code = _code(value)
+        kind = {ast.List: "a list", ast.Tuple: "a tuple", ast.Dict: "a dict", ast.Set: "a set"}[type(value)]
+        return f"{kind} {code}".strip()
+    code = _code(value)
+    return f"the value of {code}" if code else ""
+
+
+def yields_text(target: Target) -> str:
+    """Say what each yielded item is.
+
+    Args:
+        target: The generator.
+
+    Returns:
+        A sentence naming the yielded expression and the loop it comes from, or a placeholder.
+    """
+    parents = _parents(target)
+    found = [n for n in _own(target) if isinstance(n, (ast.Yield, ast.YieldFrom))]
+    if len(found) == 1:
+        node = found[0]
+        if isinstance(node, ast.YieldFrom):
+            code = _code(node.value)
+            return _sentence(f"each item of {code}") if code else placeholder("describe each yielded item")
+        code = _code(node.value) if node.value is not None else "``None``"
+        loop = _enclosing_loop(node, parents)
+        if code:
+            return _sentence(f"{code} for each ``{ast.unparse(loop.target)}`` in {_code(loop.iter, 40)}"
+                             if loop is not None and _code(loop.iter, 40) else code)
+    return placeholder("describe each yielded item")
+
+
+def _enclosing_loop(node: ast.AST, parents: dict[int, ast.AST]) -> ast.For | ast.AsyncFor | None:
+    parent = parents.get(id(node))
+    while parent is not None and not isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        if isinstance(parent, (ast.For, ast.AsyncFor)):
+            return parent
+        parent = parents.get(id(parent))
+    return None
+
+
+def raise_text(target: Target, exception: str) -> str:
+    """When a draft says an exception is raised: the raise's condition and its message.
+
+    Args:
+        target: The target, with the facts read from its code.
+        exception: A name in ``target.raises``.
+
+    Returns:
+        E.g. ``If fewer than 2 values are given ("need at least two values").``, or a placeholder.
+    """
+    parents = _parents(target)
+    for node in _own(target):
+        if not isinstance(node, ast.Raise):
+            continue
+        if node.exc is None or (isinstance(node.exc, ast.Name) and not node.exc.id[:1].isupper()):
+            handler = _handler_of(node, parents)
+            if handler is not None and handler.type is not None and any(
+                    same_exception(exception, dotted_name(t) or "") for t in _handler_types(handler)):
+                return _sentence(f"if {_tried(handler, parents)} raises it (re-raised)")
+            continue
+        exc = node.exc.func if isinstance(node.exc, ast.Call) else node.exc
+        if not same_exception(exception, dotted_name(exc) or ""):
+            continue
+        message = _string(node.exc.args[0]) if isinstance(node.exc, ast.Call) and node.exc.args else None
+        when = _condition(node, parents)
+        quoted = f' ("{message}")' if message else ""
+        if when:
+            return _sentence(when + quoted)
+        if message:
+            return _sentence(f'with the message "{message}"')
+    return placeholder(f"say when ``{exception}`` is raised")
+
+
+def _handler_of(node: ast.AST, parents: dict[int, ast.AST]) -> ast.ExceptHandler | None:
+    parent = parents.get(id(node))
+    while parent is not None and not isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        if isinstance(parent, ast.ExceptHandler):
+            return parent
+        parent = parents.get(id(parent))
+    return None
+
+
+def _handler_types(handler: ast.ExceptHandler) -> list[ast.expr]:
+    if handler.type is None:
+        return []
+    return list(handler.type.elts) if isinstance(handler.type, ast.Tuple) else [handler.type]
+
+
+def _tried(handler: ast.ExceptHandler, parents: dict[int, ast.AST]) -> str:
+    """Quote the one call the ``try`` of a handler makes, as inline code, or ``the guarded code``."""
+    parent = parents.get(id(handler))
+    if isinstance(parent, ast.Try) and len(parent.body) == 1:
+        calls = [n for n in ast.walk(parent.body[0]) if isinstance(n, ast.Call)]
+        code = _code(calls[0], 40) if calls else ""
+        if code:
+            return code
+    return "the guarded code"
+
+
+def attribute_text(target: Target, name: str) -> str:
+    """Say what a class attribute holds: the value it starts with, or a placeholder.
+
+    Args:
+        target: The class.
+        name: One of its attributes.
+
+    Returns:
+        A sentence.
+    """
+    node = target.node
+    if not isinstance(node, ast.ClassDef):
+        return placeholder(f"describe ``{name}``")
+    for stmt in node.body:
+        if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and stmt.target.id == name:
+            if stmt.value is None:
+                return placeholder(f"describe ``{name}``")
+            factory = _default_factory(stmt.value)
+            if factory:
+                return _sentence(f"starts as a new empty ``{factory}``")
+            text = ast.unparse(stmt.value)
+            return _sentence(f"defaults to {text}") if len(text) <= 40 else placeholder(f"describe ``{name}``")
+    init = next((s for s in node.body if isinstance(s, ast.FunctionDef) and s.name == "__init__"), None)
+    if init is not None:
+        for assign in ast.walk(init):
+            if (isinstance(assign, (ast.Assign, ast.AnnAssign)) and assign.value is not None and any(
+                    isinstance(t, ast.Attribute) and t.attr == name
+                    for t in (assign.targets if isinstance(assign, ast.Assign) else [assign.target]))):
+                value: ast.expr = assign.value
+                if isinstance(value, ast.Name):
+                    return _sentence(f"the ``{value.id}`` given to the constructor"
+                                     if any(a.arg == value.id for a in init.args.args) else
+                                     f"set from ``{value.id}`` when the object is built")
+                code = _code(value, 40)
+                return _sentence(f"set to {code} when the object is built") if code else \
+                    placeholder(f"describe ``{name}``")
+    return placeholder(f"describe ``{name}``")
+
+
+def _default_factory(value: ast.expr) -> str:
+    if isinstance(value, ast.Call) and (dotted_name(value.func) or "").endswith("field"):
+        for keyword in value.keywords:
+            if keyword.arg == "default_factory":
+                return dotted_name(keyword.value) or ""
+    return ""
+
+
+def draft(target: Target) -> Docstring:
+    """Draft a whole docstring for a target, every part from the facts.
+
+    Args:
+        target: The target, with the facts read from its code.
+
+    Returns:
+        A docstring whose structure is exactly the code's.
+    """
+    returns = None
+    if needs_returns(target) or (may_document_returns(target) and not target.is_generator):
+        text = returns_text(target) if target.kind is not TargetKind.PROPERTY or target.returns_value \
+            else summary_for(target)
+        returns = ReturnsDoc(None, text)
+    return Docstring(
+        summary=summary_for(target),
+        args=[ArgDoc(p.display_name, None, param_text(target, p)) for p in target.params],
+        returns=returns,
+        yields=YieldsDoc(None, yields_text(target)) if target.is_generator else None,
+        raises=[RaisesDoc(name, raise_text(target, name)) for name in target.raises],
+        attributes=[AttributeDoc(a.name, None, attribute_text(target, a.name)) for a in target.attributes]
+        if target.is_class else [],
+    )
