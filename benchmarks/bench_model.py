@@ -71,24 +71,24 @@ class BareSDK:
         from docgen_magic.core.cell import parse_cell
         from docgen_magic.core.facts import extract_targets
         from docgen_magic.core.ports import GenerationRequest
-        from docgen_magic.core.prompt import build_context, build_messages
+        from docgen_magic.core.prompt import build_context, build_messages, tool_definition
 
         cell = parse_cell(functions_only(n, "bare"))
         self.fake = fake
-        self.messages = [build_messages(GenerationRequest(target=t, context=build_context(cell, t)))
-                         for t in extract_targets(cell)]
+        self.requests = [(build_messages(GenerationRequest(target=t, context=build_context(cell, t))),
+                          tool_definition(t)) for t in extract_targets(cell)]
         self.client: Any = None
 
     async def _calls(self) -> None:
         from openai import AsyncAzureOpenAI
 
-        from docgen_magic.core.prompt import tool_choice, tool_definition
+        from docgen_magic.core.prompt import tool_choice
 
         if self.client is None:
             self.client = AsyncAzureOpenAI(azure_endpoint=self.fake.url, api_key=KEY, api_version="2024-10-21")
         await asyncio.gather(*(self.client.chat.completions.create(
-            model=DEPLOYMENT, messages=m, tools=[tool_definition(strict=True)], tool_choice=tool_choice(),
-            max_completion_tokens=1024) for m in self.messages))
+            model=DEPLOYMENT, messages=m, tools=[tool], tool_choice=tool_choice(),
+            max_completion_tokens=1024) for m, tool in self.requests))
 
     def run(self) -> None:
         """Send the requests concurrently and wait for every answer."""

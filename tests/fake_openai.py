@@ -5,10 +5,9 @@ Routes:
     ``Authorization: Bearer``) and ``POST /v1/chat/completions`` (OpenAI: bearer).
 
 By default every request gets a VALID ``write_docstring`` tool call, built from the request itself: the
-facts lines of the last plain user message (``Parameters to document, in order: ...``, ``Attributes found in
-the code: ...``, ``Exceptions it raises directly: ...``, generator / returns lines written by
-``core/prompt.py``) and the ``Source:`` block, parsed with ``ast`` for the name and for generators that also
-return a value. Refinement requests get the same valid answer.
+facts line of the user message with the ``Source:`` block (``Target: function `f`. Args: a, b. Returns: yes.
+Raises: ValueError.``, written by ``core/prompt.py``) and that block, parsed with ``ast`` for the name.
+Refinement requests get the same valid answer.
 
 Scripted faults, consumed in order by the next requests (``fake.enqueue("429", "500")``):
     "429" (``retry-after-ms: 10``), "500", "reset" (connection closed without a response), "slow" (sleeps
@@ -66,11 +65,10 @@ _REDACTED = "REDACTED"
 
 # -- building a valid answer from the request --------------------------------------------------------------
 
-def _line_value(text: str, prefix: str) -> str | None:
-    for line in text.splitlines():
-        if line.startswith(prefix):
-            return line[len(prefix):].strip().rstrip(".")
-    return None
+def _fact(text: str, label: str) -> str | None:
+    """The value of ``Label: value.`` in the facts line written by ``core/prompt.py``."""
+    match = re.search(rf"(?:^|\. ){label}: (.*?)\.(?: [A-Z][a-z]+: |$)", text, re.M)
+    return match.group(1).strip() if match else None
 
 
 def _names(value: str | None) -> list[str]:
@@ -96,20 +94,6 @@ def _parse_definition(source: str) -> ast.AST | None:
     return None
 
 
-def _returns_value_in_generator(node: ast.AST | None) -> bool:
-    if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-        return False
-    stack: list[ast.AST] = list(node.body)
-    while stack:
-        item = stack.pop()
-        if isinstance(item, ast.Return) and item.value is not None and not (
-                isinstance(item.value, ast.Constant) and item.value.value is None):
-            return True
-        if not isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
-            stack.extend(ast.iter_child_nodes(item))
-    return False
-
-
 def _words(name: str) -> str:
     parts = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name.strip("_")).lower().split("_")
     return " ".join(p for p in parts if p) or name
@@ -131,17 +115,14 @@ def facts_from_messages(messages: list[dict[str, Any]]) -> dict[str, Any]:
             text = content
     target = re.search(r"^Target: (\S+) `([^`]+)`", text, re.M)
     kind, qualname = (target.group(1), target.group(2)) if target else ("function", "target")
+    facts = next((line for line in text.splitlines() if line.startswith("Target: ")), "")
     node = _parse_definition(_source_block(text))
     name = getattr(node, "name", None) or qualname.rsplit(".", 1)[-1]
     is_class = kind == "class"
-    params = _names(_line_value(text, "Constructor parameters to document under args:" if is_class
-                                else "Parameters to document, in order:"))
-    generator = "It is a generator" in text
-    returns = "It returns a value" in text or (generator and _returns_value_in_generator(node))
-    return {"kind": kind, "qualname": qualname, "name": name, "params": params, "is_class": is_class,
-            "attributes": _names(_line_value(text, "Attributes found in the code:")) if is_class else [],
-            "raises": _names(_line_value(text, "Exceptions it raises directly:")),
-            "generator": generator, "returns": returns}
+    return {"kind": kind, "qualname": qualname, "name": name, "params": _names(_fact(facts, "Args")),
+            "is_class": is_class, "attributes": _names(_fact(facts, "Attributes")) if is_class else [],
+            "raises": _names(_fact(facts, "Raises")), "generator": _fact(facts, "Yields") == "yes",
+            "returns": _fact(facts, "Returns") == "yes"}
 
 
 def valid_answer(facts: dict[str, Any]) -> dict[str, Any]:
@@ -200,6 +181,7 @@ class _Server(ThreadingHTTPServer):
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out as two writes: Nagle would hold the body ~40 ms
     server: _Server
 
     def log_message(self, format: str, *args: Any) -> None:
@@ -244,6 +226,8 @@ class FakeOpenAI:
         deployments: Known Azure deployments; None accepts any.
         models: Known OpenAI models; None accepts any.
         max_concurrent: Most requests in flight at once.
+        prefix_cache: Report cached prompt tokens as a provider's prefix cache would (1,024+ tokens seen
+            before); by default a fixed share of every prompt is reported cached.
     """
 
     def __init__(self, api_key: str = "test-key", *, latency: float = 0.0) -> None:
@@ -261,6 +245,8 @@ class FakeOpenAI:
         self.requests: list[dict[str, Any]] = []
         self.responses: list[dict[str, Any]] = []
         self.max_concurrent = 0
+        self.prefix_cache = False
+        self._prefixes: set[int] = set()
         self.url = ""
         self.openai_base_url = ""
         self._faults: deque[str | dict[str, Any]] = deque()
@@ -505,6 +491,19 @@ class FakeOpenAI:
             return reply(int(fault["status"]), payload, fault.get("headers"))
         return reply(200, self._completion(body, fault, azure.group("name") if azure else body.get("model")))
 
+    def _cached_tokens(self, body: dict[str, Any]) -> int:
+        """Prompt tokens served from a provider-style prefix cache: the longest prefix (tools, then messages)
+        seen before, in steps of 128 tokens from 1,024 on, as OpenAI and Azure OpenAI cache (4 chars a token)."""
+        text = json.dumps(body.get("tools")) + json.dumps(body.get("messages"))
+        step, cached = 128 * 4, 0
+        with self._lock:
+            for end in range(1024 * 4, len(text) + 1, step):
+                key = hash(text[:end])
+                if key in self._prefixes:
+                    cached = end // 4
+                self._prefixes.add(key)
+        return cached
+
     def _completion(self, body: dict[str, Any], fault: str | dict[str, Any] | None, model: Any) -> dict[str, Any]:
         answer = valid_answer(facts_from_messages(body["messages"]))
         finish, content = "stop", None
@@ -535,7 +534,8 @@ class FakeOpenAI:
         completion = len(arguments or content or "") // 4 + 1
         usage: dict[str, Any] | None = {
             "prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion,
-            "prompt_tokens_details": {"cached_tokens": (prompt // 256) * 128, "audio_tokens": 0},
+            "prompt_tokens_details": {"cached_tokens": self._cached_tokens(body) if self.prefix_cache
+                                      else (prompt // 256) * 128, "audio_tokens": 0},
             "completion_tokens_details": {"reasoning_tokens": completion % 7, "audio_tokens": 0,
                                           "accepted_prediction_tokens": 0, "rejected_prediction_tokens": 0},
         }

@@ -184,7 +184,7 @@ def _chain(depth: int) -> ast.expr:
 
 
 def test_a_signature_too_deep_to_unparse_is_left_out_of_the_others_context() -> None:
-    cell = parse_cell("def a(x=1):\n    return x\n\n\ndef b(y):\n    return y\n")
+    cell = parse_cell("def a(x=1):\n    return x\n\n\ndef b(y):\n    return a(y)\n")
     node = cell.module.body[0]
     assert isinstance(node, ast.FunctionDef)
     node.args.defaults[0] = _chain(sys.getrecursionlimit() * 2)  # deeper than any parser would allow

@@ -17,7 +17,7 @@ from docgen_magic.core.facts import Target
 from docgen_magic.core.model import Docstring
 from docgen_magic.core.options import RunOptions
 from docgen_magic.core.ports import GenerationRequest, Provider
-from docgen_magic.core.prompt import prompt_chars
+from docgen_magic.core.prompt import complete_answer, prompt_chars
 from docgen_magic.core.rules import CONFORMABLE, DROPPABLE, Code
 from docgen_magic.core.usage import Usage
 from docgen_magic.core.validate import Problem, conform_with_notes, parse_arguments, validate
@@ -219,6 +219,7 @@ async def generate_docstring(
         result.usage.add(reply.usage)
         data, problems = (None, [reply.problem]) if reply.problem is not None else parse_arguments(reply.arguments)
         if data is not None and not problems:
+            data = complete_answer(data)  # the sections the target's tool did not offer, empty
             problems = validate(data, target, strict=options.strict)
         last = attempt == max_attempts
         if data is not None and (not problems or (last and all(p.code in _FIXED_FROM_CODE for p in problems))):

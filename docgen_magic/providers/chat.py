@@ -25,7 +25,7 @@ from docgen_magic.core.errors import (
     ProviderTransientError,
 )
 from docgen_magic.core.ports import GenerationRequest, Reply
-from docgen_magic.core.prompt import TOOL_NAME, tool_chars, tool_choice, tool_definition
+from docgen_magic.core.prompt import TOOL_NAME, prompt_chars, tool_choice, tool_definition
 from docgen_magic.core.rules import Code
 from docgen_magic.core.usage import Usage
 from docgen_magic.core.validate import Problem, no_tool_call
@@ -100,7 +100,6 @@ class ChatProvider:
             logger.warning("%s: the API key is shorter than %d characters, too short to be masked in messages "
                            "without mangling other words", name, MIN_MASKED_LENGTH)
         self._client: Any = None
-        self._tool = tool_definition(strict=strict)
         self._tool_choice = tool_choice()
 
     def __repr__(self) -> str:
@@ -176,7 +175,7 @@ class ChatProvider:
         params: dict[str, Any] = {
             "model": self.model,
             "messages": request.messages,
-            "tools": [self._tool],
+            "tools": [tool_definition(request.target, strict=self.strict)],
             "tool_choice": self._tool_choice,
             "max_completion_tokens": self.max_completion_tokens,
         }
@@ -225,7 +224,7 @@ class ChatProvider:
         return self._reply(response, latency, self._prompt_chars(request))
 
     def _prompt_chars(self, request: GenerationRequest) -> int:
-        return sum(len(str(m.get("content") or "")) for m in request.messages) + tool_chars(strict=self.strict)
+        return prompt_chars(request, strict=self.strict)
 
     def _body_is_empty(self, raw: Any) -> bool:
         """Whether a 200 carries no body; raises when it carries something other than a chat completion.
