@@ -225,7 +225,7 @@ def test_cancelled_run_leaves_the_loop_usable(azure_env: dict[str, str], fake_op
     loop_thread = default_loop_thread()
     future = loop_thread.submit(document_async(THREE, use_cache=False))
     deadline = time.monotonic() + 30
-    while not fake_openai.requests and time.monotonic() < deadline:  # wait until requests are in flight
+    while len(fake_openai.requests) < 3 and time.monotonic() < deadline:  # all three requests in flight
         threading.Event().wait(0.02)
     assert fake_openai.requests, "no request reached the fake"
     future.cancel()
