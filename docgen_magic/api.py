@@ -85,7 +85,7 @@ def _provider_for(choice: ProviderChoice, settings: Settings) -> Provider:
     loop = asyncio.get_running_loop()
     key = (id(loop), choice.name, choice.model, choice.endpoint, settings.api_version,
            _fingerprint(settings), settings.timeout, settings.max_retries, settings.strict,
-           settings.max_completion_tokens, settings.send_temperature)
+           settings.max_completion_tokens, settings.send_temperature, settings.concurrency)
     entry = _providers.get(key)
     if entry is not None and entry[0]() is loop:
         return entry[1]

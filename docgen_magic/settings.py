@@ -175,7 +175,7 @@ class Settings:
         openai_base_url: Base URL of an OpenAI-compatible server.
         cache_dir: Cache folder; None for the user cache dir.
         use_cache: Whether to read and write the cache.
-        concurrency: Requests in flight at once.
+        concurrency: The most requests in flight at once (paced below it by the deployment's rate limits).
         max_attempts: Model attempts per target (first answer plus refinements).
         timeout: Seconds before one request times out.
         max_retries: SDK retries for transport faults.
@@ -220,7 +220,8 @@ class Settings:
     use_cache: bool = _setting(True, "read and write the docstring cache", env=("DOCGEN_USE_CACHE",),
                                flag="--no-cache", flag_help="neither read nor write the docstring cache", cli=True,
                                magic=True, trait=True)
-    concurrency: int = _setting(RunOptions.concurrency, "requests in flight at once", env=("DOCGEN_CONCURRENCY",),
+    concurrency: int = _setting(RunOptions.concurrency, "most requests in flight at once; paced below it by the "
+                                "deployment's rate limits", env=("DOCGEN_CONCURRENCY",),
                                 flag="--concurrency", cli=True, magic=True, trait=True)
     max_attempts: int = _setting(RunOptions.max_attempts, "model attempts per target (first answer plus "
                                  "refinements)", env=("DOCGEN_MAX_ATTEMPTS",), flag="--max-attempts", cli=True,

@@ -37,6 +37,7 @@ import ast
 import contextlib
 import io
 import json
+import math
 import re
 import signal
 import socket
@@ -213,6 +214,46 @@ def _error(message: str, kind: str, code: str | None, param: str | None = None) 
     return {"error": {"message": message, "type": kind, "param": param, "code": code}}
 
 
+class _TokenBuckets:
+    """Requests-per-minute and tokens-per-minute buckets, refilled continuously (thread-safe)."""
+
+    def __init__(self, rpm: int, tpm: int | None, burst_seconds: float) -> None:
+        self.rpm, self.tpm = rpm, tpm
+        self.capacity = (max(1.0, rpm / 60 * burst_seconds), max(1.0, (tpm or 0) / 60 * burst_seconds))
+        self.requests, self.tokens = self.capacity
+        self.updated = time.monotonic()
+        self.rejected = 0
+        self.lock = threading.Lock()
+
+    def admit(self, tokens: int) -> dict[str, str]:
+        """Charge one request of ``tokens``; the headers to send (with retry-after-ms when refused)."""
+        with self.lock:
+            now = time.monotonic()
+            elapsed, self.updated = now - self.updated, now
+            self.requests = min(self.capacity[0], self.requests + elapsed * self.rpm / 60)
+            if self.tpm:
+                self.tokens = min(self.capacity[1], self.tokens + elapsed * self.tpm / 60)
+            need_requests = max(0.0, 1 - self.requests) / (self.rpm / 60)
+            need_tokens = max(0.0, tokens - self.tokens) / (self.tpm / 60) if self.tpm else 0.0
+            wait = max(need_requests, need_tokens)
+            if wait <= 0:
+                self.requests -= 1
+                if self.tpm:
+                    self.tokens -= tokens
+            else:
+                self.rejected += 1
+            headers = {"x-ratelimit-limit-requests": str(self.rpm),
+                       "x-ratelimit-remaining-requests": str(int(self.requests)),
+                       "x-ratelimit-reset-requests": f"{(self.capacity[0] - self.requests) / (self.rpm / 60):.3f}s"}
+            if self.tpm:
+                headers |= {"x-ratelimit-limit-tokens": str(self.tpm),
+                            "x-ratelimit-remaining-tokens": str(int(self.tokens)),
+                            "x-ratelimit-reset-tokens": f"{(self.capacity[1] - self.tokens) / (self.tpm / 60):.3f}s"}
+            if wait > 0:
+                headers["retry-after-ms"] = str(max(1, math.ceil(wait * 1000)))
+            return headers
+
+
 class FakeOpenAI:
     """A loopback Azure OpenAI / OpenAI server on 127.0.0.1 (a context manager).
 
@@ -246,6 +287,7 @@ class FakeOpenAI:
         self.responses: list[dict[str, Any]] = []
         self.max_concurrent = 0
         self.prefix_cache = False
+        self._limits: _TokenBuckets | None = None
         self._prefixes: set[int] = set()
         self.url = ""
         self.openai_base_url = ""
@@ -319,6 +361,26 @@ class FakeOpenAI:
                 raise ValueError(f"unknown fault {fault!r}; known: {', '.join(FAULTS)}")
         with self._lock:
             self._faults.extend(faults)
+
+    def rate_limit(self, rpm: int | None, tpm: int | None = None, *, burst_seconds: float = 1.0) -> None:
+        """Enforce requests-per-minute and tokens-per-minute limits, as Azure OpenAI does (None: unlimited).
+
+        Two token buckets refill continuously and hold ``burst_seconds`` of the allowance; a request that
+        does not fit gets an immediate 429 with ``retry-after-ms`` (when it would fit), every answer carries
+        ``x-ratelimit-limit/remaining/reset-requests`` and ``-tokens``. A request is charged its prompt
+        (request JSON / 4) plus 120 completion tokens.
+
+        Args:
+            rpm: Requests per minute, or None for no limits at all.
+            tpm: Tokens per minute, or None for no token limit.
+            burst_seconds: Seconds of allowance the buckets hold.
+        """
+        self._limits = None if rpm is None else _TokenBuckets(rpm, tpm, burst_seconds)
+
+    @property
+    def rate_limited(self) -> int:
+        """Requests answered 429 by the rate limits (scripted 429 faults not included)."""
+        return self._limits.rejected if self._limits is not None else 0
 
     @property
     def pending_faults(self) -> int:
@@ -422,7 +484,7 @@ class FakeOpenAI:
         record: dict[str, Any] = {
             "method": "POST", "path": split.path, "query": query, "body": body, "auth": auth,
             "headers": {k: (_REDACTED if k in ("api-key", "authorization") else v) for k, v in headers.items()},
-            "fault": None, "status": None,
+            "fault": None, "status": None, "time": time.monotonic(),
         }
         with self._lock:
             self.requests.append(record)
@@ -449,6 +511,10 @@ class FakeOpenAI:
         if not azure and self.models is not None and body.get("model") not in self.models:
             return reply(404, _error(f"The model `{body.get('model')}` does not exist.", "invalid_request_error",
                                      "model_not_found"))
+        limited = self._limits.admit(len(json.dumps(body)) // 4 + 120) if self._limits is not None else None
+        if limited is not None and limited.get("retry-after-ms"):
+            return reply(429, _error("Requests to the ChatCompletions_Create Operation have exceeded the rate "
+                                     "limit.", "rate_limit_error", "429"), limited)
         with self._lock:
             fault = self._faults.popleft() if self._faults else None
         record["fault"] = fault
@@ -489,7 +555,7 @@ class FakeOpenAI:
         if isinstance(fault, dict) and "status" in fault:
             payload = fault.get("body") or _error(f"Scripted status {fault['status']}.", "scripted", None)
             return reply(int(fault["status"]), payload, fault.get("headers"))
-        return reply(200, self._completion(body, fault, azure.group("name") if azure else body.get("model")))
+        return reply(200, self._completion(body, fault, azure.group("name") if azure else body.get("model")), limited)
 
     def _cached_tokens(self, body: dict[str, Any]) -> int:
         """Prompt tokens served from a provider-style prefix cache: the longest prefix (tools, then messages)

@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
-# A cell of 20 functions runs in one wave: 20 requests in flight (the SDK backs off on 429 if the deployment
-# is rate limited).
-DEFAULT_CONCURRENCY = 20
+# The ceiling of requests in flight: a cell of 100 functions runs in one wave. Below it the chat provider's
+# rate limiter paces requests from the deployment's rate-limit headers and 429s.
+DEFAULT_CONCURRENCY = 100
 
 STYLES: tuple[str, ...] = ("google", "numpy", "sphinx")
 """The docstring styles, in the order they are offered."""
@@ -30,7 +30,7 @@ class RunOptions:
         max_attempts: Model attempts per target (first answer plus refinements).
         strict: Validate answers against the strict schema (every property present).
         max_completion_tokens: Completion token cap per request (counted whole in the budget estimate).
-        concurrency: Requests in flight at once across the run.
+        concurrency: The ceiling of requests in flight at once across the run (the rate limiter paces below it).
         token_budget: Stop before total tokens would exceed this; None for no budget.
     """
 

@@ -2,8 +2,11 @@
 
 The SDK client is created lazily, inside the event loop that first asks for a docstring (it is bound to that
 loop), and ``openai`` is imported only then, so importing docgen_magic stays fast. Transport faults are
-retried by the SDK itself (``max_retries``; it honours ``retry-after-ms`` / ``retry-after`` and retries 408,
-409, 429, 5xx and connection errors); what is left after the retries becomes a one-line ProviderError.
+retried by the SDK itself (``max_retries``; it retries 408, 409, 5xx and connection errors); what is left after
+the retries becomes a one-line ProviderError. Rate limits are paced by the provider's :class:`RateLimiter`
+(the deployment's limits are shared by every run using it): each answer's ``x-ratelimit-*`` headers and each
+429 adjust it, and a 429 is asked again once its ``retry-after`` has passed (the SDK is told not to retry 429s
+itself, with its ``x-should-retry`` header, so that one place decides when).
 
 Counting: ``Reply.usage.requests`` is 1 per answered request, however many SDK retries it took; the
 retries are counted separately in :attr:`ChatProvider.retries` (read from the SDK's ``retries_taken``).
@@ -30,11 +33,18 @@ from docgen_magic.core.rules import Code
 from docgen_magic.core.usage import Usage
 from docgen_magic.core.validate import Problem, no_tool_call
 from docgen_magic.infra.redact import MIN_MASKED_LENGTH, install_log_redaction, redact, register_secret
+from docgen_magic.providers.ratelimit import RateHeaders, RateLimiter, retry_after_seconds
 from docgen_magic.settings import shown_url
 
 logger = logging.getLogger(__name__)
 
 ENTRA_SCOPE = "https://cognitiveservices.azure.com/.default"
+MAX_RATE_LIMIT_WAIT = 120.0
+"""A 429 asking to wait longer than this (a daily quota) fails the request instead of waiting."""
+MAX_RATE_LIMIT_ROUNDS = 20
+"""429s one request may meet before it fails (each one waited out first)."""
+_COMPLETION_ESTIMATE = 300
+"""Completion tokens assumed per request when pacing against the remaining-tokens header."""
 
 # Parameters whose rejection by the server means every request will fail the same way (a setting to change).
 _CONFIG_PARAMS = frozenset({"temperature", "max_completion_tokens", "max_tokens", "tools", "tool_choice",
@@ -63,13 +73,15 @@ class ChatProvider:
         max_completion_tokens: Completion token cap per request.
         send_temperature: Send ``temperature=0``.
         retries: SDK retries taken so far by this provider (not counted in ``Usage.requests``).
+        limiter: Paces requests under the concurrency ceiling from rate-limit headers and 429s.
     """
 
     is_template = False
 
     def __init__(self, *, name: str, model: str, endpoint: str | None, api_key: str | None,
                  api_version: str | None = None, timeout: float = 60.0, max_retries: int = 3,
-                 strict: bool = True, max_completion_tokens: int = 1024, send_temperature: bool = False) -> None:
+                 strict: bool = True, max_completion_tokens: int = 1024, send_temperature: bool = False,
+                 concurrency: int = 100) -> None:
         """Prepare the provider; the SDK client is created on the first request.
 
         Args:
@@ -83,6 +95,7 @@ class ChatProvider:
             strict: Send the tool schema in strict mode.
             max_completion_tokens: Completion token cap per request.
             send_temperature: Send ``temperature=0``.
+            concurrency: The ceiling of requests in flight at once.
         """
         self.name = name
         self.model: str | None = model
@@ -95,6 +108,7 @@ class ChatProvider:
         self.max_completion_tokens = max_completion_tokens
         self.send_temperature = send_temperature
         self.retries = 0
+        self.limiter = RateLimiter(concurrency)
         self._key = api_key  # handed to the SDK client only; never formatted anywhere
         if api_key and not register_secret(api_key):
             logger.warning("%s: the API key is shorter than %d characters, too short to be masked in messages "
@@ -150,16 +164,23 @@ class ChatProvider:
             raise ProviderConfigurationError(f"{self.name}: the openai package is not installed: pip install "
                                              "openai") from None
         install_log_redaction()  # the SDK and its HTTP client log request URLs; their loggers exist by now
+
+        async def no_sdk_retry_on_429(response: Any) -> None:
+            if response.status_code == 429:  # the limiter waits it out and asks again, for every request at once
+                response.headers["x-should-retry"] = "false"
+
+        http_client = openai.DefaultAsyncHttpxClient(event_hooks={"response": [no_sdk_retry_on_429]})
+        common = {"timeout": self.timeout, "max_retries": self.max_retries, "http_client": http_client}
         try:
             if self.name == "azure":
                 auth: dict[str, Any] = ({"api_key": self._key} if self._key
                                         else {"azure_ad_token_provider": self._entra_token_provider()})
                 return openai.AsyncAzureOpenAI(azure_endpoint=self.endpoint or "", api_version=self.api_version,
-                                               timeout=self.timeout, max_retries=self.max_retries, **auth)
+                                               **common, **auth)
             extra: dict[str, Any] = {"base_url": self.endpoint} if self.endpoint else {}
             # A compatible server (Ollama, vLLM) may need no key; the SDK insists on one, so send a placeholder.
             key = self._key or ("unused" if self.endpoint else None)
-            return openai.AsyncOpenAI(api_key=key, timeout=self.timeout, max_retries=self.max_retries, **extra)
+            return openai.AsyncOpenAI(api_key=key, **common, **extra)
         except openai.OpenAIError as exc:
             logger.debug("%s: cannot create the client", self.name, exc_info=True)
             raise ProviderConfigurationError(f"{self.name}: cannot create the client: {self._scrub(exc)}") from None
@@ -198,14 +219,19 @@ class ChatProvider:
             ProviderTransientError: Every answer was an empty 200, retries included.
         """
         client = self._get_client()
+        params = self._params(request)
+        estimate = (len(json.dumps(params["messages"])) + len(json.dumps(params["tools"]))) // 4 \
+            + min(self.max_completion_tokens, _COMPLETION_ESTIMATE)
         started = time.perf_counter()
         empty_retries = 0
         while True:
+            raw = await self._create(client, params, estimate, request)
             try:
-                raw = await client.chat.completions.with_raw_response.create(**self._params(request))
                 if not self._body_is_empty(raw):
                     response = raw.parse()
                     break
+            except ProviderError:
+                raise
             except Exception as exc:
                 raise self._with_status(self._map_error(exc, request), exc) from None
             # An empty 200 is a proxy or server hiccup the SDK does not retry: retry it like one it does.
@@ -280,6 +306,31 @@ class ChatProvider:
         else:
             what = f"the connection to {where} failed ({type(chain[-1]).__name__})"
         return f"{self.name}: {what} ({retried})"
+
+    async def _create(self, client: Any, params: dict[str, Any], estimate: int, request: GenerationRequest) -> Any:
+        """Send one request when the limiter has room; a 429 is waited out and sent again (bounded)."""
+        import openai
+
+        for _ in range(MAX_RATE_LIMIT_ROUNDS):
+            ticket = await self.limiter.acquire(estimate)
+            try:
+                raw = await client.chat.completions.with_raw_response.create(**params)
+            except openai.RateLimitError as exc:
+                headers = {k.lower(): v for k, v in exc.response.headers.items()}
+                wait = retry_after_seconds(headers)
+                self.limiter.rate_limited(ticket, wait, RateHeaders.from_headers(headers))
+                if wait is not None and wait > MAX_RATE_LIMIT_WAIT:
+                    raise ProviderConfigurationError(f"{self.name}: rate limited (429): the server asks to wait "
+                                                     f"{wait:,.0f} s (a quota?)") from None
+                continue
+            except BaseException as exc:
+                self.limiter.fail(ticket)
+                if isinstance(exc, Exception):
+                    raise self._map_error(exc, request) from None
+                raise
+            self.limiter.release(ticket, RateHeaders.from_headers({k.lower(): v for k, v in raw.headers.items()}))
+            return raw
+        raise ProviderTransientError(f"{self.name}: rate limited (429) {MAX_RATE_LIMIT_ROUNDS} times in a row")
 
     def _reply(self, response: Any, latency: float, prompt_chars: int) -> Reply:
         choice = response.choices[0] if getattr(response, "choices", None) else None
@@ -438,7 +489,7 @@ def usage_of(response: Any, latency: float) -> Usage:
 
 def make_azure_provider(*, endpoint: str | None, deployment: str | None, api_version: str, api_key: str | None,
                         timeout: float, max_retries: int, strict: bool, max_completion_tokens: int,
-                        send_temperature: bool) -> ChatProvider:
+                        send_temperature: bool, concurrency: int = 100) -> ChatProvider:
     """Build the Azure OpenAI provider.
 
     Args:
@@ -451,18 +502,20 @@ def make_azure_provider(*, endpoint: str | None, deployment: str | None, api_ver
         strict: Send the tool schema in strict mode.
         max_completion_tokens: Completion token cap per request.
         send_temperature: Send ``temperature=0``.
+        concurrency: The ceiling of requests in flight at once.
 
     Returns:
         The provider (its client is created on the first request).
     """
     return ChatProvider(name="azure", model=deployment or "", endpoint=endpoint, api_key=api_key,
                         api_version=api_version, timeout=timeout, max_retries=max_retries, strict=strict,
-                        max_completion_tokens=max_completion_tokens, send_temperature=send_temperature)
+                        max_completion_tokens=max_completion_tokens, send_temperature=send_temperature,
+                        concurrency=concurrency)
 
 
 def make_openai_provider(*, model: str | None, base_url: str | None, api_key: str | None, timeout: float,
                          max_retries: int, strict: bool, max_completion_tokens: int,
-                         send_temperature: bool) -> ChatProvider:
+                         send_temperature: bool, concurrency: int = 100) -> ChatProvider:
     """Build the OpenAI (or OpenAI-compatible server) provider.
 
     Args:
@@ -474,6 +527,7 @@ def make_openai_provider(*, model: str | None, base_url: str | None, api_key: st
         strict: Send the tool schema in strict mode.
         max_completion_tokens: Completion token cap per request.
         send_temperature: Send ``temperature=0``.
+        concurrency: The ceiling of requests in flight at once.
 
     Returns:
         The provider (its client is created on the first request).
@@ -482,4 +536,5 @@ def make_openai_provider(*, model: str | None, base_url: str | None, api_key: st
 
     return ChatProvider(name="openai", model=model or DEFAULT_OPENAI_MODEL, endpoint=base_url,
                         api_key=api_key, timeout=timeout, max_retries=max_retries, strict=strict,
-                        max_completion_tokens=max_completion_tokens, send_temperature=send_temperature)
+                        max_completion_tokens=max_completion_tokens, send_temperature=send_temperature,
+                        concurrency=concurrency)

@@ -94,7 +94,7 @@ def build_provider(choice: ProviderChoice, settings: Settings) -> Provider:
 
     common: dict[str, Any] = {"timeout": settings.timeout, "max_retries": settings.max_retries,
                               "strict": settings.strict, "max_completion_tokens": settings.max_completion_tokens,
-                              "send_temperature": settings.send_temperature}
+                              "send_temperature": settings.send_temperature, "concurrency": settings.concurrency}
     if choice.name == "azure":
         key = settings.azure_api_key.reveal() if settings.azure_api_key else None
         return chat.make_azure_provider(endpoint=settings.azure_endpoint, deployment=choice.model,

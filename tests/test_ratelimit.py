@@ -1,0 +1,149 @@
+"""Rate-limit-aware pacing: the limiter's arithmetic on a controlled clock, and whole runs against the fake's
+requests-per-minute limit (real SDK, real HTTP on 127.0.0.1)."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from pathlib import Path
+
+import pytest
+
+import docgen_magic
+from docgen_magic.providers.ratelimit import RateHeaders, RateLimiter, parse_duration, retry_after_seconds
+from tests.fake_openai import FakeOpenAI
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.mark.parametrize(("text", "seconds"), [("6ms", 0.006), ("1s", 1.0), ("1m30.5s", 90.5), ("2", 2.0),
+                                               ("0.25", 0.25), ("", None), ("soon", None), ("1x", None)])
+def test_reset_durations_are_read_as_the_apis_write_them(text: str, seconds: float | None) -> None:
+    assert parse_duration(text) == (pytest.approx(seconds) if seconds is not None else None)
+
+
+def test_retry_after_prefers_milliseconds() -> None:
+    assert retry_after_seconds({"retry-after-ms": "250", "retry-after": "3"}) == 0.25
+    assert retry_after_seconds({"retry-after": "3"}) == 3.0
+    assert retry_after_seconds({"retry-after": "Wed, 21 Oct 2015 07:28:00 GMT"}) is None
+    assert RateHeaders.from_headers({"content-type": "application/json"}) is None
+
+
+def test_the_window_halves_once_per_429_burst_and_grows_back_to_the_ceiling() -> None:
+    clock = Clock()
+    limiter = RateLimiter(8, clock=clock)
+
+    async def run() -> None:
+        tickets = [await limiter.acquire() for _ in range(8)]
+        assert limiter.in_flight == 8 and limiter.window == 8
+        for ticket in tickets[:4]:  # one burst of 429s is one signal
+            limiter.rate_limited(ticket, 0.5)
+        assert limiter.window == 4 and limiter.stats.rate_limited == 4
+        assert limiter._room_wait(0) == pytest.approx(0.5)  # paused for the retry-after
+        clock.now += 0.6
+        for ticket in tickets[4:]:
+            limiter.release(ticket)
+        assert limiter.window == 8  # +1 per answer, capped at the ceiling
+        limiter.rate_limited(await limiter.acquire(), None)
+        assert limiter.window == 4 and limiter._room_wait(0) == pytest.approx(1.0)  # no retry-after: 1 s
+
+    asyncio.run(run())
+
+
+def test_remaining_requests_pace_new_requests_and_count_the_ones_started_since() -> None:
+    clock = Clock()
+    limiter = RateLimiter(100, clock=clock)
+
+    async def run() -> None:
+        first = await limiter.acquire()
+        await limiter.acquire()  # started after `first`: not in the server's count when it answered
+        limiter.release(first, RateHeaders(limit_requests=600, remaining_requests=2))
+        assert limiter._room_wait(0) is None  # 2 left, 1 started since: room for one more
+        await limiter.acquire()
+        wait = limiter._room_wait(0)  # 2 left, 2 started since: the next needs 0.1 s of refill (10/s)
+        assert wait == pytest.approx(0.1)
+        clock.now += 0.1
+        assert limiter._room_wait(0) is None
+
+    asyncio.run(run())
+
+
+def test_remaining_tokens_hold_a_request_that_does_not_fit() -> None:
+    clock = Clock()
+    limiter = RateLimiter(100, clock=clock)
+
+    async def run() -> None:
+        ticket = await limiter.acquire(500)
+        limiter.release(ticket, RateHeaders(remaining_tokens=800, reset_tokens=2.0))
+        assert limiter._room_wait(500) is None
+        second = await limiter.acquire(500)
+        assert limiter._room_wait(500) == pytest.approx(0.25)  # a request in flight may bring news first
+        limiter.fail(second)  # it may have been charged: still counted against the reading
+        assert limiter._room_wait(500) == pytest.approx(2.0)  # nothing in flight: wait for the reset
+        clock.now += 2.0
+        assert limiter._room_wait(500) is None
+
+    asyncio.run(run())
+
+
+def _functions(n: int) -> str:
+    return "\n\n".join(f"def step_{i}(frame, column='x'):\n    return frame[column] + {i}\n" for i in range(n))
+
+
+def test_a_rate_limited_deployment_is_paced_not_failed(
+        fake_openai: FakeOpenAI, azure_env: dict[str, str], tmp_path: Path) -> None:
+    fake_openai.rate_limit(rpm=1200)  # 20 requests a second, a burst of 20
+    fake_openai.latency = 0.05
+    result = docgen_magic.document(_functions(60), use_cache=False, concurrency=20)
+    assert result.ok and len(result.documented) == 60
+    answered = [r for r in fake_openai.requests if r["status"] == 200]
+    assert len(answered) == 60
+    # Unpaced, 40 of the 60 are refused at once and each refused one is sent again after the same short pause;
+    # paced by the headers, the run keeps to 20 a second.
+    assert fake_openai.rate_limited <= 10, fake_openai.rate_limited
+    span = answered[-1]["time"] - answered[0]["time"]
+    assert span >= 1.5  # 40 beyond the burst at 20 a second
+
+
+def test_429s_are_waited_out_by_the_limiter_not_retried_by_the_sdk(
+        fake_openai: FakeOpenAI, azure_env: dict[str, str]) -> None:
+    fake_openai.enqueue({"status": 429, "headers": {"retry-after-ms": "200"}}, "429", "429")
+    result = docgen_magic.document(_functions(1), use_cache=False, max_retries=0)
+    assert result.ok  # max_retries=0 would have failed on the first 429 if the SDK handled them
+    assert [r["status"] for r in fake_openai.requests] == [429, 429, 429, 200]
+    gaps = [b["time"] - a["time"] for a, b in itertools.pairwise(fake_openai.requests)]
+    assert gaps[0] >= 0.2  # retry-after-ms honoured
+
+
+def test_429s_without_end_fail_the_request_with_one_line(fake_openai: FakeOpenAI) -> None:
+    from docgen_magic.core.errors import ProviderTransientError
+    from docgen_magic.providers.chat import MAX_RATE_LIMIT_ROUNDS
+    from tests.test_chat_provider import ask_error, azure
+
+    fake_openai.enqueue(*["429"] * MAX_RATE_LIMIT_ROUNDS)
+    error = ask_error(azure(fake_openai))
+    assert str(error) == f"azure: rate limited (429) {MAX_RATE_LIMIT_ROUNDS} times in a row"
+    assert isinstance(error, ProviderTransientError) and not error.fatal
+    assert len(fake_openai.requests) == MAX_RATE_LIMIT_ROUNDS
+
+
+def test_a_quota_429_asking_for_hours_fails_at_once(fake_openai: FakeOpenAI, azure_env: dict[str, str]) -> None:
+    quota = {"status": 429, "headers": {"retry-after": "86400"}}
+    fake_openai.enqueue(quota, quota)
+    result = docgen_magic.document(_functions(2), use_cache=False)
+    assert not result.ok
+    assert all("asks to wait 86,400 s" in (t.error or "") for t in result.targets)
+    assert len(fake_openai.requests) == 2  # not waited for, not sent again
+
+
+def test_the_ceiling_can_exceed_twenty(fake_openai: FakeOpenAI, azure_env: dict[str, str]) -> None:
+    fake_openai.latency = 0.3
+    result = docgen_magic.document(_functions(60), use_cache=False, concurrency=60)
+    assert result.ok
+    assert fake_openai.max_concurrent > 20
