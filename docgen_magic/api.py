@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from docgen_magic.core.cell import CellSyntaxError
 from docgen_magic.core.check import CheckFinding, check_target, coverage
 from docgen_magic.core.model import SCHEMA_VERSION
 from docgen_magic.core.pipeline import (
@@ -45,6 +46,8 @@ __all__ = [
     "document_async",
     "document_cells_async",
     "document_cells_sync",
+    "document_files_async",
+    "document_files_sync",
     "is_public",
     "session_usage",
 ]
@@ -285,6 +288,77 @@ def document_cells_sync(
 
     return run_sync(document_cells_async(sources, settings=settings, provider=provider, on_progress=on_progress,
                                          **options))
+
+
+async def document_files_async(
+    files: Sequence[Sequence[str]],
+    *,
+    settings: Settings | None = None,
+    provider: Provider | str | None = None,
+    on_progress: Callable[[ProgressEvent], None] | None = None,
+    on_file: Callable[[int, list[Result] | CellSyntaxError], None] | None = None,
+    **options: Unpack[SettingOverrides],
+) -> list[list[Result] | CellSyntaxError]:
+    """Document many files (each a list of cell texts: one for a .py file) in one run.
+
+    Every target of every file shares one concurrency ceiling (and the provider's rate limiter), one token
+    budget and one cache. A file with a syntax error is not documented; the others are.
+
+    Args:
+        files: For each file, its cell texts.
+        settings: Resolved settings; resolved from the environment when None.
+        provider: A provider name or instance.
+        on_progress: Progress callback for targets (called on the run's event loop).
+        on_file: Called with a file's position and its results (or its syntax error) as each file finishes.
+        **options: Setting overrides by name.
+
+    Returns:
+        Per file, in order: its results (one per cell), or the CellSyntaxError that stopped it.
+    """
+    outcomes: list[list[Result] | CellSyntaxError] = [[] for _ in files]
+
+    async def one(position: int, texts: Sequence[str], run: RunContext) -> None:
+        try:
+            outcomes[position] = await document_cells(texts, run)
+        except CellSyntaxError as exc:
+            outcomes[position] = exc
+        if on_file is not None:
+            on_file(position, outcomes[position])
+
+    async def all_files(run: RunContext) -> list[Result]:
+        await asyncio.gather(*(one(i, texts, run) for i, texts in enumerate(files)))
+        return [r for outcome in outcomes if isinstance(outcome, list) for r in outcome]
+
+    await _document_with(all_files, settings, provider, on_progress, dict(options))
+    return outcomes
+
+
+def document_files_sync(
+    files: Sequence[Sequence[str]],
+    *,
+    settings: Settings | None = None,
+    provider: Provider | str | None = None,
+    on_progress: Callable[[ProgressEvent], None] | None = None,
+    on_file: Callable[[int, list[Result] | CellSyntaxError], None] | None = None,
+    **options: Unpack[SettingOverrides],
+) -> list[list[Result] | CellSyntaxError]:
+    """Document many files in one run, synchronously, on the private event loop.
+
+    Args:
+        files: For each file, its cell texts.
+        settings: Resolved settings; resolved from the environment when None.
+        provider: A provider name or instance.
+        on_progress: Progress callback for targets.
+        on_file: Called as each file finishes.
+        **options: Setting overrides by name.
+
+    Returns:
+        Per file: its results, or its syntax error.
+    """
+    from docgen_magic.infra.loop_thread import run_sync
+
+    return run_sync(document_files_async(files, settings=settings, provider=provider, on_progress=on_progress,
+                                         on_file=on_file, **options))
 
 
 @dataclass

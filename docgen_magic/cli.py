@@ -26,6 +26,7 @@ from docgen_magic.infra.files import (
     read_source_file,
     write_atomic,
 )
+from docgen_magic.paths import expand_paths
 from docgen_magic.settings import option_arguments, rows_for
 
 if TYPE_CHECKING:
@@ -47,15 +48,20 @@ def build_parser() -> argparse.ArgumentParser:
         description="Add validated docstrings to the functions, classes and methods of Python code or a "
                     "notebook. With no model configured, writes offline templates.")
     parser.add_argument("paths", nargs="+", metavar="PATH",
-                        help="a .py file, a .ipynb notebook, or - for standard input; with --check, "
-                             "several files or folders")
+                        help=".py files, .ipynb notebooks, folders or globs (what .gitignore ignores is left out), "
+                             "or - for standard input")
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--diff", action="store_true", help="print a unified diff instead of the code")
     mode.add_argument("--write", action="store_true",
                       help="rewrite the file in place (atomically; refused if it changed meanwhile)")
     mode.add_argument("--check", action="store_true",
                       help="write nothing; list undocumented or incomplete targets; exit 1 if any")
-    mode.add_argument("--json", action="store_true", help="print one JSON object (code, targets, usage)")
+    parser.add_argument("--json", action="store_true",
+                        help="print one JSON object (code, targets, usage; for several files: files and "
+                             "totals); with --check, the findings")
+    parser.add_argument("--exclude", action="append", default=[], metavar="PATTERN",
+                        help="leave out files and folders matching this gitignore-style pattern "
+                             "(repeatable)")
     settings = parser.add_argument_group("settings (each also read from its environment variable)")
     for flags, options in option_arguments("cli"):
         settings.add_argument(*flags, **options)
@@ -187,14 +193,16 @@ def _usage_summary(results: Sequence[Any]) -> dict[str, int]:
     return {k: getattr(total, k) for k in keys}
 
 
-def _run_check(source: Source, settings: Any) -> int:
+def _run_check(source: Source, settings: Any, *, as_json: bool = False) -> tuple[int, dict[str, Any]]:
+    """Check one file; print ``path:line: name: message`` per finding unless ``as_json``."""
     from docgen_magic.api import check
     from docgen_magic.core.cell import CellSyntaxError
 
     texts = [source.text] if source.notebook is None else [_cell_text(c) for _, c in
                                                              _code_cells(source.notebook)]
     indices = None if source.notebook is None else [i for i, _ in _code_cells(source.notebook)]
-    gaps = total = complete = 0
+    findings: list[dict[str, Any]] = []
+    total = complete = 0
     for n, text in enumerate(texts):
         where = source.label if indices is None else f"{source.label}[cell {indices[n] + 1}]"
         try:
@@ -203,10 +211,14 @@ def _run_check(source: Source, settings: Any) -> int:
             raise _syntax_error(where, exc) from None
         total, complete = total + report.total, complete + report.complete
         for finding in report.findings:
-            gaps += 1
-            sys.stdout.write(f"{where}:{finding.lineno}: {finding.qualname}: {finding.message}\n")
+            findings.append({"path": source.label, "cell": None if indices is None else indices[n] + 1,
+                             "line": finding.lineno, "name": finding.qualname, "message": finding.message})
+            if not as_json:
+                sys.stdout.write(f"{where}:{finding.lineno}: {finding.qualname}: {finding.message}\n")
     logger.info("%s: %d of %d documented completely", source.label, complete, total)
-    return EXIT_FAILED if gaps else EXIT_OK
+    status = EXIT_FAILED if findings else EXIT_OK
+    return status, {"path": source.label, "status": status, "targets": total, "complete": complete,
+                    "findings": findings}
 
 
 def _print_code(source: Source, code: str) -> None:
@@ -230,16 +242,16 @@ def _run_file(source: Source, args: argparse.Namespace, settings: Any) -> int:
     except CellSyntaxError as exc:
         raise _syntax_error(source.label, exc) from None
     _report_failures(source.label, [result])
-    if args.json:
-        sys.stdout.write(json.dumps(result.to_dict(), ensure_ascii=False) + "\n")
-    elif args.diff:
-        sys.stdout.write(result.diff(name=source.label.lstrip("<").rstrip(">")))
-    elif args.write:
+    if args.write:
         if source.path is None:
             raise InputError("--write needs a file, not standard input")
         if result.changed:
             _write_text(source, result.code, args.force)
-    else:
+    if args.json:
+        sys.stdout.write(json.dumps(result.to_dict(), ensure_ascii=False) + "\n")
+    elif args.diff:
+        sys.stdout.write(result.diff(name=source.label.lstrip("<").rstrip(">")))
+    elif not args.write:
         _print_code(source, result.code)
     if not args.json:
         logger.info("%s", result.usage_line())
@@ -259,13 +271,7 @@ def _run_notebook(source: Source, args: argparse.Namespace, settings: Any) -> in
         where = source.label if exc.cell is None else f"{source.label}[cell {indices[exc.cell] + 1}]"
         raise _syntax_error(where, exc) from None
     _report_failures(source.label, results, indices)
-    if args.json:
-        payload = {"cells": [r.to_dict() for r in results], "usage": _usage_summary(results)}
-        sys.stdout.write(json.dumps(payload, ensure_ascii=False) + "\n")
-    elif args.diff:
-        for (index, _), result in zip(cells, results, strict=True):
-            sys.stdout.write(result.diff(name=f"{source.label}[cell {index + 1}]"))
-    elif args.write:
+    if args.write:
         changed = False
         for (_, cell), result in zip(cells, results, strict=True):
             if result.changed:
@@ -279,7 +285,13 @@ def _run_notebook(source: Source, args: argparse.Namespace, settings: Any) -> in
                 raise InputError(f"{source.label}: not written: the result would not be a valid notebook "
                                  f"({broken})")
             _write_text(source, _notebook_json(source), args.force)
-    else:
+    if args.json:
+        payload = {"cells": [r.to_dict() for r in results], "usage": _usage_summary(results)}
+        sys.stdout.write(json.dumps(payload, ensure_ascii=False) + "\n")
+    elif args.diff:
+        for (index, _), result in zip(cells, results, strict=True):
+            sys.stdout.write(result.diff(name=f"{source.label}[cell {index + 1}]"))
+    elif not args.write:
         for (index, _), result in zip(cells, results, strict=True):
             sys.stdout.write(f"# %% [cell {index + 1}]\n{result.code}")
             if result.code and not result.code.endswith("\n"):
@@ -289,28 +301,6 @@ def _run_notebook(source: Source, args: argparse.Namespace, settings: Any) -> in
         logger.info("%s: %d cells, %d documented, %s", source.label, len(results), documented,
                     _usage_summary(results))
     return EXIT_OK if all(r.ok for r in results) else EXIT_FAILED
-
-
-def expand_paths(paths: Sequence[str]) -> list[str]:
-    """Expand folders into the .py and .ipynb files below them (hidden folders and venvs left out).
-
-    Args:
-        paths: Files and folders as given on the command line.
-
-    Returns:
-        Files, in a stable order.
-    """
-    files: list[str] = []
-    for arg in paths:
-        path = Path(arg)
-        if arg != "-" and path.is_dir():
-            found = [p for p in sorted(path.rglob("*")) if p.suffix in (".py", ".ipynb") and p.is_file()
-                     and not any(part.startswith(".") or part in ("node_modules", "__pycache__")
-                                 for part in p.relative_to(path).parts)]
-            files.extend(str(p) for p in found)
-        else:
-            files.append(arg)
-    return files
 
 
 def _configure_logging(args: argparse.Namespace) -> None:
@@ -340,14 +330,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     _configure_logging(args)
     from docgen_magic.settings import resolve_settings
 
-    label = args.paths[0]
     try:
         settings = resolve_settings({name: getattr(args, name) for name in OPTION_NAMES})
+        if args.json and args.diff:
+            raise InputError("--json and --diff cannot be combined")
+        files = expand_paths(args.paths, exclude=args.exclude)
+        if not files:
+            raise InputError(f"no .py or .ipynb files in {' '.join(args.paths)}")
+        if "-" in files and len(files) > 1:
+            raise InputError("- (standard input) cannot be combined with other paths")
         if args.check:
-            return _check_paths(args.paths, settings)
-        if len(args.paths) != 1:
-            raise InputError("give one path (several only with --check)")
-        source = read_source(label)
+            return _check_paths(files, settings, as_json=args.json)
+        if len(files) > 1 or files != args.paths:  # several files, or a folder or glob: one run over all of them
+            from docgen_magic.runfiles import run_files
+
+            return run_files(files, args, settings)
+        source = read_source(files[0])
         if source.notebook is not None:
             return _run_notebook(source, args, settings)
         return _run_file(source, args, settings)
@@ -364,15 +362,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
-def _check_paths(paths: Sequence[str], settings: Any) -> int:
-    """``--check`` over files and folders: a file that cannot be read is reported and the others go on."""
+def _check_paths(files: Sequence[str], settings: Any, *, as_json: bool = False) -> int:
+    """``--check`` over files: a file that cannot be read is reported and the others go on.
+
+    With ``as_json``, one object is printed: ``files`` (path, status, targets, complete, findings with line,
+    name and message) and ``totals``.
+    """
     status = EXIT_OK
-    for label in expand_paths(paths):
+    reports: list[dict[str, Any]] = []
+    for label in files:
         try:
-            status = max(status, _run_check(read_source(label), settings))
+            file_status, report = _run_check(read_source(label), settings, as_json=as_json)
         except (InputError, FileError) as exc:
             logger.error("%s", exc)
-            status = EXIT_INPUT
+            file_status, report = EXIT_INPUT, {"path": label, "status": EXIT_INPUT, "error": str(exc)}
+        status = max(status, file_status)
+        reports.append(report)
+    if as_json:
+        totals = {"files": len(reports), "targets": sum(r.get("targets", 0) for r in reports),
+                  "complete": sum(r.get("complete", 0) for r in reports),
+                  "findings": sum(len(r.get("findings", ())) for r in reports), "status": status}
+        sys.stdout.write(json.dumps({"files": reports, "totals": totals}, ensure_ascii=False) + "\n")
     return status
 
 
