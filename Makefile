@@ -39,7 +39,7 @@ test: lint tools
 
 # The pure core, providers, CLI and API against the loopback fake: no kernel, no browser (seconds, not minutes).
 test-fast: setup tools
-	DOCGEN_REQUIRE_TOOLS=1 $(BIN)/python -m pytest -q -m "not kernel and not browser"
+	DOCGEN_REQUIRE_TOOLS=1 $(BIN)/python -m pytest -q -m "not kernel and not browser and not slow"
 
 bench: setup
 	$(BIN)/python benchmarks/run_all.py
