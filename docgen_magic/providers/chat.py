@@ -320,17 +320,20 @@ class ChatProvider:
                 wait = retry_after_seconds(headers)
                 self.limiter.rate_limited(ticket, wait, RateHeaders.from_headers(headers))
                 if wait is not None and wait > MAX_RATE_LIMIT_WAIT:
-                    raise ProviderConfigurationError(f"{self.name}: rate limited (429): the server asks to wait "
-                                                     f"{wait:,.0f} s (a quota?)") from None
+                    raise self._with_status(ProviderConfigurationError(
+                        f"{self.name}: rate limited (429): the server asks to wait {wait:,.0f} s (a quota?)"),
+                        exc) from None
                 continue
             except BaseException as exc:
                 self.limiter.fail(ticket)
                 if isinstance(exc, Exception):
-                    raise self._map_error(exc, request) from None
+                    raise self._with_status(self._map_error(exc, request), exc) from None
                 raise
             self.limiter.release(ticket, RateHeaders.from_headers({k.lower(): v for k, v in raw.headers.items()}))
             return raw
-        raise ProviderTransientError(f"{self.name}: rate limited (429) {MAX_RATE_LIMIT_ROUNDS} times in a row")
+        error = ProviderTransientError(f"{self.name}: rate limited (429) {MAX_RATE_LIMIT_ROUNDS} times in a row")
+        error.status = 429
+        raise error
 
     def _reply(self, response: Any, latency: float, prompt_chars: int) -> Reply:
         choice = response.choices[0] if getattr(response, "choices", None) else None
