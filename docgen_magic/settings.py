@@ -228,7 +228,8 @@ class Settings:
                                  magic=True, trait=True)
     timeout: float = _setting(60.0, "seconds before one request times out", env=("DOCGEN_TIMEOUT",),
                               flag="--timeout", cli=True, magic=True, trait=True, metavar="SECONDS")
-    max_retries: int = _setting(3, "SDK retries for transport faults (429, 5xx, timeouts, connection errors)",
+    max_retries: int = _setting(3, "SDK retries for transport faults (5xx, timeouts, connection errors; 429s are "
+                                "paced by the rate limiter)",
                                 env=("DOCGEN_MAX_RETRIES",), flag="--max-retries", cli=True, magic=True, trait=True,
                                 minimum=0)
     width: int = _setting(RunOptions.width, "line width of rendered docstrings", env=("DOCGEN_WIDTH",),

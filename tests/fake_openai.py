@@ -83,10 +83,14 @@ def _source_block(text: str) -> str:
     return match.group(1) if match else ""
 
 
+_PARSE_LOCK = threading.Lock()  # CPython 3.11's parser is not safe in many threads at once (SystemError)
+
+
 def _parse_definition(source: str) -> ast.AST | None:
     for candidate in (source, textwrap.dedent(source), "if True:\n" + textwrap.indent(source, "    ")):
         try:
-            module = ast.parse(candidate)
+            with _PARSE_LOCK:
+                module = ast.parse(candidate)
         except SyntaxError:
             continue
         for node in ast.walk(module):
