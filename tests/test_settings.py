@@ -13,7 +13,7 @@ def test_defaults_without_environment() -> None:
     settings = resolve_settings(environ={})
     assert settings.style == "google"
     assert settings.provider == "auto"
-    assert settings.concurrency == 20
+    assert settings.concurrency == 100  # a ceiling: the rate limiter paces below it
     assert settings.max_attempts == 3
     assert settings.sources == {}
     assert settings.source_of("style") == "default"
