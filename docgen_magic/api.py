@@ -7,6 +7,7 @@ loop (an IPython kernel's) is never touched.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
 import threading
 import weakref
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from docgen_magic.core.cell import CellSyntaxError
 from docgen_magic.core.check import CheckFinding, check_target, coverage
+from docgen_magic.core.errors import SettingsError
 from docgen_magic.core.model import SCHEMA_VERSION
 from docgen_magic.core.pipeline import (
     KeyFunction,
@@ -124,13 +126,28 @@ def _run_context(settings: Settings, provider: Provider | None,
     else:
         choice = ProviderChoice(provider.name, provider.model, f"{provider.name}: given by the caller")
     endpoint = choice.endpoint
+    if settings.batch and not provider.is_template:
+        provider = _batch_provider(provider, settings)
     cache = None
     if settings.use_cache and not provider.is_template:
         cache = _open_cache(settings)
-    run = new_run_context(provider, settings.run_options(), cache=cache,
+    options = settings.run_options()
+    if settings.batch and not provider.is_template:  # every first request must reach the one batch
+        options = dataclasses.replace(options, concurrency=max(options.concurrency, 1_000_000))
+    run = new_run_context(provider, options, cache=cache,
                           cache_key=_cache_key_function(provider, settings, endpoint),
                           on_progress=on_progress, refresh=refresh)
     return run, choice, cache
+
+
+def _batch_provider(provider: Provider, settings: Settings) -> Provider:
+    """Wrap a chat provider for batch mode (its state kept in the cache folder, so a rerun resumes)."""
+    from docgen_magic.providers.batch import BatchProvider
+    from docgen_magic.providers.chat import ChatProvider
+
+    if not isinstance(provider, ChatProvider):
+        raise SettingsError(f"batch mode needs Azure OpenAI or OpenAI, not {provider.name}")
+    return BatchProvider(provider, state_dir=settings.resolved_cache_dir(), poll_seconds=settings.batch_poll)
 
 
 def _record(results: Sequence[Result], choice: ProviderChoice, settings: Settings) -> None:

@@ -257,6 +257,11 @@ class Settings:
                                      '\'{"prompt": 0.15, "completion": 0.6}\' or prompt=0.15,completion=0.6',
                                      env=("DOCGEN_PRICES",), flag="--prices", cli=True, magic=True, trait=True,
                                      metavar="TABLE")
+    batch: bool = _setting(False, "send each target's first request through the Batch API (about half the price, "
+                           "answers within 24 h; resumable: rerun the same command to pick the batch up)",
+                           env=("DOCGEN_BATCH",), flag="--batch", cli=True, magic=True, trait=True)
+    batch_poll: float = _setting(30.0, "seconds between status polls of a batch", env=("DOCGEN_BATCH_POLL",),
+                                 flag="--batch-poll", cli=True, trait=True, metavar="SECONDS")
     sources: Mapping[str, str] = field(default_factory=dict, compare=False)
 
     def __repr__(self) -> str:

@@ -19,6 +19,14 @@ Scripted faults, consumed in order by the next requests (``fake.enqueue("429", "
     (optionally with "headers" / "body"), or an answer override ``{"arguments": {...} | "raw text",
     "finish_reason": ..., "content": ..., "usage": {...} | None}``.
 
+Rate limits: ``fake.rate_limit(rpm, tpm)`` enforces requests-per-minute and tokens-per-minute token buckets
+(429 with ``retry-after-ms``, ``x-ratelimit-*`` headers on every answer); ``fake.rate_limited`` counts its 429s.
+
+Batch API: ``POST /v1/files`` (or ``/openai/files``) stores an upload, ``POST .../batches`` answers every line
+of its input file as the chat route would (``fake.batch_faults``: "error" fails a line, an answer fault name
+changes it), visible as completed after ``fake.batch_seconds``; ``GET .../batches/{id}`` and
+``GET .../files/{id}/content`` read them back; ``fake.batch_calls`` records the calls.
+
 A wrong key gets 401 and an unknown deployment (when ``fake.deployments`` is set) or model (when
 ``fake.models`` is set) gets 404, both with OpenAI-shaped error bodies; neither consumes a fault.
 
@@ -61,6 +69,7 @@ HTML_PAGE = b"<!DOCTYPE html><html><head><title>Sign in</title></head><body><for
 BREAKOUT = '""" ; import os; os.system("x") # \\ \\\\ \'\'\' \\"""'
 _AZURE_PATH = re.compile(r"^/openai/deployments/(?P<name>[^/]+)/chat/completions$")
 _OPENAI_PATH = "/v1/chat/completions"
+_BATCH_PATH = re.compile(r"^(?:/v1|/openai)/(?P<kind>files|batches)(?:/(?P<id>[^/]+))?(?P<content>/content)?$")
 _REDACTED = "REDACTED"
 
 
@@ -197,8 +206,9 @@ class _Handler(BaseHTTPRequestHandler):
         self.server.fake._handle(self)
 
     def do_GET(self) -> None:
-        """Anything but POST is not found."""
-        self.server.fake._send_json(self, 404, _error("Resource not found", "not_found", "404"))
+        """Batch API reads (batch status, file content); anything else is not found."""
+        if not self.server.fake._batch_api(self, "GET"):
+            self.server.fake._send_json(self, 404, _error("Resource not found", "not_found", "404"))
 
 
 def _reset(handler: BaseHTTPRequestHandler) -> None:
@@ -291,6 +301,11 @@ class FakeOpenAI:
         self.responses: list[dict[str, Any]] = []
         self.max_concurrent = 0
         self.prefix_cache = False
+        self.files: dict[str, dict[str, Any]] = {}
+        self.batches: dict[str, dict[str, Any]] = {}
+        self.batch_seconds = 0.0
+        self.batch_faults: deque[str] = deque()
+        self.batch_calls: list[str] = []
         self._limits: _TokenBuckets | None = None
         self._prefixes: set[int] = set()
         self.url = ""
@@ -461,10 +476,99 @@ class FakeOpenAI:
             self.max_concurrent = max(self.max_concurrent, self._in_flight)
             self._counter += 1
         try:
-            self._answer(handler)
+            if not self._batch_api(handler, "POST"):
+                self._answer(handler)
         finally:
             with self._lock:
                 self._in_flight -= 1
+
+    # -- the Batch API: /files and /batches (OpenAI /v1/..., Azure /openai/...?api-version=)
+
+    def _batch_api(self, handler: BaseHTTPRequestHandler, method: str) -> bool:
+        """Serve ``/files`` and ``/batches`` requests; False when the path is not one of them."""
+        split = urlsplit(handler.path)
+        match = _BATCH_PATH.match(split.path)
+        if not match:
+            return False
+        headers = {k.lower(): v for k, v in handler.headers.items()}
+        length = int(headers.get("content-length") or 0)
+        raw = handler.rfile.read(length) if length else b""
+        if not self._auth(headers)[1]:
+            self._send_json(handler, 401, _error("Incorrect API key provided.", "invalid_request_error",
+                                                 "invalid_api_key"))
+            return True
+        kind, ident, content = match.group("kind"), match.group("id"), match.group("content")
+        with self._lock:
+            self.batch_calls.append(f"{method} {kind}{'/' + ident if ident else ''}{'/content' if content else ''}")
+        if kind == "files" and method == "POST" and not ident:
+            self._send_json(handler, 200, self._upload(headers.get("content-type", ""), raw))
+        elif kind == "files" and method == "GET" and ident and content and ident in self.files:
+            self._send_bytes(handler, self.files[ident]["content"])
+        elif kind == "batches" and method == "POST" and not ident:
+            self._send_json(handler, 200, self._create_batch(json.loads(raw or b"{}")))
+        elif kind == "batches" and method == "GET" and ident in self.batches:
+            self._send_json(handler, 200, self._batch_state(ident))
+        else:
+            self._send_json(handler, 404, _error("Resource not found", "not_found", "404"))
+        return True
+
+    def _send_bytes(self, handler: BaseHTTPRequestHandler, data: bytes) -> None:
+        handler.send_response(200)
+        handler.send_header("Content-Type", "application/octet-stream")
+        handler.send_header("Content-Length", str(len(data)))
+        handler.end_headers()
+        handler.wfile.write(data)
+
+    def _upload(self, content_type: str, raw: bytes) -> dict[str, Any]:
+        from email.parser import BytesParser
+        from email.policy import HTTP
+
+        message = BytesParser(policy=HTTP).parsebytes(b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + raw)
+        fields = {part.get_param("name", header="content-disposition"): part for part in message.iter_parts()}
+        part = fields["file"]
+        data = part.get_payload(decode=True) or b""
+        with self._lock:
+            ident = f"file-fake-{len(self.files) + 1}"
+            self.files[ident] = {"content": data, "filename": part.get_filename() or "input.jsonl"}
+        return {"id": ident, "object": "file", "bytes": len(data), "created_at": int(time.time()),
+                "filename": self.files[ident]["filename"], "purpose": "batch", "status": "processed"}
+
+    def _create_batch(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Answer every line of the input file now (as the chat route would); visible after batch_seconds."""
+        lines = [json.loads(line) for line in self.files[body["input_file_id"]]["content"].splitlines() if line]
+        outputs, failed = [], 0
+        for line in lines:
+            with self._lock:
+                fault = self.batch_faults.popleft() if self.batch_faults else None
+            if fault == "error":
+                failed += 1
+                outputs.append({"id": f"batch_req_{line['custom_id']}", "custom_id": line["custom_id"],
+                                "response": None, "error": {"code": "server_error", "message": "Scripted."}})
+                continue
+            completion = self._completion(line["body"], fault, line["body"].get("model"))
+            outputs.append({"id": f"batch_req_{line['custom_id']}", "custom_id": line["custom_id"],
+                            "response": {"status_code": 200, "request_id": "req", "body": completion}, "error": None})
+        data = "".join(json.dumps(o) + "\n" for o in outputs).encode()
+        with self._lock:
+            ident = f"batch_fake_{len(self.batches) + 1}"
+            output = f"file-fake-{len(self.files) + 1}"
+            self.files[output] = {"content": data, "filename": f"{ident}_output.jsonl"}
+            self.batches[ident] = {"id": ident, "object": "batch", "endpoint": body.get("endpoint"),
+                                   "input_file_id": body["input_file_id"], "completion_window": "24h",
+                                   "created_at": int(time.time()), "ready_at": time.monotonic() + self.batch_seconds,
+                                   "output_file_id": output, "total": len(lines), "failed": failed}
+        return self._batch_state(ident)
+
+    def _batch_state(self, ident: str) -> dict[str, Any]:
+        batch = dict(self.batches[ident])
+        ready = time.monotonic() >= batch.pop("ready_at")
+        total, failed = batch.pop("total"), batch.pop("failed")
+        batch["status"] = "completed" if ready else "in_progress"
+        batch["request_counts"] = {"total": total, "completed": total - failed if ready else 0,
+                                   "failed": failed if ready else 0}
+        if not ready:
+            batch["output_file_id"] = None
+        return batch
 
     def _auth(self, headers: dict[str, str]) -> tuple[str | None, bool]:
         if "api-key" in headers:

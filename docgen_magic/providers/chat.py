@@ -252,6 +252,38 @@ class ChatProvider:
     def _prompt_chars(self, request: GenerationRequest) -> int:
         return prompt_chars(request, strict=self.strict)
 
+    def client(self) -> Any:
+        """The SDK client (created on first use, inside the running loop); for the Batch API's calls.
+
+        Returns:
+            The ``AsyncAzureOpenAI`` / ``AsyncOpenAI`` client.
+        """
+        return self._get_client()
+
+    def request_params(self, request: GenerationRequest) -> dict[str, Any]:
+        """The Chat Completions parameters of a request, as :meth:`generate` sends them.
+
+        Args:
+            request: The request.
+
+        Returns:
+            The request body.
+        """
+        return self._params(request)
+
+    def reply_of(self, response: Any, latency: float, request: GenerationRequest) -> Reply:
+        """Read an answer that came another way (a Batch API output line) as :meth:`generate` reads its own.
+
+        Args:
+            response: The parsed ChatCompletion.
+            latency: Seconds it took (0 when unknown).
+            request: The request it answers.
+
+        Returns:
+            The reply.
+        """
+        return self._reply(response, latency, self._prompt_chars(request))
+
     def _body_is_empty(self, raw: Any) -> bool:
         """Whether a 200 carries no body; raises when it carries something other than a chat completion.
 
