@@ -158,9 +158,9 @@ def _cell_index(cell: Cell) -> _CellIndex:
         index = _CellIndex()
         for node in _top_level(cell.module.body):
             _index_statement(node, index)
-        for node in ast.walk(cell.module):
-            if isinstance(node, ast.ClassDef):
-                _index_classes(node, index)
+        for any_node in ast.walk(cell.module):
+            if isinstance(any_node, ast.ClassDef):
+                _index_classes(any_node, index)
         _index_cache[cell] = index
     return index
 
@@ -367,7 +367,7 @@ def shared_definitions(schema: dict[str, Any]) -> dict[str, Any]:
         if key in shared and node is not schema:
             definitions.setdefault(shared[key], {k: rewrite(v) for k, v in node.items()})
             return {"$ref": f"#/$defs/{shared[key]}"}
-        out = {}
+        out: dict[str, Any] = {}
         for k, v in node.items():
             if k == "properties":
                 out[k] = {p: rewrite(s) for p, s in v.items()}
