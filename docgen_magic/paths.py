@@ -100,7 +100,7 @@ def _walk(folder: Path, ignored: _Ignored) -> Iterator[Path]:
 
 
 def _shown(path: Path, given: str) -> str:
-    """A path as the user would write it: relative to the current folder when below it."""
+    """Show a path as the user would write it: relative to the current folder when below it."""
     try:
         return path.relative_to(Path.cwd().resolve()).as_posix()
     except ValueError:

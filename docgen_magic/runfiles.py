@@ -50,7 +50,7 @@ class FileRun:
     status: int = EXIT_OK
 
     def texts(self) -> list[str]:
-        """The file's cell texts (one for a .py file).
+        """Return the file's cell texts (one for a .py file).
 
         Returns:
             The texts to document.

@@ -65,7 +65,7 @@ class _CellIndex:
 
 
 def _one_line_stubs(text: str) -> str:
-    """``def f(x):\\n    ...`` → ``def f(x): ...`` and no blank lines (what ast.unparse writes for stubs)."""
+    r"""Join ``def f(x):\\n    ...`` into ``def f(x): ...`` and drop blank lines (as ast.unparse writes stubs)."""
     out: list[str] = []
     for line in text.splitlines():
         if line.strip() == "..." and out:
@@ -84,14 +84,14 @@ def _unparse(node: ast.AST, name: str) -> str:
 
 
 def _stub(node: ast.FunctionDef | ast.AsyncFunctionDef) -> str:
-    """The signature as one line (a shallow copy: the body is never copied or unparsed)."""
+    """Return the signature as one line (a shallow copy: the body is never copied or unparsed)."""
     stub = copy.copy(node)
     stub.decorator_list, stub.body = [], [ast.Expr(value=ast.Constant(value=...))]
     return _one_line_stubs(_unparse(stub, node.name))
 
 
 def _class_stub(node: ast.ClassDef) -> str:
-    """The class line (and decorators, e.g. ``@dataclass``) with the constructor's signature."""
+    """Return the class line (and decorators, e.g. ``@dataclass``) with the constructor's signature."""
     stub = copy.copy(node)
     init = [n for n in node.body if isinstance(n, _FUNCTIONS) and n.name == "__init__"]
     body: list[ast.stmt] = [ast.Expr(value=ast.Constant(value=...))]
@@ -152,7 +152,7 @@ _index_cache: weakref.WeakKeyDictionary[Cell, _CellIndex] = weakref.WeakKeyDicti
 
 
 def _cell_index(cell: Cell) -> _CellIndex:
-    """The cell's top-level names and methods, computed once per cell (every target shares them)."""
+    """Return the cell's top-level names and methods, computed once per cell (every target shares them)."""
     index = _index_cache.get(cell)
     if index is None:
         index = _CellIndex()
@@ -185,7 +185,7 @@ def _used_names(node: ast.AST) -> tuple[set[str], set[str]]:
 
 
 def build_context(cell: Cell, target: Target) -> str:
-    """The lean context of a target: what it uses from the rest of the cell.
+    """Return the lean context of a target: what it uses from the rest of the cell.
 
     The imports it names, the signatures of the cell's functions and classes it names (a class shows its
     constructor), short constants it reads and, for a method, the signatures of the sibling methods it calls
@@ -270,7 +270,7 @@ def source_block(target: Target) -> str:
 # -- messages and tool ------------------------------------------------------------------------------------
 
 def describe_target(target: Target) -> str:
-    """The facts line: the target and the names its answer must cover (sections it lacks are not offered).
+    """Write the facts line: the target and the names its answer must cover (absent sections not offered).
 
     Args:
         target: The target.
@@ -294,7 +294,7 @@ def describe_target(target: Target) -> str:
 
 
 def build_messages(request: GenerationRequest) -> list[dict[str, Any]]:
-    """The chat messages for one request (first attempt or refinement), shared parts first, target last.
+    """Return the chat messages for one request (first attempt or refinement): shared parts first, target last.
 
     Args:
         request: The target, its context and, when refining, the previous answer and its problems.
@@ -328,7 +328,7 @@ def build_messages(request: GenerationRequest) -> list[dict[str, Any]]:
 
 
 def shared_definitions(schema: dict[str, Any]) -> dict[str, Any]:
-    """The same schema with every object shape that occurs more than once written once, under ``$defs``.
+    """Write every object shape that occurs more than once in a schema once, under ``$defs``.
 
     The docstring schema repeats two shapes (a named entry for args and attributes, a typed value for
     returns and yields); sending each once keeps the fixed part of every request small. Validation uses the
@@ -379,14 +379,14 @@ def shared_definitions(schema: dict[str, Any]) -> dict[str, Any]:
                 out[k] = v
         return out
 
-    compact = rewrite(schema)
+    compact: dict[str, Any] = rewrite(schema)
     if definitions:
         compact["$defs"] = definitions
     return compact
 
 
 def answer_sections(target: Target) -> dict[str, bool]:
-    """The optional sections a target's answer carries, each with whether it must be filled (not null).
+    """Return the optional sections a target's answer carries, each with whether it must be filled.
 
     Sections the code cannot have (yields of a plain function, attributes of a function, raises of code
     that raises nothing) are not offered at all: the model cannot fill them wrongly, and the tool it is sent
@@ -415,7 +415,7 @@ def answer_sections(target: Target) -> dict[str, bool]:
 
 
 def answer_schema(target: Target | None, *, strict: bool = True) -> dict[str, Any]:
-    """The docstring schema cut to what a target can have (the whole schema when no target is given).
+    """Return the docstring schema cut to what a target can have (the whole schema without a target).
 
     Args:
         target: The target, or None for every section.
@@ -440,7 +440,7 @@ def answer_schema(target: Target | None, *, strict: bool = True) -> dict[str, An
 
 
 def complete_answer(data: dict[str, Any]) -> dict[str, Any]:
-    """An answer to a target's cut schema with the sections it was not offered added, empty.
+    """Add to an answer to a target's cut schema the sections it was not offered, empty.
 
     Args:
         data: Decoded tool arguments.
@@ -454,7 +454,7 @@ def complete_answer(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def tool_definition(target: Target | None = None, *, strict: bool = True) -> dict[str, Any]:
-    """The one function tool the model is forced to call, generated from the docstring schema.
+    """Return the one function tool the model is forced to call, generated from the docstring schema.
 
     Args:
         target: The target the tool is for (its schema offers only the sections the target can have);
@@ -472,7 +472,7 @@ def tool_definition(target: Target | None = None, *, strict: bool = True) -> dic
 
 
 def tool_choice() -> dict[str, Any]:
-    """The ``tool_choice`` that forces the call.
+    """Return the ``tool_choice`` that forces the call.
 
     Returns:
         A Chat Completions ``tool_choice`` value.

@@ -83,7 +83,7 @@ class BatchProvider:
         return f"BatchProvider({self.inner!r})"
 
     async def generate(self, request: GenerationRequest) -> Reply:
-        """A first attempt waits for the batch; a refinement is asked online.
+        """Wait for the batch with a first attempt; ask a refinement online.
 
         Args:
             request: The request.

@@ -170,7 +170,8 @@ class ChatProvider:
                 response.headers["x-should-retry"] = "false"
 
         http_client = openai.DefaultAsyncHttpxClient(event_hooks={"response": [no_sdk_retry_on_429]})
-        common = {"timeout": self.timeout, "max_retries": self.max_retries, "http_client": http_client}
+        common: dict[str, Any] = {"timeout": self.timeout, "max_retries": self.max_retries,
+                                  "http_client": http_client}
         try:
             if self.name == "azure":
                 auth: dict[str, Any] = ({"api_key": self._key} if self._key
@@ -253,7 +254,7 @@ class ChatProvider:
         return prompt_chars(request, strict=self.strict)
 
     def client(self) -> Any:
-        """The SDK client (created on first use, inside the running loop); for the Batch API's calls.
+        """Return the SDK client (created on first use, inside the running loop), for the Batch API's calls.
 
         Returns:
             The ``AsyncAzureOpenAI`` / ``AsyncOpenAI`` client.
@@ -261,7 +262,7 @@ class ChatProvider:
         return self._get_client()
 
     def request_params(self, request: GenerationRequest) -> dict[str, Any]:
-        """The Chat Completions parameters of a request, as :meth:`generate` sends them.
+        """Return the Chat Completions parameters of a request, as :meth:`generate` sends them.
 
         Args:
             request: The request.

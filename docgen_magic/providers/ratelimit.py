@@ -59,7 +59,7 @@ def parse_duration(text: str | None) -> float | None:
 
 
 def retry_after_seconds(headers: Mapping[str, str]) -> float | None:
-    """The pause a 429 asks for: ``retry-after-ms`` first, then ``retry-after`` (seconds).
+    """Read the pause a 429 asks for: ``retry-after-ms`` first, then ``retry-after`` (seconds).
 
     Args:
         headers: Response headers (lower-case names).
@@ -280,7 +280,7 @@ class RateLimiter:
         return Ticket(self.stats.started, self._clock(), self._tokens_started)
 
     def release(self, ticket: Ticket, headers: RateHeaders | None = None) -> None:
-        """A request finished with an answer (not a 429): learn from its headers, widen the window.
+        """Record an answer (not a 429): learn from its headers, widen the window.
 
         Args:
             ticket: The request's ticket.
@@ -292,7 +292,7 @@ class RateLimiter:
         self._notify()
 
     def fail(self, ticket: Ticket) -> None:
-        """A request finished without an answer (a transport failure): free its place, learn nothing.
+        """Record a request that got no answer (a transport failure): free its place, learn nothing.
 
         Args:
             ticket: The request's ticket.
@@ -301,7 +301,7 @@ class RateLimiter:
         self._notify()
 
     def rate_limited(self, ticket: Ticket, retry_after: float | None, headers: RateHeaders | None = None) -> None:
-        """A request was answered 429: pause new requests, halve the window once per pause.
+        """Record a 429: pause new requests, halve the window once per pause.
 
         Args:
             ticket: The request's ticket.
