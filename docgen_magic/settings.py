@@ -540,6 +540,8 @@ class SettingOverrides(TypedDict, total=False):
     send_temperature: bool | str | None
     token_budget: int | str | None
     prices: Prices | Mapping[str, Any] | str | None
+    batch: bool | str | None
+    batch_poll: float | str | None
 
 
 def markdown_table() -> str:
