@@ -273,7 +273,7 @@ def describe_target(target: Target) -> str:
     """Write the facts line: the target and the names its answer must cover (absent sections not offered).
 
     Args:
-        target: The target.
+        target: The target's facts (kind, name, parameters, attributes, raises).
 
     Returns:
         One line, e.g. ``Target: function `load`. Args: path, limit. Returns: yes. Raises: OSError.``
@@ -393,7 +393,7 @@ def answer_sections(target: Target) -> dict[str, bool]:
     stays small.
 
     Args:
-        target: The target.
+        target: The target's facts (parameters, returns, generator, raises, attributes).
 
     Returns:
         Section name -> True when required and non-null, False when it may be null.
@@ -497,7 +497,7 @@ def prompt_chars(request: GenerationRequest, *, strict: bool = True) -> int:
     """Characters of what a request sends as its prompt: its messages (built once per request) and its tool.
 
     Args:
-        request: The request.
+        request: The request: its target (for the tool) and its messages.
         strict: Which variant of the tool is sent.
 
     Returns:

@@ -86,10 +86,10 @@ class BatchProvider:
         """Wait for the batch with a first attempt; ask a refinement online.
 
         Args:
-            request: The request.
+            request: The target's request; attempt 1 joins the batch, later attempts go online.
 
         Returns:
-            The reply.
+            The answer from the batch output, or from the online request.
 
         Raises:
             ProviderError: The batch or the online request failed for good.

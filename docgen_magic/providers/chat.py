@@ -265,10 +265,10 @@ class ChatProvider:
         """Return the Chat Completions parameters of a request, as :meth:`generate` sends them.
 
         Args:
-            request: The request.
+            request: The target's request (messages built once, tool cut to the target).
 
         Returns:
-            The request body.
+            The request body: model, messages, tools, tool_choice, max_completion_tokens.
         """
         return self._params(request)
 
@@ -281,7 +281,7 @@ class ChatProvider:
             request: The request it answers.
 
         Returns:
-            The reply.
+            The tool call's arguments (or the problem with the answer) and the usage.
         """
         return self._reply(response, latency, self._prompt_chars(request))
 
