@@ -87,20 +87,22 @@ def _var(name: str, fallback: str) -> str:
 
 _TOKEN_COLOURS = {
     "k kc kd kn kp kr kt ow": ("mirror-editor-keyword-color", "#008000"),
-    "o": ("mirror-editor-operator-color", "#aa22ff"),
     "nf fm nc nn": ("mirror-editor-def-color", "#0000ff"),
     "nb bp": ("mirror-editor-builtin-color", "#008000"),
     "s s1 s2 sa sb sc sd se sh si sx sr ss dl": ("mirror-editor-string-color", "#ba2121"),
     "c c1 ch cm cs cp cpf": ("mirror-editor-comment-color", "#408080"),
     "m mi mf mh mo mb il": ("mirror-editor-number-color", "#080"),
     "nd": ("mirror-editor-meta-color", "#aa22ff"),
-    "p": ("mirror-editor-punctuation-color", "#05a"),
     "err": ("mirror-editor-error-color", "#f00"),
 }
 """Pygments token classes -> the CodeMirror colours of the JupyterLab theme (light, dark, high contrast)."""
 
-_PLAIN_SPANS = re.compile(r'<span class="(?:w|n|nv|ni)">([^<]*)</span>')
-"""Spans of whitespace and plain names: drawn in the default colour anyway, so left out (smaller output)."""
+_PLAIN_SPANS = re.compile(r'<span class="(?:w|n|nv|ni|p|o)">([^<]*)</span>')
+"""Spans of whitespace, plain names, punctuation and operators: drawn in the text colour, so left out (a saved
+notebook stores a span per token otherwise: about twice the size)."""
+
+_SPLIT_SPANS = re.compile(r'(<span class="(sd|s1|s2|c1)">[^<]*)</span>(\n\s*)<span class="\2">')
+"""A span closed at a line end and reopened with the same kind of string or comment on the next line."""
 
 _TEXT = _var("content-font-color1", "rgba(0, 0, 0, 0.87)")
 _MUTED = _var("content-font-color2", "rgba(0, 0, 0, 0.54)")
@@ -155,7 +157,11 @@ def highlight(code: str) -> str:
     except ImportError:
         return f'<pre class="docgen-pre">{html.escape(code)}</pre>'
     spans = pygmentize(code, PythonLexer(stripnl=False, ensurenl=False), HtmlFormatter(nowrap=True))
-    return '<pre class="docgen-pre">' + _PLAIN_SPANS.sub(r"\1", spans) + "</pre>"
+    spans = _PLAIN_SPANS.sub(r"\1", spans)
+    merged = None
+    while merged != spans:  # one span per docstring or comment block, not one per line
+        merged, spans = spans, _SPLIT_SPANS.sub(r"\1\3", spans)
+    return '<pre class="docgen-pre">' + spans + "</pre>"
 
 
 def code_html(code: str) -> str:
@@ -351,7 +357,6 @@ def result_html(result: Result, *, hint: bool = True) -> str:
     return (f'<div class="docgen-html">{_STYLE}'
             f"{notes_html(result, hint=hint)}"
             f"{code_html(result.code)}"
-            f"<details><summary>Changes</summary>{diff_html(result.diff())}</details>"
             f"<details><summary>Report</summary>{report_html(result)}</details>"
             f'<p class="docgen-usage">{html.escape(result.usage_line())}</p></div>')
 
@@ -571,9 +576,9 @@ def _target_entry(name: str, state: str, outcome: TargetOutcome | None) -> dict[
 def review_data(state: ReviewState) -> dict[str, Any]:
     """Return the data of :data:`REVIEW_MIME`: progress while running, then everything the review needs.
 
-    The documented code is not stored: it is the original lines with each accepted target's edit applied,
-    so the saved output is about the size of the cell plus its docstrings, and per-function accept needs
-    nothing else.
+    Neither the documented code nor the diff is stored: both follow from the original lines and each accepted
+    target's edit, so the saved data is about the size of the cell plus its docstrings, and per-function
+    accept needs nothing else.
 
     Args:
         state: The review state.
@@ -594,7 +599,7 @@ def review_data(state: ReviewState) -> dict[str, Any]:
         return data
     failures = len(failure_notes(result))
     data.update(
-        lines=split_lines(result.original), diff=result.diff(), usage_line=result.usage_line(),
+        lines=split_lines(result.original), usage_line=result.usage_line(),
         notes=[{"text": note, "kind": "failure" if i < failures else "note"}
                for i, note in enumerate(notes_for(result, hint=state.hint))],
         provider=result.provider, template=result.template,
@@ -613,7 +618,7 @@ def _progress_lines(state: ReviewState) -> list[str]:
     """
     head = f"docgen: {state.done}/{state.total} targets · {state.elapsed_s:.0f} s"
     if state.status == "interrupted":
-        head += " · interrupted (the cell is unchanged)"
+        head += " · interrupted"  # the magic's one error line says the rest
     elif state.status == "failed":
         head += f" · failed: {state.message}"
     return [head] + [f"  {_STATE_WORDS.get(s, s):<13} {name}" for name, s in state.states.items()]

@@ -47,7 +47,6 @@ export interface IReview {
   ran: boolean;
   targets: ITarget[];
   lines?: string[];
-  diff?: string;
   usage_line?: string;
   notes?: INote[];
   provider?: string;

@@ -221,7 +221,7 @@ export class ReviewRenderer extends Widget implements IRenderMime.IRenderer {
       case 'done':
         return `${counts} · done in ${seconds(review.elapsed_s)}`;
       case 'interrupted':
-        return `${counts} · interrupted after ${seconds(review.elapsed_s)}; the cell is unchanged`;
+        return `${counts} · interrupted after ${seconds(review.elapsed_s)}`;
       default:
         return `${counts} · failed after ${seconds(review.elapsed_s)}: ${review.message}`;
     }
@@ -289,7 +289,7 @@ export class ReviewRenderer extends Widget implements IRenderMime.IRenderer {
       }
     };
     await make('code', 'Code', await this._codePane(review));
-    await make('changes', 'Changes', this._diffPane(review.diff ?? ''));
+    await make('changes', 'Changes', this._changesPane(review));
     await make('report', 'Report', this._reportPane(review));
     into.append(tabs, panes);
   }
@@ -311,22 +311,31 @@ export class ReviewRenderer extends Widget implements IRenderMime.IRenderer {
     return pre;
   }
 
-  private _diffPane(diff: string): HTMLElement {
+  /**
+   * What Replace cell would change: per accepted target, its edit with one
+   * line of context on each side, as a diff.
+   */
+  private _changesPane(review: IReview): HTMLElement {
     const pre = el('pre', 'docgen-diff');
-    if (!diff) {
+    const lines = review.lines ?? [];
+    const chosen = accepted(review).sort((a, b) => a.edit![0] - b.edit![0]);
+    if (chosen.length === 0) {
       pre.textContent = 'No changes.';
       return pre;
     }
-    for (const line of diff.replace(/\n$/, '').split('\n')) {
-      let cls = '';
-      if (line.startsWith('@@')) {
-        cls = 'docgen-hunk';
-      } else if (line.startsWith('+') && !line.startsWith('+++')) {
-        cls = 'docgen-add';
-      } else if (line.startsWith('-') && !line.startsWith('---')) {
-        cls = 'docgen-del';
+    const add = (cls: string, prefix: string, text: string) =>
+      pre.appendChild(el('span', cls, prefix + text.replace(/\r?\n$|\r$/, '') + '\n'));
+    for (const target of chosen) {
+      const [start, stop, added] = target.edit!;
+      add('docgen-hunk', '', `@@ ${target.name}, line ${start + 1} @@`);
+      if (start > 0) {
+        add('', ' ', lines[start - 1]);
       }
-      pre.appendChild(el('span', cls, line + '\n'));
+      lines.slice(start, stop).forEach(line => add('docgen-del', '-', line));
+      added.forEach(line => add('docgen-add', '+', line));
+      if (stop < lines.length) {
+        add('', ' ', lines[stop]);
+      }
     }
     return pre;
   }
