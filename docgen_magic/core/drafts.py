@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ast
 import re
+from functools import lru_cache
 
 from docgen_magic.core.facts import Param, ParamKind, Target, TargetKind, dotted_name, own_scope_nodes
 from docgen_magic.core.model import ArgDoc, AttributeDoc, Docstring, RaisesDoc, ReturnsDoc, YieldsDoc
@@ -129,18 +130,23 @@ def _string(node: ast.AST | None) -> str | None:
 def _parents(target: Target) -> dict[int, ast.AST]:
     """Map every node in the target's own scope to its parent."""
     node = target.node
-    if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-        return {}
-    parents: dict[int, ast.AST] = {}
-    for parent in [node, *own_scope_nodes(node)]:
-        for child in ast.iter_child_nodes(parent):
-            parents.setdefault(id(child), parent)
-    return parents
+    return _scope(node)[1] if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) else {}
 
 
 def _own(target: Target) -> list[ast.AST]:
     node = target.node
-    return list(own_scope_nodes(node)) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) else []
+    return list(_scope(node)[0]) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) else []
+
+
+@lru_cache(maxsize=16)
+def _scope(node: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[tuple[ast.AST, ...], dict[int, ast.AST]]:
+    """Walk a function's own scope once per draft (every part of a draft asks for it)."""
+    own = tuple(own_scope_nodes(node))
+    parents: dict[int, ast.AST] = {}
+    for parent in (node, *own):
+        for child in ast.iter_child_nodes(parent):
+            parents.setdefault(id(child), parent)
+    return own, parents
 
 
 def _condition(node: ast.AST, parents: dict[int, ast.AST]) -> str:
