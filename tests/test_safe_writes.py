@@ -123,6 +123,20 @@ def test_removed_file_is_a_conflict(tmp_path: Path) -> None:
     assert not path.exists()
 
 
+def test_a_taken_temporary_name_is_neither_reused_nor_removed(tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    from docgen_magic.infra import files
+
+    path = tmp_path / "m.py"
+    path.write_text("x = 1\n")
+    taken = tmp_path / ".m.py.0123456789abcdef.docgen-tmp"
+    taken.write_text("another run's bytes\n")
+    monkeypatch.setattr(files.secrets, "token_hex", lambda n: "0123456789abcdef")  # force the collision
+    with pytest.raises(FileError, match="exists; the file is unchanged"):
+        write_atomic(path, b"x = 2\n")
+    assert taken.read_text() == "another run's bytes\n" and path.read_text() == "x = 1\n"
+
+
 def test_read_only_file_is_refused_even_for_root(tmp_path: Path) -> None:
     path = tmp_path / "m.py"
     path.write_text("x = 1\n")
@@ -193,6 +207,23 @@ def test_kill_9_mid_write_leaves_the_original(tmp_path: Path) -> None:
         child.wait(30)
     assert child.returncode == -signal.SIGKILL
     assert path.read_text() == "original = True\n"
+
+
+def test_ctrl_c_mid_write_leaves_the_original_and_no_temporary(tmp_path: Path) -> None:
+    path = tmp_path / "m.py"
+    path.write_text("original = True\n")
+    writer = _SLOW_WRITER.replace("40_000_000", "4_000_000")
+    child = subprocess.Popen([sys.executable, "-c", writer, str(path)], cwd=ROOT, stderr=subprocess.PIPE,
+                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    deadline = time.monotonic() + 60
+    while not leftovers(tmp_path) and child.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.001)
+    child.send_signal(signal.SIGINT)
+    _, err = child.communicate(timeout=60)
+    assert path.read_bytes() in (b"original = True\n", b"# complete\n" * 4_000_000)
+    assert leftovers(tmp_path) == []
+    if path.read_bytes() == b"original = True\n":
+        assert b"KeyboardInterrupt" in err
 
 
 def test_kill_9_at_random_moments_of_a_write_run(tmp_path: Path) -> None:

@@ -18,8 +18,8 @@ import contextlib
 import hashlib
 import io
 import os
+import secrets
 import stat
-import tempfile
 import tokenize
 from dataclasses import dataclass
 from pathlib import Path
@@ -244,8 +244,11 @@ def write_atomic(path: Path, data: bytes, *, expected: Snapshot | None = None, f
     if info is not None and (not os.access(target, os.W_OK) or not info.st_mode & 0o222):
         raise FileError(f"{path}: not written: the file is read-only")
     _check_unchanged(path, target, expected, force)
-    handle, temporary = _temporary_next_to(path, target)
+    # The name is chosen before the file exists, so that an interrupt at any moment (Ctrl-C right after the
+    # file is created, before its descriptor is even returned) still finds and removes it.
+    temporary = target.parent / f".{target.name}.{secrets.token_hex(8)}.docgen-tmp"
     try:
+        handle = _create(path, temporary)
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
             stream.flush()
@@ -255,8 +258,9 @@ def write_atomic(path: Path, data: bytes, *, expected: Snapshot | None = None, f
         _check_unchanged(path, target, expected, force)  # the window left is the replace itself
         os.replace(temporary, target)
     except BaseException as exc:  # KeyboardInterrupt included: the original stays, the temporary goes
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
+        if not isinstance(exc, _NameTaken):  # that file is someone else's
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
         if isinstance(exc, OSError):
             raise FileError(f"{path}: not written ({_reason(exc)}); the file is unchanged") from None
         raise
@@ -272,11 +276,18 @@ def _check_unchanged(path: Path, target: Path, expected: Snapshot | None, force:
                             "run again, or use --force to overwrite")
 
 
-def _temporary_next_to(path: Path, target: Path) -> tuple[int, str]:
+class _NameTaken(FileError):
+    """The temporary file's name exists already (not ours: it must not be removed)."""
+
+
+def _create(path: Path, temporary: Path) -> int:
+    """Create the temporary file (never an existing one: a name taken is an error, not a file to reuse)."""
     try:
-        return tempfile.mkstemp(prefix=f".{target.name}.", suffix=".docgen-tmp", dir=target.parent)
+        return os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o600)
+    except FileExistsError:  # 64 random bits collided: nothing of ours to remove, nothing written
+        raise _NameTaken(f"{path}: not written: {temporary.name} exists; the file is unchanged") from None
     except OSError as exc:
-        raise FileError(f"{path}: not written: cannot create a temporary file in {target.parent} "
+        raise FileError(f"{path}: not written: cannot create a temporary file in {temporary.parent} "
                         f"({_reason(exc)}); the file is unchanged") from None
 
 
