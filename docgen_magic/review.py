@@ -242,7 +242,7 @@ def handle_run_request(comm: Any, data: Mapping[str, Any], settings_for: Setting
 
     Args:
         comm: The comm the frontend opened.
-        data: ``{"action": "document", "source", "cell_id", "refresh": [names] | true}`` or
+        data: ``{"action": "document", "source", "cell_id", "refresh": [names] | true, "mode": "update"?}`` or
             ``{"action": "check", "cells": [{"cell_id", "source"}]}``.
         settings_for: Resolves the settings of a ``%%docgen`` options line, as the magic would.
     """
@@ -293,6 +293,8 @@ def _document(comm: Any, data: Mapping[str, Any], settings_for: SettingsForLine)
     if not isinstance(source, str):
         raise ValueError("the request has no cell text")
     line, body = split_magic_line(source)
+    if data.get("mode") == "update" and "--update" not in line.split():
+        line = f"{line} --update".strip()  # the review's "fill gaps of existing docstrings" mode
     settings = settings_for(line)
     try:
         parse_cell(body)

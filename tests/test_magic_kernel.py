@@ -945,3 +945,15 @@ def test_no_key_in_any_message(azure_kernel: Kernel) -> None:
     azure_kernel.ok("%docgen usage")
     assert azure_kernel.all
     assert FAKE_KEY not in json.dumps(azure_kernel.all, default=str)
+
+
+def test_update_mode_fills_gaps_of_existing_docstrings(kernel: Kernel) -> None:
+    """The review's "--update" mode: an existing one-line docstring gets its missing sections, words kept."""
+    cell = 'def add_up(a, b):\n    """Add two numbers."""\n    return a + b\n'
+    plain = review_of(ask(kernel, {"action": "document", "source": cell, "cell_id": "u"})[-1]["bundle"])
+    assert plain["targets"][0]["state"] == "skipped"  # already documented: left alone by default
+    final = ask(kernel, {"action": "document", "source": cell, "cell_id": "u", "mode": "update"})[-1]
+    review = review_of(final["bundle"])
+    assert review["line"] == "--update" and review["targets"][0]["state"] == "documented"
+    code = apply_edits(review)
+    assert '"""Add two numbers.' in code and "Args:" in code and "Returns:" in code

@@ -57,7 +57,7 @@ export async function documentActiveCell(notebooks: INotebookTracker): Promise<v
   }
   const outputs = (cell.model as unknown as { outputs: IOutputsLike }).outputs;
   try {
-    await documentIntoOutput(panel.sessionContext, source, cell.model.id, false, bundle =>
+    await documentIntoOutput(panel.sessionContext, source, cell.model.id, false, 'add', bundle =>
       writeReview(outputs, bundle)
     );
   } catch (err) {

@@ -115,6 +115,8 @@ export class ReviewRenderer extends Widget implements IRenderMime.IRenderer {
   private _status: HTMLElement | null = null;
   private _shownAt = 0;
   private _generation = 0;
+  private _mode: HTMLSelectElement | null = null;
+  private _modeChoice: HTMLSelectElement | null = null;
   /** The element being drawn into (swapped in whole, so overlapping renders never mix). */
   private _box: HTMLElement = document.createElement('div');
 
@@ -151,6 +153,8 @@ export class ReviewRenderer extends Widget implements IRenderMime.IRenderer {
     this._model = model;
     this._review = review;
     this._status = status;
+    this._mode = this._modeChoice;
+    this._modeChoice = null;
     this._shownAt = Date.now();
     this.node.dataset.status = review?.status ?? 'unknown';
     this.node.replaceChildren(box);
@@ -442,8 +446,21 @@ export class ReviewRenderer extends Widget implements IRenderMime.IRenderer {
     const again = button('Regenerate', 'docgen-regenerate', "Document the cell's current text again, bypassing the cache", () =>
       void this._regenerate(true)
     );
+    const mode = el('select', 'docgen-mode');
+    mode.title = 'What Regenerate and ↻ do with docstrings that already exist';
+    mode.setAttribute('aria-label', 'regenerate mode');
+    for (const [value, label] of [
+      ['add', 'add missing docstrings'],
+      ['update', 'also fill gaps of existing ones (--update)']
+    ]) {
+      const option = el('option', '', label);
+      option.value = value;
+      mode.appendChild(option);
+    }
+    mode.value = /(^|\s)--update(\s|$)/.test(review.line) ? 'update' : 'add';
+    this._modeChoice = mode;
     const bar = el('div', 'docgen-buttons');
-    bar.append(replace, copy, again);
+    bar.append(replace, copy, again, mode);
     into.appendChild(bar);
     const status = el('div', 'docgen-status');
     status.setAttribute('aria-live', 'polite');
@@ -579,7 +596,8 @@ export class ReviewRenderer extends Widget implements IRenderMime.IRenderer {
     const rejected = review.rejected ?? [];
     this._say(refresh === true ? 'Regenerating…' : `Regenerating ${refresh.join(', ')}…`);
     try {
-      await documentIntoOutput(owner.panel.sessionContext, source, owner.cell.model.id, refresh, bundle => {
+      const mode = this._mode?.value ?? 'add';
+      await documentIntoOutput(owner.panel.sessionContext, source, owner.cell.model.id, refresh, mode, bundle => {
         const next = readReview(bundle[REVIEW_MIME]);
         if (next) {
           next.rejected = rejected.filter(n => next.targets.some(t => t.name === n));
@@ -602,12 +620,13 @@ export async function documentIntoOutput(
   source: string,
   cellId: string,
   refresh: boolean | string[],
+  mode: string,
   write: (bundle: JSONObject) => void
 ): Promise<void> {
   const kernel = kernelOf(session);
   const last = await runRequest(
     kernel,
-    { action: 'document', source, cell_id: cellId, refresh },
+    { action: 'document', source, cell_id: cellId, refresh, mode },
     msg => {
       if (msg.bundle) {
         write({ ...(msg.bundle as JSONObject) });

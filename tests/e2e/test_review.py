@@ -297,7 +297,9 @@ def test_saved_review_reopens_in_a_fresh_server(flavor: Flavor, chromium: None, 
         assert replace.is_disabled()
         assert replace.get_attribute("title") == "Nothing to replace: every docstring is rejected."
 
-        # Regenerate documents the cell's current text in the fresh kernel (docgen_magic loaded on demand).
+        # Regenerate documents the cell's current text in the fresh kernel (docgen_magic loaded on demand),
+        # adding missing docstrings unless the mode says to fill the gaps of existing ones too (--update).
+        assert review.locator(".docgen-mode").input_value() == "add"
         nb.restart_kernel()
         review.locator(".docgen-regenerate").click()
         page.wait_for_function(
