@@ -16,7 +16,14 @@ from docgen_magic.core.facts import Target, extract_targets
 from docgen_magic.core.model import Docstring, docstring_schema
 from docgen_magic.core.ports import GenerationRequest
 from docgen_magic.core.rules import words
-from docgen_magic.core.validate import conform, parse_arguments, schema_errors, validate, yielded_type
+from docgen_magic.core.validate import (
+    conform,
+    parse_arguments,
+    schema_problems,
+    schema_valid,
+    validate,
+    yielded_type,
+)
 from docgen_magic.providers.offline import OfflineProvider, summary_for, template
 from tests.shapes import SHAPES
 
@@ -132,13 +139,13 @@ def test_schema_problems_are_reported_with_a_path() -> None:
 
 
 @pytest.mark.parametrize("strict", [True, False])
-def test_own_schema_check_agrees_with_jsonschema(strict: bool) -> None:
+def test_schema_problems_are_exactly_jsonschemas_verdict(strict: bool) -> None:
     schema = docstring_schema(strict=strict)
     jsonschema.Draft202012Validator.check_schema(schema)
     reference = jsonschema.Draft202012Validator(schema)
     rng = random.Random(7)
     base = good(targets()["Point"])
-    mutations = [None, 1, "x", [], {}, [{"name": "a"}], {"type": None, "description": "d"}, True]
+    mutations = [None, 1, 1.5, "x", [], {}, [{"name": "a"}], {"type": None, "description": "d"}, True]
     for _ in range(400):
         data = json.loads(json.dumps(base))
         for _ in range(rng.randint(0, 3)):
@@ -147,7 +154,27 @@ def test_own_schema_check_agrees_with_jsonschema(strict: bool) -> None:
                 del data[key]
             else:
                 data[key] = rng.choice(mutations)
-        assert (not schema_errors(data, schema)) == reference.is_valid(data), data
+        problems = schema_problems(data, strict=strict)
+        assert (not problems) == reference.is_valid(data) == schema_valid(data, strict=strict), data
+        assert all(p.code == "schema" and p.message.startswith("Schema error at ") for p in problems)
+
+
+def test_a_float_is_not_an_integer_and_an_any_of_names_its_closest_branch() -> None:
+    integer = {"type": "integer"}
+    assert not jsonschema.Draft202012Validator(integer).is_valid(1.5)  # the hand-written engine said valid
+    target = targets()["note"]
+    data = good(target)
+    data["returns"] = {"type": None, "description": 7}
+    (problem,) = schema_problems(data, strict=True)
+    assert "returns/description" in problem.message and "7 is not of type 'string'" in problem.message
+
+
+def test_offline_drafts_skip_the_schema_check() -> None:
+    target = targets()["note"]
+    broken = good(target)
+    broken["extra"] = 1  # a schema error the facts check does not see
+    assert validate(broken, target, check_schema=False) == []
+    assert [p.code for p in validate(broken, target)] == ["schema"]
 
 
 def test_parse_arguments_problems() -> None:
@@ -252,3 +279,14 @@ def test_offline_answers_validate_for_every_shape(shape_id: str, text: str) -> N
         reply = asyncio.run(provider.generate(GenerationRequest(target=target)))
         data, problems = parse_arguments(reply.arguments)
         assert problems == [] and validate(data, target) == [], (shape_id, target.qualname)
+
+
+def test_offline_runs_never_import_jsonschema() -> None:
+    """Its import can take seconds (format checkers); offline drafts are valid by construction."""
+    import subprocess
+    import sys
+
+    code = ("import sys, docgen_magic; docgen_magic.document('def f(a):\\n    return a\\n', provider='offline'); "
+            "print('jsonschema' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

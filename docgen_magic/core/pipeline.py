@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -12,7 +13,7 @@ from typing import Any, Protocol
 from docgen_magic.core.cell import Cell, parse_cell
 from docgen_magic.core.errors import CellSyntaxError
 from docgen_magic.core.facts import Target, extract_targets, is_documented
-from docgen_magic.core.model import Docstring, docstring_schema
+from docgen_magic.core.model import Docstring
 from docgen_magic.core.options import RunOptions
 from docgen_magic.core.ports import Provider
 from docgen_magic.core.prompt import build_context
@@ -22,14 +23,12 @@ from docgen_magic.core.result import DOCUMENTED, FAILED, SKIPPED, Result, Target
 from docgen_magic.core.splice import Insertion, body_indent, splice
 from docgen_magic.core.update import merge, needs_update, read_existing, words_kept
 from docgen_magic.core.usage import Usage
-from docgen_magic.core.validate import is_valid
+from docgen_magic.core.validate import prepare_schema_check, schema_valid
 
 logger = logging.getLogger(__name__)
 
 # Styles whose convention (pydocstyle numpy / pep257) wants a blank line after a class docstring (D204).
 _BLANK_AFTER_CLASS = frozenset({"numpy", "sphinx"})
-# What a cache entry must look like to be used (the folder may be shared: its content is not trusted).
-_STORED_SCHEMA = docstring_schema(strict=False)
 
 
 @dataclass(frozen=True)
@@ -149,8 +148,24 @@ def new_run_context(provider: Provider, options: RunOptions, *, cache: Cache | N
         The run context (a token budget only for a model provider: templates spend no tokens).
     """
     budget = TokenBudget(options.token_budget) if options.token_budget and not provider.is_template else None
+    if not provider.is_template:
+        _warm_schema_check()
     return RunContext(provider=provider, options=options, semaphore=asyncio.Semaphore(options.concurrency),
                       budget=budget, cache=cache, cache_key=cache_key, on_progress=on_progress, refresh=refresh)
+
+
+_warming: threading.Thread | None = None
+
+
+def _warm_schema_check() -> None:
+    """Compile the schema validators in a worker thread, once per process, while the first requests fly.
+
+    Only model answers and cache entries are schema-checked; the import behind it can take seconds.
+    """
+    global _warming
+    if _warming is None:
+        _warming = threading.Thread(target=prepare_schema_check, name="docgen-schema", daemon=True)
+        _warming.start()
 
 
 @dataclass
@@ -220,7 +235,8 @@ async def _obtain(target: Target, planned: _Planned, run: RunContext) -> tuple[G
     key = run.cache_key(target, context) if run.cache is not None and run.cache_key is not None else None
     if key is not None and run.cache is not None and target.qualname not in run.refresh:
         stored = run.cache.get(key)
-        if stored is not None and not is_valid(stored, _STORED_SCHEMA):
+        # The cache folder may be shared: an entry is used only if it matches the (non-strict) schema.
+        if stored is not None and not schema_valid(stored, strict=False):
             logger.warning("docgen cache: ignoring an entry for %s that is not a docstring", target.qualname)
             stored = None
         if stored is not None:

@@ -220,7 +220,7 @@ async def generate_docstring(
         data, problems = (None, [reply.problem]) if reply.problem is not None else parse_arguments(reply.arguments)
         if data is not None and not problems:
             data = complete_answer(data)  # the sections the target's tool did not offer, empty
-            problems = validate(data, target, strict=options.strict)
+            problems = validate(data, target, strict=options.strict, check_schema=not provider.is_template)
         last = attempt == max_attempts
         if data is not None and (not problems or (last and all(p.code in _FIXED_FROM_CODE for p in problems))):
             if problems:

@@ -11,7 +11,6 @@ import ast
 import dataclasses
 import json
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 from docgen_magic.core import drafts
@@ -41,103 +40,75 @@ class Problem:
     message: str
 
 
-@lru_cache(maxsize=2)
-def _schema(strict: bool) -> dict[str, Any]:
-    return docstring_schema(strict=strict)
+_VALIDATORS: dict[bool, Any] = {}
 
 
-def schema_errors(data: object, schema: dict[str, Any], path: str = "") -> list[tuple[str, str]]:
-    """Validate data against the JSON Schema subset that :func:`docstring_schema` produces.
+def _validator(strict: bool) -> Any:
+    """Return the Draft 2020-12 validator of the docstring schema, compiled once per variant.
 
-    The subset is: ``type`` (a name or a list of names), ``anyOf``, ``properties``, ``required``,
-    ``additionalProperties: false`` and ``items``. The tests check that this agrees with the ``jsonschema``
-    package on the docstring schema; it is used here because importing ``jsonschema`` can take seconds.
+    ``jsonschema`` is imported here, on first use, not when docgen_magic loads: with the format-checker
+    extras Jupyter installs (``rfc3987-syntax``) importing it takes seconds. :func:`prepare_schema_check`
+    pays that in a worker thread while the first request is in flight.
+    """
+    validator = _VALIDATORS.get(strict)
+    if validator is None:
+        from jsonschema import Draft202012Validator
+
+        validator = _VALIDATORS[strict] = Draft202012Validator(docstring_schema(strict=strict))
+    return validator
+
+
+def prepare_schema_check() -> None:
+    """Import ``jsonschema`` and compile both validators now (called off the event loop by the pipeline)."""
+    _validator(True)
+    _validator(False)
+
+
+def schema_valid(data: object, *, strict: bool) -> bool:
+    """Tell whether data matches the docstring schema (the yes/no form of :func:`schema_problems`).
 
     Args:
         data: Decoded JSON.
-        schema: A schema of that subset.
-        path: Where ``data`` sits in the whole answer (for messages).
+        strict: Which variant of the schema: strict (every property present) or not.
 
     Returns:
-        (path, message) pairs; empty when the data is valid.
+        True when the data is valid.
     """
-    if "anyOf" in schema:
-        options = [schema_errors(data, option, path) for option in schema["anyOf"]]
-        return [] if any(not errors for errors in options) else min(options, key=len)
-    expected = schema.get("type")
-    names = expected if isinstance(expected, list) else [expected] if expected else []
-    if names and not any(_is_type(data, name) for name in names):
-        return [(path, f"{_json_repr(data)} is not of type {' or '.join(names)}")]
-    errors: list[tuple[str, str]] = []
-    if isinstance(data, dict) and "properties" in schema:
-        properties = schema["properties"]
-        for name in schema.get("required", []):
-            if name not in data:
-                errors.append((path, f"'{name}' is a required property"))
-        for name, value in data.items():
-            if name in properties:
-                errors += schema_errors(value, properties[name], f"{path}/{name}".lstrip("/"))
-            elif schema.get("additionalProperties") is False:
-                errors.append((path, f"additional property '{name}' is not allowed"))
-    if isinstance(data, list) and "items" in schema:
-        for index, item in enumerate(data):
-            errors += schema_errors(item, schema["items"], f"{path}/{index}".lstrip("/"))
-    return errors
+    return bool(_validator(strict).is_valid(data))
 
 
-_PY_TYPES: dict[str, tuple[type, ...]] = {"string": (str,), "array": (list,), "object": (dict,), "boolean": (bool,),
-                                          "null": (type(None),), "integer": (int,), "number": (int, float)}
-
-
-def is_valid(data: object, schema: dict[str, Any]) -> bool:
-    """Return the fast yes/no form of :func:`schema_errors` (no paths, no messages).
+def schema_problems(data: object, *, strict: bool, limit: int = 5) -> list[Problem]:
+    """Return the schema errors of an answer as problems, in answer order, each naming where it is.
 
     Args:
-        data: Decoded JSON.
-        schema: A schema of the subset :func:`schema_errors` supports.
+        data: The decoded tool arguments.
+        strict: Which variant of the schema.
+        limit: The most problems returned.
 
     Returns:
-        True when :func:`schema_errors` would find nothing.
+        ``schema`` problems with jsonschema's own messages (the most specific branch of an ``anyOf``).
     """
-    if "anyOf" in schema:
-        return any(is_valid(data, option) for option in schema["anyOf"])
-    expected = schema.get("type")
-    if expected is not None:
-        names = expected if isinstance(expected, list) else (expected,)
-        if isinstance(data, bool) and "boolean" not in names:
-            return False
-        if not any(isinstance(data, _PY_TYPES[name]) for name in names):
-            return False
-    if type(data) is dict and "properties" in schema:
-        properties = schema["properties"]
-        if any(name not in data for name in schema.get("required", ())):
-            return False
-        closed = schema.get("additionalProperties") is False
-        for name, value in data.items():
-            sub = properties.get(name)
-            if sub is None:
-                if closed:
-                    return False
-            elif not is_valid(value, sub):
-                return False
-    if type(data) is list and "items" in schema:
-        items = schema["items"]
-        return all(is_valid(item, items) for item in data)
-    return True
+    errors = sorted(_validator(strict).iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path])
+    problems = []
+    for error in errors[:limit]:
+        specific = _closest(error)
+        where = "/".join(str(p) for p in specific.absolute_path) or "the answer"
+        problems.append(Problem(Code.SCHEMA, f"Schema error at {where}: {specific.message}."))
+    return problems
 
 
-def _is_type(data: object, name: str) -> bool:
-    checks: dict[str, Any] = {"string": str, "array": list, "object": dict, "boolean": bool}
-    if name == "null":
-        return data is None
-    if name in ("integer", "number"):
-        return isinstance(data, (int, float)) and not isinstance(data, bool)
-    return isinstance(data, checks[name])
+def _closest(error: Any) -> Any:
+    """Return the error of the ``anyOf`` branch the data was meant for (not the branch of another type).
 
-
-def _json_repr(data: object) -> str:
-    text = json.dumps(data, ensure_ascii=False, default=str)
-    return text if len(text) <= 40 else text[:37] + "..."
+    ``returns`` is ``null`` or an object: for a wrong object, "is not of type 'null'" says nothing useful,
+    the object branch's own error does.
+    """
+    while error.context:
+        meant = [e for e in error.context if e.relative_path or e.validator != "type"]
+        if not meant:
+            break
+        error = meant[0]
+    return error
 
 
 def no_tool_call(prose: str | None = None) -> Problem:
@@ -175,14 +146,6 @@ def parse_arguments(text: str | None) -> tuple[Any, list[Problem]]:
     if not isinstance(data, dict):
         return None, [Problem(Code.MALFORMED_JSON, "The function arguments must be one JSON object.")]
     return data, []
-
-
-def _schema_problems(data: object, strict: bool) -> list[Problem]:
-    schema = _schema(strict)
-    if is_valid(data, schema):
-        return []
-    return [Problem(Code.SCHEMA, f"Schema error at {where or 'the answer'}: {message}.")
-            for where, message in schema_errors(data, schema)[:5]]
 
 
 def _arg_problems(data: dict[str, Any], target: Target) -> list[Problem]:
@@ -255,18 +218,19 @@ def _attribute_problems(data: dict[str, Any], target: Target) -> list[Problem]:
     return problems
 
 
-def validate(data: object, target: Target, *, strict: bool = True) -> list[Problem]:
+def validate(data: object, target: Target, *, strict: bool = True, check_schema: bool = True) -> list[Problem]:
     """Check a decoded answer against the schema, then against the facts of the code.
 
     Args:
         data: The decoded tool arguments.
         target: The facts of the target.
         strict: Validate against the strict schema (every property present, nullable where optional).
+        check_schema: False for answers valid by construction (offline drafts): only the facts are checked.
 
     Returns:
         The problems found; empty when the answer can be shipped.
     """
-    problems = _schema_problems(data, strict)
+    problems = schema_problems(data, strict=strict) if check_schema else []
     if problems or not isinstance(data, dict):
         return problems
     summary = str(data.get("summary") or "").strip()
