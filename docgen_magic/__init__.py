@@ -29,6 +29,7 @@ if TYPE_CHECKING:
         ProgressEvent,
         check,
         clear_cache,
+        close,
         describe_provider,
         document,
         document_async,
@@ -61,6 +62,7 @@ __all__ = [
     "__version__",
     "check",
     "clear_cache",
+    "close",
     "describe_provider",
     "document",
     "document_async",
@@ -74,8 +76,8 @@ __all__ = [
 
 # Imported on first use, so that ``import docgen_magic`` and ``%load_ext docgen_magic`` stay light.
 _LAZY = {
-    **dict.fromkeys(("CheckReport", "ProgressEvent", "check", "clear_cache", "describe_provider", "document",
-                     "document_async", "document_cells_async", "document_cells_sync", "session_usage"),
+    **dict.fromkeys(("CheckReport", "ProgressEvent", "check", "clear_cache", "close", "describe_provider",
+                     "document", "document_async", "document_cells_async", "document_cells_sync", "session_usage"),
                     "docgen_magic.api"),
     "Result": "docgen_magic.core.result",
     "TargetOutcome": "docgen_magic.core.result",

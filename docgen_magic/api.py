@@ -7,8 +7,10 @@ loop (an IPython kernel's) is never touched.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import dataclasses
 import hashlib
+import logging
 import threading
 import weakref
 from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
@@ -43,6 +45,7 @@ __all__ = [
     "ProgressEvent",
     "check",
     "clear_cache",
+    "close",
     "describe_provider",
     "document",
     "document_async",
@@ -65,6 +68,40 @@ def _result_bundle(result: Result) -> dict[str, Any]:
 
 register_renderer(_result_bundle)
 
+
+async def _aclose_providers() -> None:
+    """Close the cached providers of the running loop (their SDK clients and connections)."""
+    loop = asyncio.get_running_loop()
+    for key, (owner, provider) in list(_providers.items()):
+        if owner() is loop or owner() is None:
+            _providers.pop(key, None)
+            try:
+                await provider.aclose()
+            except Exception:
+                logger.debug("closing %r failed", provider, exc_info=True)
+
+
+def close() -> None:
+    """Release what runs use between calls: close the cached providers, then stop the private event loop.
+
+    Called by ``%unload_ext docgen_magic`` and at interpreter exit; the next run starts afresh. Safe to call
+    twice, and cheap when nothing was started.
+    """
+    from docgen_magic.infra.loop_thread import default_loop_thread
+
+    loop_thread = default_loop_thread()
+    if not loop_thread.started:
+        _providers.clear()
+        return
+    try:
+        loop_thread.run(_aclose_providers())
+    finally:
+        loop_thread.close()
+
+
+atexit.register(close)
+
+logger = logging.getLogger(__name__)
 _session_usage = Usage()
 _session_lock = threading.Lock()
 # Model providers hold an SDK client bound to the loop that created it: one per (loop, configuration).

@@ -574,11 +574,14 @@ def load_ipython_extension(ipython: Any) -> None:
 
 
 def unload_ipython_extension(ipython: Any) -> None:
-    """Remove the magics and their configurable.
+    """Remove the magics and their configurable, and release the providers and the private event loop.
 
     Args:
         ipython: The InteractiveShell.
     """
+    api = sys.modules.get("docgen_magic.api")  # loaded only if %%docgen ran: nothing to release otherwise
+    if api is not None:
+        api.close()
     for kind in ("line", "cell"):
         ipython.magics_manager.magics[kind].pop("docgen", None)
     ipython.configurables[:] = [c for c in ipython.configurables if not isinstance(c, DocgenMagics)]

@@ -538,3 +538,21 @@ def test_credentials_in_an_endpoint_url_are_never_shown(fake_openai: FakeOpenAI)
     choice = choose_provider(settings)
     assert choice.endpoint == "https://x.openai.azure.com/"
     assert choice.reason == "azure: the Azure endpoint is set by an option"
+
+
+def test_close_releases_cached_providers_and_the_loop(fake_openai: FakeOpenAI,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from docgen_magic import api
+    from docgen_magic.infra.loop_thread import default_loop_thread
+
+    for name, value in {"AZURE_OPENAI_ENDPOINT": fake_openai.url, "AZURE_OPENAI_API_KEY": FAKE_KEY,
+                        "AZURE_OPENAI_DEPLOYMENT": DEPLOYMENT}.items():
+        monkeypatch.setenv(name, value)
+    assert api.document(SOURCE, use_cache=False).ok
+    cached = [provider for _, provider in api._providers.values()]
+    assert cached and all(p._client is not None for p in cached)  # type: ignore[attr-defined]
+    api.close()
+    assert api._providers == {} and all(p._client is None for p in cached)  # type: ignore[attr-defined]
+    assert not default_loop_thread().started
+    assert api.document(SOURCE, use_cache=False).ok  # the next run starts afresh
+    api.close()

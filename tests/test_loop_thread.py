@@ -83,3 +83,18 @@ def test_interrupt_returns_only_after_the_work_has_cleaned_up() -> None:
         lt.run(slow_with_cleanup())
     assert cleaned.is_set()  # the caller may reuse shared state at once
 
+
+
+def test_close_stops_the_thread_and_the_next_use_starts_a_fresh_loop() -> None:
+    loop_thread = LoopThread(name="docgen-close-test")
+    assert not loop_thread.started
+    first = loop_thread.loop
+    pending = loop_thread.submit(asyncio.sleep(60))
+    threads = {t.name for t in threading.enumerate()}
+    assert "docgen-close-test" in threads
+    loop_thread.close()
+    assert first.is_closed() and pending.cancelled()
+    assert "docgen-close-test" not in {t.name for t in threading.enumerate()}
+    loop_thread.close()  # twice is fine
+    assert loop_thread.run(asyncio.sleep(0, result=7)) == 7 and loop_thread.loop is not first
+    loop_thread.close()

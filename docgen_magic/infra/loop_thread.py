@@ -32,6 +32,7 @@ class LoopThread:
         """
         self._name = name
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
 
     @property
@@ -51,9 +52,46 @@ class LoopThread:
             loop.call_soon(ready.set)
             loop.run_forever()
 
-        threading.Thread(target=run, name=self._name, daemon=True).start()
+        self._thread = threading.Thread(target=run, name=self._name, daemon=True)
+        self._thread.start()
         ready.wait()
         return loop
+
+    @property
+    def started(self) -> bool:
+        """True while the loop is running (it starts on first use)."""
+        return self._loop is not None and not self._loop.is_closed()
+
+    def close(self, timeout: float = _CANCEL_GRACE_S) -> None:
+        """Cancel what still runs, stop the loop, join its thread and close the loop; safe to call twice.
+
+        The next use starts a fresh loop.
+
+        Args:
+            timeout: Seconds to wait for the cancelled work to unwind and for the thread to end.
+        """
+        with self._lock:
+            loop, thread = self._loop, self._thread
+            self._loop = self._thread = None
+        if loop is None or loop.is_closed():
+            return
+
+        async def cancel_the_rest() -> None:
+            tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await loop.shutdown_asyncgens()
+
+        try:
+            asyncio.run_coroutine_threadsafe(cancel_the_rest(), loop).result(timeout)
+        except Exception:
+            logger.debug("closing the private loop: the remaining work did not unwind", exc_info=True)
+        loop.call_soon_threadsafe(loop.stop)
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout)
+        if not loop.is_running():
+            loop.close()
 
     def run(self, coro: Coroutine[Any, Any, T]) -> T:
         """Run a coroutine on the private loop and wait for its result.
