@@ -131,6 +131,8 @@ class Progress:
         Args:
             force: Publish regardless of the interval.
         """
+        # Published under the lock: the ticker and the pipeline's callback both send, and a state built
+        # first must not reach the frontend after a newer one (the clock would run backwards).
         with self._lock:
             now = time.monotonic()
             if self._stop.is_set() or (not force and now - self._last < _MIN_INTERVAL_S):
@@ -138,10 +140,10 @@ class Progress:
             self._last = now
             self.state.elapsed_s = now - self._started
             bundle = review_bundle(self.state)
-        try:
-            self._publish(bundle)
-        except Exception:
-            logger.debug("could not publish the review", exc_info=True)
+            try:
+                self._publish(bundle)
+            except Exception:
+                logger.debug("could not publish the review", exc_info=True)
 
     def finish(self, result: Result | None, status: str, message: str = "") -> dict[str, Any]:
         """Stop the ticker and build the final bundle.

@@ -10,12 +10,22 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from enum import StrEnum
+from enum import Enum
 
 from docgen_magic.core.facts import Param, ParamKind, Target, TargetKind
 
 
-class Style(StrEnum):
+class _StrEnum(str, Enum):
+    """A string enum that prints as its value (``enum.StrEnum`` needs Python 3.11; we support 3.10)."""
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self.value), spec)
+
+
+class Style(_StrEnum):
     """A docstring style."""
 
     GOOGLE = "google"
@@ -23,7 +33,7 @@ class Style(StrEnum):
     SPHINX = "sphinx"
 
 
-class Code(StrEnum):
+class Code(_StrEnum):
     """Stable codes of the problems of a model's answer and the gaps of an existing docstring."""
 
     NO_DOCSTRING = "no-docstring"
