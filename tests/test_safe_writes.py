@@ -246,17 +246,29 @@ def test_kill_9_at_random_moments_of_a_write_run(tmp_path: Path) -> None:
     assert False in outcomes  # some kills came before the write (the loop is not vacuous)
 
 
+def _write_while_the_model_waits(
+    path: Path, fake: FakeOpenAI, tmp_path: Path
+) -> tuple[dict[str, str], subprocess.Popen[str]]:
+    """Start ``docgen --write path`` against the slow fake and return once the model has been asked.
+
+    Returns:
+        The child's environment and the running child process.
+    """
+    env = child_env(DOCGEN_PROVIDER="azure", AZURE_OPENAI_ENDPOINT=fake.url, AZURE_OPENAI_API_KEY=KEY,
+                    AZURE_OPENAI_DEPLOYMENT="d", DOCGEN_CACHE_DIR=str(tmp_path / "cache"))
+    child = subprocess.Popen([sys.executable, "-m", "docgen_magic", "--write", str(path)], cwd=ROOT,
+                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not fake.requests and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return env, child
+
+
 def test_concurrent_edit_during_a_slow_model_run_is_not_overwritten(tmp_path: Path) -> None:
     path = tmp_path / "m.py"
     path.write_text("def add(a, b):\n    return a + b\n")
     with FakeOpenAI(api_key=KEY, latency=1.5) as fake:
-        env = child_env(DOCGEN_PROVIDER="azure", AZURE_OPENAI_ENDPOINT=fake.url, AZURE_OPENAI_API_KEY=KEY,
-                        AZURE_OPENAI_DEPLOYMENT="d", DOCGEN_CACHE_DIR=str(tmp_path / "cache"))
-        child = subprocess.Popen([sys.executable, "-m", "docgen_magic", "--write", str(path)], cwd=ROOT,
-                                 env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        deadline = time.monotonic() + 60
-        while not fake.requests and time.monotonic() < deadline:
-            time.sleep(0.02)
+        env, child = _write_while_the_model_waits(path, fake, tmp_path)
         assert fake.requests, "the model was never asked"
         path.write_text("def add(a, b):\n    return a + b  # my edit, saved while docgen waited\n")
         _, err = child.communicate(timeout=60)
@@ -276,13 +288,7 @@ def test_a_notebook_saved_by_jupyter_during_the_run_is_not_overwritten(tmp_path:
     notebook = {"cells": [cell], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
     path.write_text(json.dumps(notebook, indent=1) + "\n")
     with FakeOpenAI(api_key=KEY, latency=1.5) as fake:
-        env = child_env(DOCGEN_PROVIDER="azure", AZURE_OPENAI_ENDPOINT=fake.url, AZURE_OPENAI_API_KEY=KEY,
-                        AZURE_OPENAI_DEPLOYMENT="d", DOCGEN_CACHE_DIR=str(tmp_path / "cache"))
-        child = subprocess.Popen([sys.executable, "-m", "docgen_magic", "--write", str(path)], cwd=ROOT,
-                                 env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        deadline = time.monotonic() + 60
-        while not fake.requests and time.monotonic() < deadline:
-            time.sleep(0.02)
+        _, child = _write_while_the_model_waits(path, fake, tmp_path)
         saved = {**notebook, "cells": [cell, {**cell, "id": "b2", "source": "x = 1  # typed meanwhile\n"}]}
         path.write_text(json.dumps(saved, indent=1) + "\n")  # what an autosave does
         _, err = child.communicate(timeout=60)
