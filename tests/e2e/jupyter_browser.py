@@ -45,6 +45,10 @@ CHROMIUM_ARGS = [
 WAIT_MS = 60_000
 """Upper bound for any single wait in the browser (generous: a cold JupyterLab can take a while)."""
 SERVER_START_S = 90.0
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+"""Where the README's screenshots live (tracked in git)."""
+SHOOT = os.environ.get("DOCGEN_SCREENSHOTS", "") not in ("", "0")
+"""Rewrite the tracked screenshots only when asked: ``DOCGEN_SCREENSHOTS=1``."""
 
 Flavor = Literal["lab", "notebook"]
 

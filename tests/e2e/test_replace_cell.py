@@ -10,7 +10,6 @@ notebook (then a restart), and a replace request for a cell id the notebook does
 from __future__ import annotations
 
 import ast
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,8 @@ from typing import Any
 import pytest
 from jupyter_browser import (
     FIND_PANEL_JS,
+    SCREENSHOTS,
+    SHOOT,
     Flavor,
     NotebookPage,
     chromium_available,
@@ -32,10 +33,7 @@ from docgen_magic.settings import resolve_settings
 from tests.fake_openai import FakeOpenAI
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(600)]
-# The tracked screenshots under docs/screenshots are rewritten only when asked: DOCGEN_SCREENSHOTS=1.
-SHOOT = os.environ.get("DOCGEN_SCREENSHOTS", "") not in ("", "0")
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 NOTEBOOK = "analysis.ipynb"
 LOAD_ID = "load-ext"
 DOCGEN_ID = "docgen-cell"

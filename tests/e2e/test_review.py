@@ -9,7 +9,6 @@ latency, so requests stay in flight long enough to be seen. Screenshots for the 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -18,6 +17,8 @@ from typing import Any
 
 import pytest
 from jupyter_browser import (
+    SCREENSHOTS,
+    SHOOT,
     Flavor,
     NotebookPage,
     chromium_available,
@@ -31,8 +32,6 @@ from tests.fake_openai import FakeOpenAI
 
 pytestmark = [pytest.mark.timeout(600), pytest.mark.browser]
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-SHOOT = os.environ.get("DOCGEN_SCREENSHOTS", "") not in ("", "0")
 REVIEW_MIME = "application/vnd.docgen.result+json"
 NOTEBOOK = "review.ipynb"
 FAKE_KEY = "sk-e2e-review-key"
