@@ -9,10 +9,8 @@ from __future__ import annotations
 import asyncio
 import atexit
 import dataclasses
-import hashlib
 import logging
 import threading
-import weakref
 from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -34,6 +32,7 @@ from docgen_magic.core.ports import Provider
 from docgen_magic.core.prompt import PROMPT_VERSION
 from docgen_magic.core.result import Result, register_renderer
 from docgen_magic.core.usage import Usage
+from docgen_magic.providers.connections import Connections
 from docgen_magic.providers.select import ProviderChoice, build_provider, choose_provider
 from docgen_magic.settings import SettingOverrides, Settings, resolve_settings
 
@@ -69,20 +68,8 @@ def _result_bundle(result: Result) -> dict[str, Any]:
 register_renderer(_result_bundle)
 
 
-async def _aclose_providers() -> None:
-    """Close the cached providers of the running loop (their SDK clients and connections)."""
-    loop = asyncio.get_running_loop()
-    for key, (owner, provider) in list(_providers.items()):
-        if owner() is loop or owner() is None:
-            _providers.pop(key, None)
-            try:
-                await provider.aclose()
-            except Exception:
-                logger.debug("closing %r failed", provider, exc_info=True)
-
-
 def close() -> None:
-    """Release what runs use between calls: close the cached providers, then stop the private event loop.
+    """Release what runs use between calls: close the shared SDK clients, then stop the private event loop.
 
     Called by ``%unload_ext docgen_magic`` and at interpreter exit; the next run starts afresh. Safe to call
     twice, and cheap when nothing was started.
@@ -91,10 +78,9 @@ def close() -> None:
 
     loop_thread = default_loop_thread()
     if not loop_thread.started:
-        _providers.clear()
         return
     try:
-        loop_thread.run(_aclose_providers())
+        loop_thread.run(_connections.aclose())
     finally:
         loop_thread.close()
 
@@ -104,9 +90,8 @@ atexit.register(close)
 logger = logging.getLogger(__name__)
 _session_usage = Usage()
 _session_lock = threading.Lock()
-# Model providers hold an SDK client bound to the loop that created it: one per (loop, configuration).
-# The loop is kept as a weak reference and checked on lookup: a closed loop's id can be reused by a new one.
-_providers: dict[tuple[Any, ...], tuple[weakref.ref[asyncio.AbstractEventLoop], Provider]] = {}
+# The SDK clients and rate limiters of the session's runs: one client per (loop, endpoint, credential).
+_connections = Connections()
 
 
 def _settings_for(settings: Settings | None, options: Mapping[str, Any]) -> Settings:
@@ -114,27 +99,6 @@ def _settings_for(settings: Settings | None, options: Mapping[str, Any]) -> Sett
     if settings is None:
         return resolve_settings(explicit)
     return settings.with_changes(**explicit) if explicit else settings
-
-
-def _fingerprint(settings: Settings) -> str:
-    """Return a hash of the credentials: the key and the raw endpoints (their user info and query may carry some)."""
-    secret = settings.azure_api_key or settings.openai_api_key
-    parts = [secret.reveal() if secret else "", settings.azure_endpoint or "", settings.openai_base_url or ""]
-    return hashlib.sha256("\0".join(parts).encode()).hexdigest()
-
-
-def _provider_for(choice: ProviderChoice, settings: Settings) -> Provider:
-    loop = asyncio.get_running_loop()
-    key = (id(loop), choice.name, choice.model, choice.endpoint, settings.api_version,
-           _fingerprint(settings), settings.timeout, settings.max_retries, settings.strict,
-           settings.max_completion_tokens, settings.send_temperature, settings.concurrency)
-    entry = _providers.get(key)
-    if entry is not None and entry[0]() is loop:
-        return entry[1]
-    provider = build_provider(choice, settings)
-    if choice.name != "offline":
-        _providers[key] = (weakref.ref(loop), provider)
-    return provider
 
 
 def _cache_key_function(provider: Provider, settings: Settings, endpoint: str | None) -> KeyFunction:
@@ -159,7 +123,7 @@ def _run_context(settings: Settings, provider: Provider | None,
                  refresh: frozenset[str] = frozenset()) -> tuple[RunContext, ProviderChoice, Any]:
     if provider is None:
         choice = choose_provider(settings)
-        provider = _provider_for(choice, settings)
+        provider = build_provider(choice, settings, _connections)
     else:
         choice = ProviderChoice(provider.name, provider.model, f"{provider.name}: given by the caller")
     endpoint = choice.endpoint

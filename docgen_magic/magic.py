@@ -212,11 +212,12 @@ class DocgenMagics(Magics, SettingTraits):  # type: ignore[misc, valid-type]
         except SettingsError as exc:
             raise UsageError(f"%docgen: {exc}") from None
 
-    def settings_for_line(self, line: str) -> Settings:
+    def settings_for_line(self, line: str, environ: Mapping[str, str] | None = None) -> Settings:
         """Return the settings a ``%%docgen`` line with these options would use (for the frontend's requests).
 
         Args:
             line: The options, without ``%%docgen``.
+            environ: The environment; ``os.environ`` when None.
 
         Returns:
             The resolved settings: options over ``%config`` over the environment over defaults.
@@ -228,7 +229,7 @@ class DocgenMagics(Magics, SettingTraits):  # type: ignore[misc, valid-type]
             args = parse_argstring(self.docgen, line)
         except UsageError as exc:
             raise UsageError(_option_message(exc, "")) from None
-        return self.resolve(_explicit(args))
+        return self.resolve(_explicit(args), environ)
 
     # ------------------------------------------------------------------ the magic
 

@@ -201,6 +201,18 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         """Stay quiet (the fake records requests instead)."""
 
+    def setup(self) -> None:
+        """Count the connection the client opened."""
+        super().setup()
+        self.server.fake._connection_opened()
+
+    def finish(self) -> None:
+        """Count the connection as closed (the client closed it, or the fake did)."""
+        try:
+            super().finish()
+        finally:
+            self.server.fake._connection_closed()
+
     def do_POST(self) -> None:
         """Answer one request."""
         self.server.fake._handle(self)
@@ -281,6 +293,8 @@ class FakeOpenAI:
         deployments: Known Azure deployments; None accepts any.
         models: Known OpenAI models; None accepts any.
         max_concurrent: Most requests in flight at once.
+        connections: TCP connections accepted so far (a client reusing its keep-alive connections opens few).
+        open_connections: Connections accepted and not closed yet.
         prefix_cache: Report cached prompt tokens as a provider's prefix cache would (1,024+ tokens seen
             before); by default a fixed share of every prompt is reported cached.
     """
@@ -300,6 +314,8 @@ class FakeOpenAI:
         self.requests: list[dict[str, Any]] = []
         self.responses: list[dict[str, Any]] = []
         self.max_concurrent = 0
+        self.connections = 0
+        self.open_connections = 0
         self.prefix_cache = False
         self.files: dict[str, dict[str, Any]] = {}
         self.batches: dict[str, dict[str, Any]] = {}
@@ -429,14 +445,24 @@ class FakeOpenAI:
         return totals
 
     def reset(self) -> None:
-        """Forget recorded requests, responses, pending faults and the concurrency peak."""
+        """Forget recorded requests, responses, pending faults, the concurrency peak and the connection count."""
         with self._lock:
+            self.connections = 0
             self.requests.clear()
             self.responses.clear()
             self._faults.clear()
             self.max_concurrent = 0
 
     # -- handling
+
+    def _connection_opened(self) -> None:
+        with self._lock:
+            self.connections += 1
+            self.open_connections += 1
+
+    def _connection_closed(self) -> None:
+        with self._lock:
+            self.open_connections -= 1
 
     def _sleep(self, seconds: float) -> None:
         if seconds > 0:

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import ast
 import asyncio
+import contextlib
 import logging
 import os
 import pickle
 import subprocess
 import sys
+import time
 import types
 from pathlib import Path
 from typing import Any
@@ -36,6 +38,7 @@ from docgen_magic.core.ports import (
 from docgen_magic.core.prompt import TOOL_NAME, prompt_chars
 from docgen_magic.core.refine import Abort, Generation, generate_docstring
 from docgen_magic.providers.chat import ChatProvider, make_azure_provider, make_openai_provider
+from docgen_magic.providers.connections import Connections
 from docgen_magic.settings import resolve_settings
 from tests.fake_openai import DISTINCTIVE_KEY as FAKE_KEY
 from tests.fake_openai import FakeOpenAI
@@ -468,21 +471,78 @@ def test_key_never_in_logs_repr_errors_or_cache(fake_openai: FakeOpenAI, tmp_pat
 
 # -- lifecycle ---------------------------------------------------------------------------------------------
 
+def wait_until(condition: Any, seconds: float = 10.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
+
+
 def test_client_is_lazy_and_aclose_is_idempotent(fake_openai: FakeOpenAI) -> None:
-    provider = azure(fake_openai)
-    assert provider._client is None  # nothing created before the first request
+    provider = azure(fake_openai)  # built outside any event loop: nothing is created or connected yet
+    assert fake_openai.connections == 0
 
     async def run() -> None:
         await provider.generate(GenerationRequest(target=target_of()))
-        assert provider._client is not None
+        assert fake_openai.open_connections == 1
         await provider.aclose()
         await provider.aclose()
-        assert provider._client is None
+        assert wait_until(lambda: fake_openai.open_connections == 0)  # its own client closed its connection
         await provider.generate(GenerationRequest(target=target_of()))  # a new client, same loop
         await provider.aclose()
 
     asyncio.run(run())
-    assert len(fake_openai.requests) == 2
+    assert len(fake_openai.requests) == 2 and fake_openai.connections == 2
+
+
+def test_providers_of_one_endpoint_share_one_client_each_with_its_own_options(fake_openai: FakeOpenAI) -> None:
+    shared = Connections()
+    fake_openai.slow_seconds = 1.0
+    patient = azure(fake_openai, connections=shared, timeout=10.0, max_retries=0, api_version="2024-10-21")
+    hasty = azure(fake_openai, connections=shared, timeout=0.2, max_retries=0, api_version="2025-01-01-preview",
+                  strict=False, max_completion_tokens=99, concurrency=3)
+
+    async def run() -> ProviderError:
+        await patient.generate(GenerationRequest(target=target_of()))
+        await hasty.generate(GenerationRequest(target=target_of()))
+        await patient.generate(GenerationRequest(target=target_of()))
+        assert shared.open_clients() == 1 and patient.limiter is hasty.limiter  # one deployment, one limiter
+        fake_openai.enqueue("slow")
+        with pytest.raises(ProviderError) as info:
+            await hasty.generate(GenerationRequest(target=target_of()))
+        await shared.aclose()
+        return info.value
+
+    error = asyncio.run(run())
+    assert fake_openai.connections == 1  # three runs, one keep-alive connection (before the hasty timeout)
+    assert str(error) == "azure: timed out after 0.2 s (after 0 retries)"  # the hasty run's own timeout
+    versions = [request["query"].get("api-version") for request in fake_openai.requests]
+    assert versions[:3] == ["2024-10-21", "2025-01-01-preview", "2024-10-21"]
+    assert [request["body"]["max_completion_tokens"] for request in fake_openai.requests[:3]] == [256, 99, 256]
+
+
+def test_different_credentials_or_deployments_do_not_share(fake_openai: FakeOpenAI) -> None:
+    shared = Connections()
+    host = fake_openai.url.removeprefix("http://")
+    first = azure(fake_openai, connections=shared)
+    other_key = azure(fake_openai, connections=shared, api_key=FAKE_KEY + "-other")
+    other_userinfo = azure(fake_openai, connections=shared, endpoint=f"http://a:pw@{host}")
+    other_deployment = azure(fake_openai, connections=shared, deployment="another")
+
+    async def run() -> None:
+        for provider in (first, other_key, other_userinfo, other_deployment):
+            with contextlib.suppress(ProviderError):  # the other key is refused: it still needs its own client
+                await provider.generate(GenerationRequest(target=target_of()))
+        assert shared.open_clients() == 3  # the deployment does not count: one client serves every model
+        assert first.limiter is not other_deployment.limiter  # rate limits are per deployment
+        await shared.aclose()
+        assert shared.open_clients() == 0
+
+    asyncio.run(run())
+    assert fake_openai.connections == 3
+    assert "pw" not in repr(shared) and FAKE_KEY not in repr(shared)
 
 
 def test_importing_docgen_magic_does_not_import_openai() -> None:
@@ -540,19 +600,24 @@ def test_credentials_in_an_endpoint_url_are_never_shown(fake_openai: FakeOpenAI)
     assert choice.reason == "azure: the Azure endpoint is set by an option"
 
 
-def test_close_releases_cached_providers_and_the_loop(fake_openai: FakeOpenAI,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_runs_share_a_client_and_close_releases_it_and_the_loop(fake_openai: FakeOpenAI,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
     from docgen_magic import api
     from docgen_magic.infra.loop_thread import default_loop_thread
 
     for name, value in {"AZURE_OPENAI_ENDPOINT": fake_openai.url, "AZURE_OPENAI_API_KEY": FAKE_KEY,
                         "AZURE_OPENAI_DEPLOYMENT": DEPLOYMENT}.items():
         monkeypatch.setenv(name, value)
-    assert api.document(SOURCE, use_cache=False).ok
-    cached = [provider for _, provider in api._providers.values()]
-    assert cached and all(p._client is not None for p in cached)  # type: ignore[attr-defined]
     api.close()
-    assert api._providers == {} and all(p._client is None for p in cached)  # type: ignore[attr-defined]
+    assert api.document(SOURCE, use_cache=False).ok
+    # Runs that differ in every per-request setting reuse the first run's client and its connection.
+    assert api.document(SOURCE, use_cache=False, timeout=20, max_retries=1, strict=False, concurrency=2,
+                        max_completion_tokens=300, send_temperature=True, api_version="2025-01-01-preview").ok
+    assert len(fake_openai.requests) == 2 and fake_openai.connections == 1
+    assert fake_openai.open_connections == 1
+    api.close()
+    assert wait_until(lambda: fake_openai.open_connections == 0)  # the shared client closed its connection
     assert not default_loop_thread().started
     assert api.document(SOURCE, use_cache=False).ok  # the next run starts afresh
+    assert fake_openai.connections == 2
     api.close()

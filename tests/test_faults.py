@@ -156,7 +156,8 @@ def test_short_keys_are_not_masked_inside_other_words(caplog: pytest.LogCaptureF
         provider = make_azure_provider(endpoint="http://127.0.0.1:9", deployment="d", api_version="v",
                                        api_key="Grou", timeout=1, max_retries=0, strict=True,
                                        max_completion_tokens=10, send_temperature=False)
-    assert provider._scrub("unhandled errors in a TaskGroup") == "unhandled errors in a TaskGroup"
+    assert "Grou" not in repr(provider)
+    assert redact("unhandled errors in a TaskGroup") == "unhandled errors in a TaskGroup"
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert warnings == ["azure: the API key is shorter than 8 characters, too short to be masked in messages "
                         "without mangling other words"]
@@ -270,20 +271,20 @@ def test_magic_bad_endpoint_and_credentials_in_a_real_kernel(fake: FakeOpenAI, t
 
 
 def test_credentials_changed_in_the_endpoint_url_get_a_new_client(fake: FakeOpenAI) -> None:
-    import asyncio
+    from docgen_magic import api
 
-    from docgen_magic.api import _provider_for
-    from docgen_magic.providers.select import choose_provider
+    host = fake.url.removeprefix("http://")
 
-    async def provider_for(endpoint: str) -> object:
-        settings = resolve_settings({"azure_endpoint": endpoint, "azure_api_key": KEY, "model": "d"}, environ={})
-        return _provider_for(choose_provider(settings), settings)
+    def run(endpoint: str) -> None:
+        settings = resolve_settings({"azure_endpoint": endpoint, "azure_api_key": KEY, "model": "d",
+                                     "use_cache": False}, environ={})
+        assert api.document("def f(x):\n    return x\n", settings=settings).ok
 
-    async def both() -> tuple[object, object, object]:
-        host = fake.url.removeprefix("http://")
-        return (await provider_for(f"http://a:old-password@{host}"), await provider_for(f"http://a:new-password@{host}"),
-                await provider_for(f"http://a:new-password@{host}"))
-
-    old, new, same = asyncio.run(both())
-    assert old is not new  # the shown endpoint is the same, the credentials are not
-    assert new is same
+    try:
+        run(f"http://a:old-password@{host}")
+        run(f"http://a:new-password@{host}")
+        assert fake.connections == 2  # the shown endpoint is the same, the credentials are not
+        run(f"http://a:new-password@{host}")
+        assert fake.connections == 2  # same credentials: the same client and its keep-alive connection
+    finally:
+        api.close()

@@ -45,13 +45,13 @@ def test_the_window_halves_once_per_429_burst_and_grows_back_to_the_ceiling() ->
         for ticket in tickets[:4]:  # one burst of 429s is one signal
             limiter.rate_limited(ticket, 0.5)
         assert limiter.window == 4 and limiter.stats.rate_limited == 4
-        assert limiter._room_wait(0) == pytest.approx(0.5)  # paused for the retry-after
+        assert limiter.room_wait(0) == pytest.approx(0.5)  # paused for the retry-after
         clock.now += 0.6
         for ticket in tickets[4:]:
             limiter.release(ticket)
         assert limiter.window == 8  # +1 per answer, capped at the ceiling
         limiter.rate_limited(await limiter.acquire(), None)
-        assert limiter.window == 4 and limiter._room_wait(0) == pytest.approx(1.0)  # no retry-after: 1 s
+        assert limiter.window == 4 and limiter.room_wait(0) == pytest.approx(1.0)  # no retry-after: 1 s
 
     asyncio.run(run())
 
@@ -64,12 +64,12 @@ def test_remaining_requests_pace_new_requests_and_count_the_ones_started_since()
         first = await limiter.acquire()
         await limiter.acquire()  # started after `first`: not in the server's count when it answered
         limiter.release(first, RateHeaders(limit_requests=600, remaining_requests=2))
-        assert limiter._room_wait(0) is None  # 2 left, 1 started since: room for one more
+        assert limiter.room_wait(0) is None  # 2 left, 1 started since: room for one more
         await limiter.acquire()
-        wait = limiter._room_wait(0)  # 2 left, 2 started since: the next needs 0.1 s of refill (10/s)
+        wait = limiter.room_wait(0)  # 2 left, 2 started since: the next needs 0.1 s of refill (10/s)
         assert wait == pytest.approx(0.1)
         clock.now += 0.1
-        assert limiter._room_wait(0) is None
+        assert limiter.room_wait(0) is None
 
     asyncio.run(run())
 
@@ -81,13 +81,13 @@ def test_remaining_tokens_hold_a_request_that_does_not_fit() -> None:
     async def run() -> None:
         ticket = await limiter.acquire(500)
         limiter.release(ticket, RateHeaders(remaining_tokens=800, reset_tokens=2.0))
-        assert limiter._room_wait(500) is None
+        assert limiter.room_wait(500) is None
         second = await limiter.acquire(500)
-        assert limiter._room_wait(500) == pytest.approx(0.25)  # a request in flight may bring news first
+        assert limiter.room_wait(500) == pytest.approx(0.25)  # a request in flight may bring news first
         limiter.fail(second)  # it may have been charged: still counted against the reading
-        assert limiter._room_wait(500) == pytest.approx(2.0)  # nothing in flight: wait for the reset
+        assert limiter.room_wait(500) == pytest.approx(2.0)  # nothing in flight: wait for the reset
         clock.now += 2.0
-        assert limiter._room_wait(500) is None
+        assert limiter.room_wait(500) is None
 
     asyncio.run(run())
 

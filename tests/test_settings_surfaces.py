@@ -7,12 +7,11 @@ from dataclasses import fields
 from typing import Any
 
 import pytest
-from IPython.core.magic_arguments import parse_argstring
 from traitlets.config import Config
 
 from docgen_magic.cli import OPTION_NAMES, build_parser
 from docgen_magic.core.options import RunOptions
-from docgen_magic.magic import CONFIG_NAMES, MAGIC_OPTION_NAMES, DocgenMagics, _explicit
+from docgen_magic.magic import CONFIG_NAMES, MAGIC_OPTION_NAMES, DocgenMagics
 from docgen_magic.settings import SETTINGS, Prices, Secret, Setting, Settings, resolve_settings
 
 ROWS = list(SETTINGS.values())
@@ -63,8 +62,7 @@ def test_command_line_sets_it(row: Setting) -> None:
 
 @pytest.mark.parametrize("row", [r for r in ROWS if r.magic], ids=lambda r: r.name)
 def test_magic_option_sets_it(row: Setting) -> None:
-    args = parse_argstring(DocgenMagics.docgen, shlex.join(option_line(row)))
-    settings = DocgenMagics().resolve(_explicit(args), environ={})
+    settings = DocgenMagics().settings_for_line(shlex.join(option_line(row)), environ={})
     assert getattr(settings, row.name) == sample(row)[1]
     assert settings.source_of(row.name) == "explicit"
 
@@ -98,8 +96,9 @@ def test_surfaces_hold_exactly_what_the_table_says() -> None:
     assert set(MAGIC_OPTION_NAMES) == {r.name for r in ROWS if r.magic}
     assert set(CONFIG_NAMES) == {r.name for r in ROWS if r.trait}
     assert set(CONFIG_NAMES) <= set(DocgenMagics.class_traits(config=True))
-    flags = {a.dest for a in build_parser()._actions}
-    assert {r.name for r in ROWS if not r.cli} & flags == set()
+    parsed = set(vars(build_parser().parse_args(["file.py"])))  # every option's destination, with its default
+    assert {r.name for r in ROWS if r.cli} <= parsed
+    assert {r.name for r in ROWS if not r.cli} & parsed == set()
     # Credentials never travel on a command line, a magic line or a config file.
     for row in ROWS:
         if row.secret:

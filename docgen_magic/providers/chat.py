@@ -1,7 +1,9 @@
 """The Azure OpenAI / OpenAI provider on the official ``openai`` SDK: Chat Completions, one forced strict tool.
 
 The SDK client is created lazily, inside the event loop that first asks for a docstring (it is bound to that
-loop), and ``openai`` is imported only then, so importing docgen_magic stays fast. Transport faults are
+loop), and ``openai`` is imported only then, so importing docgen_magic stays fast. Clients are shared through
+:class:`~docgen_magic.providers.connections.Connections`: one per (loop, endpoint, credential), each provider
+applying its own timeout, retries and API version with ``with_options``. Transport faults are
 retried by the SDK itself (``max_retries``; it retries 408, 409, 5xx and connection errors); what is left after
 the retries becomes a one-line ProviderError. Rate limits are paced by the provider's :class:`RateLimiter`
 (the deployment's limits are shared by every run using it): each answer's ``x-ratelimit-*`` headers and each
@@ -33,6 +35,7 @@ from docgen_magic.core.rules import Code
 from docgen_magic.core.usage import Usage
 from docgen_magic.core.validate import Problem, no_tool_call
 from docgen_magic.infra.redact import MIN_MASKED_LENGTH, install_log_redaction, redact, register_secret
+from docgen_magic.providers.connections import ClientKey, Connections
 from docgen_magic.providers.ratelimit import RateHeaders, RateLimiter, retry_after_seconds
 from docgen_magic.settings import shown_url
 
@@ -72,8 +75,10 @@ class ChatProvider:
         strict: Send the tool schema in strict mode.
         max_completion_tokens: Completion token cap per request.
         send_temperature: Send ``temperature=0``.
+        concurrency: The ceiling of requests in flight at once.
         retries: SDK retries taken so far by this provider (not counted in ``Usage.requests``).
-        limiter: Paces requests under the concurrency ceiling from rate-limit headers and 429s.
+        limiter: The deployment's rate limiter, shared by the providers of one loop, endpoint, credential and
+            model: that of the last request (None before the first).
     """
 
     is_template = False
@@ -81,8 +86,8 @@ class ChatProvider:
     def __init__(self, *, name: str, model: str, endpoint: str | None, api_key: str | None,
                  api_version: str | None = None, timeout: float = 60.0, max_retries: int = 3,
                  strict: bool = True, max_completion_tokens: int = 1024, send_temperature: bool = False,
-                 concurrency: int = 100) -> None:
-        """Prepare the provider; the SDK client is created on the first request.
+                 concurrency: int = 100, connections: Connections | None = None) -> None:
+        """Prepare the provider; the SDK client is created (or shared) on the first request.
 
         Args:
             name: ``azure`` or ``openai``.
@@ -96,6 +101,8 @@ class ChatProvider:
             max_completion_tokens: Completion token cap per request.
             send_temperature: Send ``temperature=0``.
             concurrency: The ceiling of requests in flight at once.
+            connections: Where the SDK client and the rate limiter are shared with other providers; None
+                for the provider's own (closed by :meth:`aclose`).
         """
         self.name = name
         self.model: str | None = model
@@ -107,13 +114,18 @@ class ChatProvider:
         self.strict = strict
         self.max_completion_tokens = max_completion_tokens
         self.send_temperature = send_temperature
+        self.concurrency = concurrency
         self.retries = 0
-        self.limiter = RateLimiter(concurrency)
+        self._connections = connections if connections is not None else Connections()
+        self._owns_connections = connections is None
+        self._client_key = ClientKey.of(name, endpoint, api_key)
         self._key = api_key  # handed to the SDK client only; never formatted anywhere
         if api_key and not register_secret(api_key):
             logger.warning("%s: the API key is shorter than %d characters, too short to be masked in messages "
                            "without mangling other words", name, MIN_MASKED_LENGTH)
-        self._client: Any = None
+        self._shared: Any = None  # the shared client this provider's options were last applied to
+        self._client: Any = None  # that client with this provider's options
+        self.limiter: RateLimiter | None = None
         self._tool_choice = tool_choice()
 
     def __repr__(self) -> str:
@@ -187,8 +199,12 @@ class ChatProvider:
             raise ProviderConfigurationError(f"{self.name}: cannot create the client: {self._scrub(exc)}") from None
 
     def _get_client(self) -> Any:
-        if self._client is None:
-            self._client = self._make_client()
+        shared = self._connections.client(self._client_key, self._make_client)
+        if shared is not self._shared:
+            options: dict[str, Any] = {"timeout": self.timeout, "max_retries": self.max_retries}
+            if self.name == "azure":
+                options["api_version"] = self.api_version
+            self._shared, self._client = shared, shared.with_options(**options)
         return self._client
 
     # -- requests ------------------------------------------------------------------------------------------
@@ -344,25 +360,26 @@ class ChatProvider:
         """Send one request when the limiter has room; a 429 is waited out and sent again (bounded)."""
         import openai
 
+        limiter = self.limiter = self._connections.limiter(self._client_key, self.model, self.concurrency)
         for _ in range(MAX_RATE_LIMIT_ROUNDS):
-            ticket = await self.limiter.acquire(estimate)
+            ticket = await limiter.acquire(estimate)
             try:
                 raw = await client.chat.completions.with_raw_response.create(**params)
             except openai.RateLimitError as exc:
                 headers = {k.lower(): v for k, v in exc.response.headers.items()}
                 wait = retry_after_seconds(headers)
-                self.limiter.rate_limited(ticket, wait, RateHeaders.from_headers(headers))
+                limiter.rate_limited(ticket, wait, RateHeaders.from_headers(headers))
                 if wait is not None and wait > MAX_RATE_LIMIT_WAIT:
                     raise self._with_status(ProviderConfigurationError(
                         f"{self.name}: rate limited (429): the server asks to wait {wait:,.0f} s (a quota?)"),
                         exc) from None
                 continue
             except BaseException as exc:
-                self.limiter.fail(ticket)
+                limiter.fail(ticket)
                 if isinstance(exc, Exception):
                     raise self._with_status(self._map_error(exc, request), exc) from None
                 raise
-            self.limiter.release(ticket, RateHeaders.from_headers({k.lower(): v for k, v in raw.headers.items()}))
+            limiter.release(ticket, RateHeaders.from_headers({k.lower(): v for k, v in raw.headers.items()}))
             return raw
         error = ProviderTransientError(f"{self.name}: rate limited (429) {MAX_RATE_LIMIT_ROUNDS} times in a row")
         error.status = 429
@@ -469,13 +486,10 @@ class ChatProvider:
         return kind(f"{self.name}: bad request (400): {message}{hint}")
 
     async def aclose(self) -> None:
-        """Close the SDK client; safe to call twice."""
-        client, self._client = self._client, None
-        if client is not None:
-            try:
-                await client.close()
-            except Exception:
-                logger.debug("%s: closing the client failed", self.name, exc_info=True)
+        """Close the provider's own SDK client; a shared one is left to its owner. Safe to call twice."""
+        self._shared = self._client = None
+        if self._owns_connections:
+            await self._connections.aclose()
 
 
 def finish_problem(finish_reason: str | None) -> Problem | None:
@@ -525,7 +539,8 @@ def usage_of(response: Any, latency: float) -> Usage:
 
 def make_azure_provider(*, endpoint: str | None, deployment: str | None, api_version: str, api_key: str | None,
                         timeout: float, max_retries: int, strict: bool, max_completion_tokens: int,
-                        send_temperature: bool, concurrency: int = 100) -> ChatProvider:
+                        send_temperature: bool, concurrency: int = 100,
+                        connections: Connections | None = None) -> ChatProvider:
     """Build the Azure OpenAI provider.
 
     Args:
@@ -539,6 +554,7 @@ def make_azure_provider(*, endpoint: str | None, deployment: str | None, api_ver
         max_completion_tokens: Completion token cap per request.
         send_temperature: Send ``temperature=0``.
         concurrency: The ceiling of requests in flight at once.
+        connections: Where the SDK client and rate limiter are shared; None for the provider's own.
 
     Returns:
         The provider (its client is created on the first request).
@@ -546,12 +562,13 @@ def make_azure_provider(*, endpoint: str | None, deployment: str | None, api_ver
     return ChatProvider(name="azure", model=deployment or "", endpoint=endpoint, api_key=api_key,
                         api_version=api_version, timeout=timeout, max_retries=max_retries, strict=strict,
                         max_completion_tokens=max_completion_tokens, send_temperature=send_temperature,
-                        concurrency=concurrency)
+                        concurrency=concurrency, connections=connections)
 
 
 def make_openai_provider(*, model: str | None, base_url: str | None, api_key: str | None, timeout: float,
                          max_retries: int, strict: bool, max_completion_tokens: int,
-                         send_temperature: bool, concurrency: int = 100) -> ChatProvider:
+                         send_temperature: bool, concurrency: int = 100,
+                         connections: Connections | None = None) -> ChatProvider:
     """Build the OpenAI (or OpenAI-compatible server) provider.
 
     Args:
@@ -564,6 +581,7 @@ def make_openai_provider(*, model: str | None, base_url: str | None, api_key: st
         max_completion_tokens: Completion token cap per request.
         send_temperature: Send ``temperature=0``.
         concurrency: The ceiling of requests in flight at once.
+        connections: Where the SDK client and rate limiter are shared; None for the provider's own.
 
     Returns:
         The provider (its client is created on the first request).
@@ -573,4 +591,4 @@ def make_openai_provider(*, model: str | None, base_url: str | None, api_key: st
     return ChatProvider(name="openai", model=model or DEFAULT_OPENAI_MODEL, endpoint=base_url,
                         api_key=api_key, timeout=timeout, max_retries=max_retries, strict=strict,
                         max_completion_tokens=max_completion_tokens, send_temperature=send_temperature,
-                        concurrency=concurrency)
+                        concurrency=concurrency, connections=connections)

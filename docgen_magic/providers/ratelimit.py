@@ -218,8 +218,16 @@ class RateLimiter:
         """
         return f"RateLimiter(window={self.window:.1f}, ceiling={self.ceiling}, in_flight={self.in_flight})"
 
-    def _room_wait(self, tokens: int) -> float | None:
-        """Seconds to wait before a request of ``tokens`` may start; None when it may start now."""
+    def room_wait(self, tokens: int) -> float | None:
+        """Tell how long a request of ``tokens`` must wait before it may start (the limiter's one decision).
+
+        Args:
+            tokens: The request's estimated tokens (prompt and completion).
+
+        Returns:
+            Seconds to wait (for a pause to end, a reset, or an answer bringing fresh headers), or None when
+            it may start now.
+        """
         now = self._clock()
         if now < self._paused_until:
             return self._paused_until - now
@@ -267,7 +275,7 @@ class RateLimiter:
             The request's ticket, to hand back to :meth:`release`, :meth:`rate_limited` or :meth:`fail`.
         """
         waited = False
-        while (wait := self._room_wait(tokens)) is not None:
+        while (wait := self.room_wait(tokens)) is not None:
             waited = True
             await self._wait_for_change(wait)
         if waited:

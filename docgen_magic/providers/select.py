@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from docgen_magic.core.ports import Provider
 from docgen_magic.settings import DEFAULT_OPENAI_MODEL, Settings, SettingsError, shown_url
+
+if TYPE_CHECKING:
+    from docgen_magic.providers.connections import Connections
 
 
 @dataclass(frozen=True)
@@ -76,12 +79,13 @@ def choose_provider(settings: Settings) -> ProviderChoice:
         unconfigured=True)
 
 
-def build_provider(choice: ProviderChoice, settings: Settings) -> Provider:
+def build_provider(choice: ProviderChoice, settings: Settings, connections: Connections | None = None) -> Provider:
     """Build the chosen provider. Model providers create their SDK client lazily inside the running loop.
 
     Args:
         choice: From :func:`choose_provider`.
         settings: The resolved settings.
+        connections: Where model providers share SDK clients and rate limiters; None for their own.
 
     Returns:
         The offline or chat provider the choice names.
@@ -94,7 +98,8 @@ def build_provider(choice: ProviderChoice, settings: Settings) -> Provider:
 
     common: dict[str, Any] = {"timeout": settings.timeout, "max_retries": settings.max_retries,
                               "strict": settings.strict, "max_completion_tokens": settings.max_completion_tokens,
-                              "send_temperature": settings.send_temperature, "concurrency": settings.concurrency}
+                              "send_temperature": settings.send_temperature, "concurrency": settings.concurrency,
+                              "connections": connections}
     if choice.name == "azure":
         key = settings.azure_api_key.reveal() if settings.azure_api_key else None
         return chat.make_azure_provider(endpoint=settings.azure_endpoint, deployment=choice.model,

@@ -1,0 +1,142 @@
+"""SDK clients and rate limiters shared by runs: one client per (event loop, service, endpoint, credential).
+
+Runs differ in their timeout, retries and Azure API version; each run applies its own with the SDK's
+``with_options``, whose copies share the client's HTTP connection pool, so back-to-back runs (cells, files,
+``%%docgen`` reruns) reuse their keep-alive connections instead of opening new ones. A deployment's rate
+limits are shared by every run that uses it, and so is its :class:`RateLimiter`.
+
+Clients and limiters are bound to the event loop that created them (the SDK's HTTP pool and asyncio's
+primitives are), so the loop is part of every key; a loop is held by a weak reference and checked on lookup,
+because a closed loop's ``id`` can be reused by a new one. Whoever creates a :class:`Connections` closes it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from docgen_magic.providers.ratelimit import RateLimiter
+from docgen_magic.settings import shown_url
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ClientKey:
+    """What two runs must have in common to share an SDK client. It holds no secret.
+
+    Attributes:
+        service: ``azure`` or ``openai``.
+        endpoint: The endpoint as shown (no ``user:password@``, no query), or None for api.openai.com.
+        credential: SHA-256 of the key and the raw endpoint (whose user info and query may carry credentials).
+    """
+
+    service: str
+    endpoint: str | None
+    credential: str
+
+    @classmethod
+    def of(cls, service: str, endpoint: str | None, api_key: str | None) -> ClientKey:
+        """Build the key of a service, endpoint and key.
+
+        Args:
+            service: ``azure`` or ``openai``.
+            endpoint: The raw endpoint or base URL, or None.
+            api_key: The key, or None (Entra ID, or a compatible server that needs none).
+
+        Returns:
+            The key.
+        """
+        credential = hashlib.sha256(f"{api_key or ''}\0{endpoint or ''}".encode()).hexdigest()
+        return cls(service, shown_url(endpoint), credential)
+
+
+_Owned = tuple["weakref.ref[asyncio.AbstractEventLoop]", Any]
+
+
+class Connections:
+    """The SDK clients and rate limiters of one owner (the API's session, or a provider built on its own)."""
+
+    def __init__(self) -> None:
+        """Start with no client: each is created on first use, inside the loop that uses it."""
+        self._clients: dict[tuple[int, ClientKey], _Owned] = {}
+        self._limiters: dict[tuple[int, ClientKey, str | None], _Owned] = {}
+
+    def __repr__(self) -> str:
+        """Count the open clients; never name a credential.
+
+        Returns:
+            The representation.
+        """
+        return f"Connections(open_clients={self.open_clients()})"
+
+    def client(self, key: ClientKey, make: Callable[[], Any]) -> Any:
+        """Return the running loop's client for a key, created with ``make`` when there is none (or it closed).
+
+        Args:
+            key: Service, endpoint and credential.
+            make: Creates the client (called inside the running loop).
+
+        Returns:
+            The shared ``AsyncAzureOpenAI`` / ``AsyncOpenAI`` client.
+        """
+        loop = asyncio.get_running_loop()
+        entry = self._clients.get((id(loop), key))
+        if entry is not None and entry[0]() is loop and not entry[1].is_closed():
+            return entry[1]
+        client = make()
+        self._clients[(id(loop), key)] = (weakref.ref(loop), client)
+        return client
+
+    def limiter(self, key: ClientKey, model: str | None, ceiling: int) -> RateLimiter:
+        """Return the running loop's rate limiter of a deployment (or model), shared by every run using it.
+
+        Args:
+            key: Service, endpoint and credential.
+            model: The deployment or model name.
+            ceiling: The run's ``concurrency``; a shared limiter's ceiling is the highest asked for (each run
+                keeps its own ceiling with its own semaphore).
+
+        Returns:
+            The limiter pacing every request to that deployment from this loop.
+        """
+        loop = asyncio.get_running_loop()
+        entry = self._limiters.get((id(loop), key, model))
+        if entry is not None and entry[0]() is loop:
+            limiter: RateLimiter = entry[1]
+            limiter.ceiling = max(limiter.ceiling, ceiling)
+            return limiter
+        limiter = RateLimiter(ceiling)
+        self._limiters[(id(loop), key, model)] = (weakref.ref(loop), limiter)
+        return limiter
+
+    def open_clients(self) -> int:
+        """Count the clients not closed yet (on any live loop).
+
+        Returns:
+            How many.
+        """
+        return sum(1 for owner, client in self._clients.values() if owner() is not None and not client.is_closed())
+
+    async def aclose(self) -> None:
+        """Close the running loop's clients and forget its limiters; forget what belonged to loops now gone.
+
+        Safe to call twice; the next request creates a new client.
+        """
+        loop = asyncio.get_running_loop()
+        for key, (owner, client) in list(self._clients.items()):
+            if owner() is loop or owner() is None:
+                del self._clients[key]
+                if owner() is loop:
+                    try:
+                        await client.close()
+                    except Exception:
+                        logger.debug("closing the %s client failed", key[1].service, exc_info=True)
+        for limiter_key, (owner, _) in list(self._limiters.items()):
+            if owner() is loop or owner() is None:
+                del self._limiters[limiter_key]
