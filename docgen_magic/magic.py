@@ -231,6 +231,20 @@ class DocgenMagics(Magics, SettingTraits):  # type: ignore[misc, valid-type]
             raise UsageError(_option_message(exc, "")) from None
         return self.resolve(_explicit(args), environ)
 
+    def store_result(self, line: str, result: Any) -> None:
+        """Store a result the frontend asked for (Regenerate) in the line's ``-o VAR``, as the magic would.
+
+        Args:
+            line: The ``%%docgen`` options line the result was documented with.
+            result: The new :class:`~docgen_magic.Result`.
+        """
+        try:
+            out = parse_argstring(self.docgen, line).out
+        except UsageError:
+            return
+        if out is not None and out.isidentifier() and not keyword.iskeyword(out) and self.shell is not None:
+            self.shell.user_ns[out] = result
+
     # ------------------------------------------------------------------ the magic
 
     @magic_arguments()
@@ -569,7 +583,7 @@ def load_ipython_extension(ipython: Any) -> None:
     def serve(comm: Any, data: Mapping[str, Any]) -> None:
         from docgen_magic.review import handle_run_request
 
-        handle_run_request(comm, data, magics.settings_for_line)
+        handle_run_request(comm, data, magics.settings_for_line, magics.store_result)
 
     register_run_target("docgen_magic.run", serve)
 

@@ -210,6 +210,7 @@ class LiveReview:
 # ---------------------------------------------------------------------------------------------- requests
 
 SettingsForLine = Callable[[str], "Settings"]
+StoreResult = Callable[[str, "Result"], None]
 
 
 def _send(comm: Any, data: Mapping[str, Any]) -> None:
@@ -239,7 +240,8 @@ def _finish(comm: Any, data: Mapping[str, Any]) -> None:
         logger.debug("could not close the docgen comm", exc_info=True)
 
 
-def handle_run_request(comm: Any, data: Mapping[str, Any], settings_for: SettingsForLine) -> None:
+def handle_run_request(comm: Any, data: Mapping[str, Any], settings_for: SettingsForLine,
+                       store: StoreResult | None = None) -> None:
     """Serve one request of the frontend extension; replies go back on ``comm``, the last with ``final``.
 
     Args:
@@ -247,11 +249,13 @@ def handle_run_request(comm: Any, data: Mapping[str, Any], settings_for: Setting
         data: ``{"action": "document", "source", "cell_id", "refresh": [names] | true, "mode": "update"?}`` or
             ``{"action": "check", "cells": [{"cell_id", "source"}]}``.
         settings_for: Resolves the settings of a ``%%docgen`` options line, as the magic would.
+        store: Called with the options line and the new result before the final reply, as the magic does
+            with ``-o VAR`` (so Regenerate updates the variable too).
     """
     action = data.get("action")
     try:
         if action == "document":
-            _document(comm, data, settings_for)
+            _document(comm, data, settings_for, store)
         elif action == "check":
             _finish(comm, {"cells": _check_cells(data.get("cells"), settings_for)})
         else:
@@ -278,13 +282,15 @@ def _one_line(exc: BaseException) -> str:
     return text if isinstance(exc, (UsageError, SettingsError)) else f"{type(exc).__name__}: {text}"
 
 
-def _document(comm: Any, data: Mapping[str, Any], settings_for: SettingsForLine) -> None:
+def _document(comm: Any, data: Mapping[str, Any], settings_for: SettingsForLine,
+              store: StoreResult | None = None) -> None:
     """Document a cell's current text for the frontend, sending progress and then the final bundle.
 
     Args:
         comm: The comm.
         data: The request.
         settings_for: Resolves the options line.
+        store: Receives the options line and the result before the final reply.
     """
     from docgen_magic import api
     from docgen_magic.core.cell import CellSyntaxError, parse_cell
@@ -323,7 +329,13 @@ def _document(comm: Any, data: Mapping[str, Any], settings_for: SettingsForLine)
         if error is not None:
             _finish(comm, {"bundle": progress.finish(None, "failed", _one_line(error))})
         else:
-            _finish(comm, {"bundle": progress.finish(finished.result(), "done")})
+            result = finished.result()
+            if store is not None:
+                try:
+                    store(line, result)
+                except Exception:
+                    logger.debug("storing the regenerated result failed", exc_info=True)
+            _finish(comm, {"bundle": progress.finish(result, "done")})
 
     future.add_done_callback(done)
 

@@ -788,11 +788,14 @@ def test_regenerate_documents_the_current_text(azure_kernel: Kernel, fake: FakeO
     cell = "def regen_a(x):\n    return x\n\n\ndef regen_b(y):\n    return y\n"
     azure_kernel.ok("%%docgen\n" + cell)
     assert asked_for(fake, "regen_a") == asked_for(fake, "regen_b") == 1
-    edited = "%%docgen --style numpy\n" + cell + "\n\ndef regen_c(z):\n    return z\n"
+    edited = "%%docgen --style numpy -o regen\n" + cell + "\n\ndef regen_c(z):\n    return z\n"
     replies = ask(azure_kernel, {"action": "document", "source": edited, "cell_id": "c1", "refresh": True})
     final = review_of(replies[-1]["bundle"])
     assert [t["name"] for t in final["targets"]] == ["regen_a", "regen_b", "regen_c"]  # the current text
-    assert final["source"] == edited and final["line"] == "--style numpy" and final["cell_id"] == "c1"
+    assert final["source"] == edited and final["line"] == "--style numpy -o regen" and final["cell_id"] == "c1"
+    # -o VAR holds the regenerated result, as it would after running the cell
+    assert azure_kernel.ok("print([t.name for t in regen.targets], regen.style)").stdout.strip() == \
+        "['regen_a', 'regen_b', 'regen_c'] numpy"
     assert "Parameters\n" in apply_edits(final)  # the options of the %%docgen line apply
     assert asked_for(fake, "regen_a") == 2 and asked_for(fake, "regen_c") == 1
     assert any(review_of(r["bundle"])["status"] == "running" for r in replies[:-1])  # progress came first
