@@ -35,6 +35,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger("docgen")
 
 EXIT_OK, EXIT_FAILED, EXIT_INPUT = 0, 1, 2
+"""Exit statuses, for one file and many alike: 0 done; 1 a target failed, a write was refused (the file changed
+since it was read) or ``--check`` found gaps; 2 a file could not be read, parsed or written."""
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -21,12 +21,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from docgen_magic.cli import EXIT_FAILED, EXIT_INPUT, EXIT_OK
 from docgen_magic.core.errors import InputError
 from docgen_magic.infra.files import FileError, WriteConflictError
 
 logger = logging.getLogger("docgen")
-
-EXIT_OK, EXIT_FAILED, EXIT_INPUT = 0, 1, 2
 
 
 @dataclass
@@ -194,9 +193,12 @@ def _write(run: FileRun, args: argparse.Namespace) -> None:
         if broken:
             raise InputError(f"{run.label}: not written: the result would not be a valid notebook ({broken})")
         _write_text(source, _notebook_json(source), args.force)
-    except (WriteConflictError, InputError, FileError) as exc:
+    except WriteConflictError as exc:  # changed since it was read: refused, as with one file
         logger.error("%s", exc)
         run.status = max(run.status, EXIT_FAILED)
+    except (InputError, FileError) as exc:  # could not be written (read-only, disk full): as with one file
+        logger.error("%s", exc)
+        run.status = max(run.status, EXIT_INPUT)
 
 
 def _summary(runs: Sequence[FileRun], elapsed: float) -> None:

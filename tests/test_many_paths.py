@@ -101,6 +101,19 @@ def test_diff_over_many_files_names_each_file(fake_openai: FakeOpenAI, tmp_path:
     assert run_cli("--diff", "--json", "src", cwd=root).returncode == 2
 
 
+def test_a_file_that_cannot_be_written_has_the_same_status_alone_and_among_many(tmp_path: Path) -> None:
+    root = _tree(tmp_path / "repo")
+    locked = root / "src/pkg/a.py"
+    before = locked.read_bytes()
+    locked.chmod(0o444)
+    alone = run_cli("--write", "-q", "src/pkg/a.py", cwd=root)
+    among_many = run_cli("--write", "-q", "src", cwd=root)
+    assert alone.returncode == among_many.returncode == 2, (alone.stderr, among_many.stderr)
+    assert f"docgen: {locked.relative_to(root)}: not written: the file is read-only" in among_many.stderr
+    assert locked.read_bytes() == before
+    assert '"""' in (root / "src/pkg/b.py").read_text(encoding="utf-8")  # the other file is still written
+
+
 def test_check_json_reports_findings_per_file_and_exit_status_over_all(tmp_path: Path) -> None:
     root = _tree(tmp_path / "repo")
     (root / "src/pkg/done.py").write_text('def ok():\n    """Do it."""\n', encoding="utf-8")
