@@ -290,3 +290,31 @@ def test_offline_runs_never_import_jsonschema() -> None:
             "print('jsonschema' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_the_schema_check_does_not_build_rfc3987_syntax_grammar_and_iri_checks_still_work() -> None:
+    """jsonschema's ``iri`` checkers (used by e.g. jupyter_events) load the real module when first used."""
+    import importlib.util
+    import subprocess
+    import sys
+
+    if importlib.util.find_spec("rfc3987_syntax") is None or importlib.util.find_spec("rfc3987") is not None:
+        pytest.skip("jsonschema does not use rfc3987_syntax here")
+    code = """if True:
+        import json, sys
+        from docgen_magic.core.validate import prepare_schema_check, schema_valid
+        prepare_schema_check()
+        loaded = 'rfc3987_syntax' in sys.modules or 'lark' in sys.modules
+        from jsonschema import Draft7Validator
+        samples = ['https://例え.jp/a?b=1#c', 'a b', '../x', 'http://[::1', '']
+        checker = Draft7Validator.FORMAT_CHECKER
+        verdicts = [checker.conforms(s, f) for s in samples for f in ('iri', 'iri-reference')]
+        import rfc3987_syntax
+        real = [rfc3987_syntax.is_valid_syntax(t, s) for s in samples for t in ('iri', 'iri_reference')]
+        print(json.dumps([loaded, verdicts, real, type(rfc3987_syntax).__name__, schema_valid({}, strict=True)]))
+    """
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    loaded, verdicts, real, module_type, valid = json.loads(out.stdout)
+    assert not loaded
+    assert verdicts == real and True in real and False in real
+    assert module_type == "module" and valid is False

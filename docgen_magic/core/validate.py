@@ -9,7 +9,12 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import importlib
+import importlib.util
 import json
+import sys
+import threading
+import types
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,21 +46,74 @@ class Problem:
 
 
 _VALIDATORS: dict[bool, Any] = {}
+_VALIDATORS_LOCK = threading.Lock()
 
 
 def _validator(strict: bool) -> Any:
     """Return the Draft 2020-12 validator of the docstring schema, compiled once per variant.
 
-    ``jsonschema`` is imported here, on first use, not when docgen_magic loads: with the format-checker
-    extras Jupyter installs (``rfc3987-syntax``) importing it takes seconds. :func:`prepare_schema_check`
-    pays that in a worker thread while the first request is in flight.
+    ``jsonschema`` is imported here, on first use, not when docgen_magic loads (see :func:`_import_jsonschema`);
+    :func:`prepare_schema_check` pays that in a worker thread while the first request is in flight.
     """
     validator = _VALIDATORS.get(strict)
     if validator is None:
-        from jsonschema import Draft202012Validator
-
-        validator = _VALIDATORS[strict] = Draft202012Validator(docstring_schema(strict=strict))
+        with _VALIDATORS_LOCK:  # the warming thread and the first answer may both get here
+            validator = _VALIDATORS.get(strict)
+            if validator is None:
+                validator = _VALIDATORS[strict] = _import_jsonschema().Draft202012Validator(
+                    docstring_schema(strict=strict))
     return validator
+
+
+class _LazyRfc3987Syntax(types.ModuleType):
+    """Stands in for ``rfc3987_syntax`` while jsonschema is imported; the real module loads on first use.
+
+    jsonschema's format module imports ``is_valid_syntax`` from ``rfc3987_syntax`` (installed with Jupyter's
+    format extras) for its ``iri`` and ``iri-reference`` checkers, and that module builds a Lark grammar at
+    import: about a second of CPU. docgen's schema has no ``format`` keyword. Other users of jsonschema in the
+    process (e.g. jupyter_events) keep both checkers: they call :meth:`is_valid_syntax`, which imports the
+    real module then.
+    """
+
+    def is_valid_syntax(self, term: str, value: str) -> bool:
+        """Check a string against a rule of RFC 3987 with the real module (imported on the first call).
+
+        Args:
+            term: The rule, e.g. ``iri``.
+            value: The string.
+
+        Returns:
+            The real ``rfc3987_syntax.is_valid_syntax(term, value)``.
+        """
+        return bool(self._real().is_valid_syntax(term, value))
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):  # the import system probes e.g. __path__: not a use of the module
+            raise AttributeError(name)
+        return getattr(self._real(), name)
+
+    def _real(self) -> types.ModuleType:
+        if sys.modules.get(self.__name__) is self:
+            del sys.modules[self.__name__]
+        return importlib.import_module(self.__name__)
+
+
+def _import_jsonschema() -> Any:
+    """Import ``jsonschema`` without building ``rfc3987_syntax``'s grammar (see :class:`_LazyRfc3987Syntax`).
+
+    The stand-in is only in ``sys.modules`` while jsonschema's own import runs, and only when the real module
+    is installed and not imported yet (so jsonschema registers exactly the checkers it would have).
+    """
+    name = "rfc3987_syntax"
+    if "jsonschema" in sys.modules or name in sys.modules or importlib.util.find_spec(name) is None:
+        return importlib.import_module("jsonschema")
+    stand_in = _LazyRfc3987Syntax(name)
+    sys.modules[name] = stand_in
+    try:
+        return importlib.import_module("jsonschema")
+    finally:
+        if sys.modules.get(name) is stand_in:
+            del sys.modules[name]
 
 
 def prepare_schema_check() -> None:
