@@ -282,7 +282,7 @@ def test_offline_answers_validate_for_every_shape(shape_id: str, text: str) -> N
 
 
 def test_offline_runs_never_import_jsonschema() -> None:
-    """Its import can take seconds (format checkers); offline drafts are valid by construction."""
+    """Its import costs about 0.1 s of CPU; offline drafts are valid by construction."""
     import subprocess
     import sys
 
