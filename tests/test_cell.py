@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -177,3 +180,15 @@ def test_a_null_byte_is_reported_on_its_own_line() -> None:
     with pytest.raises(CellSyntaxError) as info:
         parse_cell("def f():\n    return 1\nx = '\x00'\n")
     assert info.value.lineno == 3
+
+
+def test_plain_python_is_read_without_importing_ipython() -> None:
+    code = ("import sys\n"
+            "from docgen_magic.core.cell import parse_cell\n"
+            "parse_cell('def f(x):\\n    return x\\n')\n"
+            "print('IPython' in sys.modules)\n"
+            "parse_cell('%time x = 1\\n')\n"
+            "print('IPython' in sys.modules)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                          cwd=Path(__file__).resolve().parent.parent)
+    assert done.stdout.split() == ["False", "True"], done.stderr
