@@ -235,76 +235,6 @@ def _print_code(source: Source, code: str) -> None:
     stream.flush()
 
 
-def _run_file(source: Source, args: argparse.Namespace, settings: Any) -> int:
-    from docgen_magic.api import document
-    from docgen_magic.core.cell import CellSyntaxError
-
-    try:
-        result = document(source.text, settings=settings)
-    except CellSyntaxError as exc:
-        raise _syntax_error(source.label, exc) from None
-    _report_failures(source.label, [result])
-    if args.write:
-        if source.path is None:
-            raise InputError("--write needs a file, not standard input")
-        if result.changed:
-            _write_text(source, result.code, args.force)
-    if args.json:
-        sys.stdout.write(json.dumps(result.to_dict(), ensure_ascii=False) + "\n")
-    elif args.diff:
-        sys.stdout.write(result.diff(name=source.label.lstrip("<").rstrip(">")))
-    elif not args.write:
-        _print_code(source, result.code)
-    if not args.json:
-        logger.info("%s", result.usage_line())
-    return EXIT_OK if result.ok else EXIT_FAILED
-
-
-def _run_notebook(source: Source, args: argparse.Namespace, settings: Any) -> int:
-    from docgen_magic.api import document_cells_sync
-    from docgen_magic.core.cell import CellSyntaxError
-
-    assert source.notebook is not None and source.path is not None
-    cells = _code_cells(source.notebook)
-    indices = [i for i, _ in cells]
-    try:
-        results = document_cells_sync([_cell_text(c) for _, c in cells], settings=settings)
-    except CellSyntaxError as exc:
-        where = source.label if exc.cell is None else f"{source.label}[cell {indices[exc.cell] + 1}]"
-        raise _syntax_error(where, exc) from None
-    _report_failures(source.label, results, indices)
-    if args.write:
-        changed = False
-        for (_, cell), result in zip(cells, results, strict=True):
-            if result.changed:
-                _set_cell_text(cell, result.code)
-                changed = True
-        if changed:
-            from docgen_magic.infra.notebook import edit_breaks_schema
-
-            broken = edit_breaks_schema(json.loads(source.text), source.notebook)
-            if broken:
-                raise InputError(f"{source.label}: not written: the result would not be a valid notebook "
-                                 f"({broken})")
-            _write_text(source, _notebook_json(source), args.force)
-    if args.json:
-        payload = {"cells": [r.to_dict() for r in results], "usage": _usage_summary(results)}
-        sys.stdout.write(json.dumps(payload, ensure_ascii=False) + "\n")
-    elif args.diff:
-        for (index, _), result in zip(cells, results, strict=True):
-            sys.stdout.write(result.diff(name=f"{source.label}[cell {index + 1}]"))
-    elif not args.write:
-        for (index, _), result in zip(cells, results, strict=True):
-            sys.stdout.write(f"# %% [cell {index + 1}]\n{result.code}")
-            if result.code and not result.code.endswith("\n"):
-                sys.stdout.write("\n")
-    if not args.json:
-        documented = sum(len(r.documented) for r in results)
-        logger.info("%s: %d cells, %d documented, %s", source.label, len(results), documented,
-                    _usage_summary(results))
-    return EXIT_OK if all(r.ok for r in results) else EXIT_FAILED
-
-
 def _configure_logging(args: argparse.Namespace) -> None:
     level = logging.ERROR if args.quiet else logging.INFO if args.verbose == 0 else logging.DEBUG
     from docgen_magic.infra.redact import RedactingFilter
@@ -343,14 +273,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise InputError("- (standard input) cannot be combined with other paths")
         if args.check:
             return _check_paths(files, settings, as_json=args.json)
-        if len(files) > 1 or files != args.paths:  # several files, or a folder or glob: one run over all of them
-            from docgen_magic.runfiles import run_files
+        from docgen_magic.runfiles import run_files
 
-            return run_files(files, args, settings)
-        source = read_source(files[0])
-        if source.notebook is not None:
-            return _run_notebook(source, args, settings)
-        return _run_file(source, args, settings)
+        # One file named on its own prints as a filter would; several files, or a folder or glob, are named.
+        return run_files(files, args, settings, single=len(files) == 1 and files == args.paths)
     except WriteConflictError as exc:
         logger.error("%s", exc)
         return EXIT_FAILED

@@ -1,4 +1,4 @@
-"""``docgen PATH...`` over many files: one run, one progress display, one summary, one exit status.
+"""``docgen PATH...`` over one file or many: one run, one progress display, one summary, one exit status.
 
 Every target of every file shares one concurrency ceiling, the provider's rate limiter, one token budget and
 one cache (:func:`docgen_magic.api.document_files_sync`). While it runs, a progress display on standard error
@@ -6,7 +6,8 @@ one cache (:func:`docgen_magic.api.document_files_sync`). While it runs, a progr
 the end a summary table. Output per mode: the documented code of each file under a ``# ==> path <==`` header,
 ``--diff`` (one diff per file or notebook cell), ``--write`` (each changed file rewritten atomically, a file
 changed meanwhile refused), ``--json`` (one object: ``files`` and ``totals``). Problems are reported as
-``path:line: message``.
+``path:line: message``. A file named on its own is the same run of one, printed as a filter would print it:
+no header, ``--json`` its own object, a usage line instead of the table.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ class FileRun:
         results: One result per cell, once documented.
         error: Why the file was not documented (unreadable, syntax error), or None.
         status: The file's exit status.
+        written: False when ``--write`` could not write it (refused or failed).
     """
 
     label: str
@@ -47,6 +49,7 @@ class FileRun:
     results: list[Any] = field(default_factory=list)
     error: str | None = None
     status: int = EXIT_OK
+    written: bool = True
 
     def texts(self) -> list[str]:
         """Return the file's cell texts (one for a .py file).
@@ -122,6 +125,7 @@ def _read(labels: Sequence[str]) -> list[FileRun]:
         except (InputError, FileError) as exc:
             run.error, run.status = str(exc), EXIT_INPUT
         else:
+            run.label = run.source.label  # standard input is named <stdin> in messages
             if run.source.notebook is not None:
                 run.cells = [i for i, _ in _code_cells(run.source.notebook)]
         runs.append(run)
@@ -133,19 +137,24 @@ def _where(run: FileRun, cell: int | None) -> str:
 
 
 def _settle(run: FileRun, outcome: Any) -> None:
+    from docgen_magic.cli import _syntax_error
     from docgen_magic.core.cell import CellSyntaxError
 
     if isinstance(outcome, CellSyntaxError):
         where = _where(run, outcome.cell)
-        run.error, run.status = f"{where}:{outcome.lineno}: syntax error: {outcome.message}", EXIT_INPUT
+        run.error, run.status = str(_syntax_error(where, outcome)), EXIT_INPUT
         return
     run.results = outcome
     run.status = EXIT_OK if all(r.ok for r in outcome) else EXIT_FAILED
 
 
-def _emit(run: FileRun, args: argparse.Namespace) -> dict[str, Any] | None:
-    """Print or write one documented file; its JSON object when ``--json``."""
-    from docgen_magic.cli import _report_failures, _usage_summary
+def _emit(run: FileRun, args: argparse.Namespace, single: bool) -> dict[str, Any] | None:
+    """Print or write one documented file; its JSON object when ``--json``.
+
+    A file run on its own prints as it always has (no ``# ==> path <==`` header; ``--json`` without the
+    ``path`` and ``status`` keys); among several, each file is named.
+    """
+    from docgen_magic.cli import _print_code, _report_failures, _usage_summary
 
     results = run.results
     _report_failures(run.label, results, run.cells)
@@ -153,18 +162,20 @@ def _emit(run: FileRun, args: argparse.Namespace) -> dict[str, Any] | None:
         _write(run, args)
     elif args.diff:
         for n, result in enumerate(results):
-            sys.stdout.write(result.diff(name=_where(run, n if run.cells is not None else None)))
+            where = _where(run, n if run.cells is not None else None)
+            sys.stdout.write(result.diff(name=where.removeprefix("<").removesuffix(">")))
     elif not args.json:
-        sys.stdout.write(f"# ==> {run.label} <==\n")
-        for n, result in enumerate(results):
-            if run.cells is not None:
-                sys.stdout.write(f"# %% [cell {run.cells[n] + 1}]\n")
-            sys.stdout.write(result.code)
+        if not single:
+            sys.stdout.write(f"# ==> {run.label} <==\n")
+        if run.cells is None:
+            _print_code(run.source, results[0].code)
+        for index, result in zip(run.cells or (), results if run.cells is not None else (), strict=True):
+            sys.stdout.write(f"# %% [cell {index + 1}]\n{result.code}")
             if result.code and not result.code.endswith("\n"):
                 sys.stdout.write("\n")
     if not args.json:
         return None
-    payload: dict[str, Any] = {"path": run.label, "status": run.status}
+    payload: dict[str, Any] = {} if single else {"path": run.label, "status": run.status}
     if run.cells is None:
         payload |= results[0].to_dict()
     else:
@@ -193,12 +204,12 @@ def _write(run: FileRun, args: argparse.Namespace) -> None:
         if broken:
             raise InputError(f"{run.label}: not written: the result would not be a valid notebook ({broken})")
         _write_text(source, _notebook_json(source), args.force)
-    except WriteConflictError as exc:  # changed since it was read: refused, as with one file
+    except WriteConflictError as exc:  # changed since it was read: refused
         logger.error("%s", exc)
-        run.status = max(run.status, EXIT_FAILED)
-    except (InputError, FileError) as exc:  # could not be written (read-only, disk full): as with one file
+        run.status, run.written = max(run.status, EXIT_FAILED), False
+    except (InputError, FileError) as exc:  # could not be written (read-only, disk full)
         logger.error("%s", exc)
-        run.status = max(run.status, EXIT_INPUT)
+        run.status, run.written = max(run.status, EXIT_INPUT), False
 
 
 def _summary(runs: Sequence[FileRun], elapsed: float) -> None:
@@ -229,20 +240,22 @@ def _summary(runs: Sequence[FileRun], elapsed: float) -> None:
     Console(stderr=True, width=None if sys.stderr.isatty() else 110).print(table)
 
 
-def run_files(labels: Sequence[str], args: argparse.Namespace, settings: Any) -> int:
-    """Document many files in one run and print, diff, write or report them.
+def run_files(labels: Sequence[str], args: argparse.Namespace, settings: Any, *, single: bool = False) -> int:
+    """Document files in one run and print, diff, write or report them.
 
     Args:
-        labels: File paths (already expanded from folders and globs).
+        labels: File paths (already expanded from folders and globs), or ``-`` alone for standard input.
         args: The parsed command line.
         settings: The resolved settings.
+        single: One file named on its own: its output carries no file header, ``--json`` prints its object
+            alone, and a usage line replaces the summary table.
 
     Returns:
-        The exit status over all files: 2 when a file could not be read or parsed, else 1 when a target
-        failed or a write was refused, else 0.
+        The exit status over all files: 2 when a file could not be read, parsed or written, else 1 when a
+        target failed or a write was refused, else 0.
 
     Raises:
-        InputError: ``--write`` with standard input among the paths.
+        InputError: ``--write`` with standard input.
     """
     from docgen_magic.api import document_files_sync
 
@@ -250,7 +263,7 @@ def run_files(labels: Sequence[str], args: argparse.Namespace, settings: Any) ->
     runs = _read(labels)
     readable = [run for run in runs if run.source is not None]
     if args.write and any(run.source.path is None for run in readable):
-        raise InputError("--write needs files, not standard input")
+        raise InputError("--write needs a file, not standard input")
     progress = _Progress(len(readable), enabled=sys.stderr.isatty() and not args.quiet)
     try:
         outcomes = document_files_sync([run.texts() for run in readable], settings=settings,
@@ -265,15 +278,33 @@ def run_files(labels: Sequence[str], args: argparse.Namespace, settings: Any) ->
         if run.error is not None:
             logger.error("%s", run.error)
             continue
-        payload = _emit(run, args)
+        payload = _emit(run, args, single)
         if payload is not None:
             payloads.append(payload)
     status = max((run.status for run in runs), default=EXIT_OK)
+    if single:
+        if args.json and payloads:
+            sys.stdout.write(json.dumps(payloads[0], ensure_ascii=False) + "\n")
+        elif not args.json and not runs[0].error and runs[0].written:  # else the one line says what went wrong
+            _usage_line(runs[0])
+        return status
     if args.json:
         _print_json(runs, payloads, status)
     if not args.quiet:
         _summary(runs, time.perf_counter() - started)
     return status
+
+
+def _usage_line(run: FileRun) -> None:
+    """Log the one-line usage of a file run on its own (``-q`` hides it)."""
+    from docgen_magic.cli import _usage_summary
+
+    if run.cells is None:
+        logger.info("%s", run.results[0].usage_line())
+    else:
+        documented = sum(len(r.documented) for r in run.results)
+        logger.info("%s: %d cells, %d documented, %s", run.label, len(run.results), documented,
+                    _usage_summary(run.results))
 
 
 def _print_json(runs: Sequence[FileRun], payloads: list[dict[str, Any]], status: int) -> None:

@@ -114,6 +114,24 @@ def test_a_file_that_cannot_be_written_has_the_same_status_alone_and_among_many(
     assert '"""' in (root / "src/pkg/b.py").read_text(encoding="utf-8")  # the other file is still written
 
 
+def test_each_file_prints_in_its_own_encoding_alone_and_among_many(tmp_path: Path) -> None:
+    (tmp_path / "latin.py").write_bytes(b"# -*- coding: latin-1 -*-\ndef caf\xe9(x):\n    return 'd\xe9j\xe0'\n")
+    (tmp_path / "plain.py").write_bytes(b"def plain(x):\n    return 'd\xc3\xa9j\xc3\xa0'\n")
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("AZURE_OPENAI", "OPENAI_", "DOCGEN_"))}
+
+    def stdout(*paths: str) -> bytes:
+        done = subprocess.run([sys.executable, "-m", "docgen_magic", "-q", *paths], capture_output=True,
+                              env=base, cwd=tmp_path, timeout=120)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    alone = stdout("latin.py")
+    among_many = stdout("latin.py", "plain.py")
+    assert b"return 'd\xe9j\xe0'" in alone and b"return 'd\xe9j\xe0'" in among_many  # latin-1, as read
+    assert b"return 'd\xc3\xa9j\xc3\xa0'" in among_many  # the UTF-8 file stays UTF-8
+    assert among_many.startswith(b"# ==> latin.py <==\n" + alone)
+
+
 def test_check_json_reports_findings_per_file_and_exit_status_over_all(tmp_path: Path) -> None:
     root = _tree(tmp_path / "repo")
     (root / "src/pkg/done.py").write_text('def ok():\n    """Do it."""\n', encoding="utf-8")
