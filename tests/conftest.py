@@ -16,6 +16,19 @@ MODEL_ENV_NAMES = ("AZURE_OPENAI_ENDPOINT", "AZURE_OPENAI_API_KEY", "AZURE_OPENA
                    "OPENAI_BASE_URL", "OPENAI_API_VERSION", "OPENAI_MODEL", "AZURE_OPENAI_AD_TOKEN")
 
 
+@pytest.fixture(autouse=True)
+def fresh_session() -> Iterator[None]:
+    """Close the session's SDK clients and rate limiters after each test.
+
+    A session shares them per endpoint, as it should; but a later test's fake may get an earlier fake's port,
+    and must not inherit that deployment's learned rate limits.
+    """
+    yield
+    import docgen_magic.api
+
+    docgen_magic.api.close()
+
+
 def kernel_env(tmp: Path, **extra: str) -> dict[str, str]:
     """The environment for a kernel under test: no model variables, a private cache, plus ``extra``.
 
