@@ -16,6 +16,7 @@ from pydocstyle.violations import conventions
 from docgen_magic.core.facts import Attribute, Param, ParamKind, Target, TargetKind
 from docgen_magic.core.model import ArgDoc, AttributeDoc, Docstring, RaisesDoc, ReturnsDoc, YieldsDoc
 from docgen_magic.core.render import STYLES, Rendered, render, summary_columns
+from docgen_magic.core.render.summary import sentence
 from docgen_magic.core.render.text import (
     clean_text,
     indent_literal,
@@ -118,6 +119,36 @@ def test_sphinx_fields_escape_stars_and_use_raw_prefix() -> None:
     ]
     assert_safe(rendered, "    ")
     assert r"\*args" in rendered.value
+
+
+def test_numpy_item_descriptions_are_sentences() -> None:
+    """numpydoc's validator wants a capital letter and a final period (PR08 / PR09 / RT04 / RT05)."""
+    doc = Docstring("Add.", args=[ArgDoc("a", None, "the first"), ArgDoc("b", None, "np.array of values")],
+                    returns=ReturnsDoc(None, "the sum;"), raises=[RaisesDoc("ValueError", "if it fails")])
+    lines = render(doc, ADD, style="numpy").literal_lines
+    assert lines[4:8] == ["a", "    The first.", "b", "    np.array of values."]
+    assert "    The sum." in lines and "    If it fails." in lines
+    google = render(doc, ADD, style="google").literal_lines  # the other styles keep the model's words as written
+    assert "    a: the first" in google and "    the sum;" in google
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("the value to add", "The value to add."),
+    ("  The value.  ", "The value."),
+    ("is it ready?", "Is it ready."),
+    ("what it holds;", "What it holds."),
+    ("ends with ``x``", "Ends with ``x``."),
+    ("x_val scaled", "x_val scaled."),  # an identifier keeps its case
+    ("iPhone count", "iPhone count."),
+    ("values:\n\n    x = 1", "Values:\n\n    x = 1"),  # ends in code: no period
+    ("one of:\n\n- a\n- b", "One of:\n\n- a\n- b"),  # ends in a list
+    ("for example\n>>> f(1)", "For example\n>>> f(1)"),  # ends in a doctest
+    ("...", "..."),
+    ("", ""),
+    (None, ""),
+])
+def test_sentence(text: str | None, expected: str) -> None:
+    assert sentence(text) == expected
 
 
 @pytest.mark.parametrize("style", STYLES)

@@ -1,4 +1,4 @@
-"""The summary line: cleaned, capitalised, ending with a period, never empty.
+"""The summary line: cleaned, capitalised, ending with a period, never empty; and item descriptions as sentences.
 
 Rules (all styles):
 
@@ -10,6 +10,10 @@ Rules (all styles):
   missing, because pydocstyle D400 wants the summary line to end with a period;
 * a summary too long for its line is split after its first sentence when it has several; the rest opens
   the description.
+
+:func:`sentence` applies the same first-letter and final-period rules to an item's description (NumPy style:
+numpydoc's validator wants every parameter and return description to start with a capital letter and end with
+a period, PR08 / PR09 / RT04 / RT05), leaving a description that ends in code, a doctest or a list alone.
 """
 
 from __future__ import annotations
@@ -24,6 +28,8 @@ _PLAIN_WORD = re.compile(r"[a-z][a-z'-]*")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9`(\[])")
 _ABBREVIATIONS = frozenset({"e.g.", "i.e.", "etc.", "vs.", "cf.", "approx.", "no.", "mr.", "dr.", "st."})
 _CAMEL = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z0-9]+|[0-9]+")
+_NOT_PROSE = re.compile(r"\s|>>>|\||```|~~~|([-*+•‣◦]|\d{1,3}[.)]|#\.)\s")
+"""A last line that is not prose: indented (code), a doctest, a line block, a fence or a list item."""
 
 
 def make_summary(text: str | None, target: Target) -> str:
@@ -43,6 +49,26 @@ def make_summary(text: str | None, target: Target) -> str:
     if _PLAIN_WORD.fullmatch(first_word):
         summary = summary[0].upper() + summary[1:]
     return _end_with_period(summary)
+
+
+def sentence(text: str | None) -> str:
+    """Return an item's description written as a sentence: capitalised and ending with a period.
+
+    The first letter is upper-cased when the first word is a plain lower-case word and the period is added as
+    for the summary, unless the last line is not prose (code, a doctest, a line block, a fence or a list item).
+
+    Args:
+        text: The description (model text, may be empty, multi-line or hostile).
+
+    Returns:
+        The description without surrounding blank space (cleaning is the layout's); ``""`` when blank.
+    """
+    text = (text or "").strip()
+    if not _ALNUM.search(text):
+        return text
+    if _PLAIN_WORD.fullmatch(text.split(None, 1)[0].rstrip(",;:.!?")):
+        text = text[0].upper() + text[1:]
+    return text if _NOT_PROSE.match(text.rsplit("\n", 1)[-1]) else _end_with_period(text)
 
 
 def _end_with_period(summary: str) -> str:
