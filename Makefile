@@ -13,15 +13,16 @@ $(VENV)/.installed: pyproject.toml labextension/package.json $(wildcard labexten
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	touch $@
 
-# pydoclint in its own environment: it depends on docstring_parser_fork, which installs a module named
-# docstring_parser over the real one that docgen needs. The round-trip tests call it as a subprocess.
+# The independent judges of the round-trip tests, in their own environment: pydoclint depends on
+# docstring_parser_fork, which installs a module named docstring_parser over the real one that docgen needs;
+# numpydoc (its validator, the reference for NumPy style) brings Sphinx. The tests call both as subprocesses.
 TOOLS := .venv-tools
 
 tools: $(TOOLS)/.installed
 
 $(TOOLS)/.installed: Makefile
 	$(PYTHON) -m venv $(TOOLS)
-	$(TOOLS)/bin/python -m pip install --quiet "pydoclint==0.12.0"
+	$(TOOLS)/bin/python -m pip install --quiet "pydoclint==0.12.0" "numpydoc==1.11.0"
 	touch $@
 
 # The main job, offline (no credentials): document a messy analysis script and show the diff.

@@ -167,6 +167,17 @@ def valid_answer(facts: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _fragments(answer: dict[str, Any]) -> dict[str, Any]:
+    """The answer with every item description a lower-case fragment without its final period."""
+    def fragment(entry: dict[str, Any]) -> dict[str, Any]:
+        text = entry["description"].rstrip(".")
+        return {**entry, "description": text[:1].lower() + text[1:]}
+
+    items = {key: [fragment(e) for e in answer[key]] for key in ("args", "raises", "attributes")}
+    values = {key: fragment(answer[key]) if answer[key] else None for key in ("returns", "yields")}
+    return {**answer, **items, **values}
+
+
 def _fault_answer(fault: str, answer: dict[str, Any]) -> dict[str, Any]:
     """Change a valid answer as a fault asks (the answer is a fresh dict)."""
     if fault == "missing-param" and answer["args"]:
@@ -297,6 +308,8 @@ class FakeOpenAI:
         open_connections: Connections accepted and not closed yet.
         prefix_cache: Report cached prompt tokens as a provider's prefix cache would (1,024+ tokens seen
             before); by default a fixed share of every prompt is reported cached.
+        fragment_prose: Answer every item description (parameters, returns, yields, raises, attributes) as a
+            lower-case fragment without a final period, as models often write them ("the value to scale").
     """
 
     def __init__(self, api_key: str = "test-key", *, latency: float = 0.0) -> None:
@@ -317,6 +330,7 @@ class FakeOpenAI:
         self.connections = 0
         self.open_connections = 0
         self.prefix_cache = False
+        self.fragment_prose = False
         self.files: dict[str, dict[str, Any]] = {}
         self.batches: dict[str, dict[str, Any]] = {}
         self.batch_seconds = 0.0
@@ -706,6 +720,8 @@ class FakeOpenAI:
 
     def _completion(self, body: dict[str, Any], fault: str | dict[str, Any] | None, model: Any) -> dict[str, Any]:
         answer = valid_answer(facts_from_messages(body["messages"]))
+        if self.fragment_prose:
+            answer = _fragments(answer)
         finish, content = "stop", None
         arguments: str | None
         if isinstance(fault, dict):
