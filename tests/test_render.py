@@ -121,15 +121,18 @@ def test_sphinx_fields_escape_stars_and_use_raw_prefix() -> None:
     assert r"\*args" in rendered.value
 
 
-def test_numpy_item_descriptions_are_sentences() -> None:
-    """numpydoc's validator wants a capital letter and a final period (PR08 / PR09 / RT04 / RT05)."""
+def test_item_descriptions_are_sentences_in_every_style() -> None:
+    """numpydoc's validator wants a capital letter and a final period (PR08 / PR09 / RT04 / RT05); the other
+    styles write the same prose, so a style switch changes layout only."""
     doc = Docstring("Add.", args=[ArgDoc("a", None, "the first"), ArgDoc("b", None, "np.array of values")],
                     returns=ReturnsDoc(None, "the sum;"), raises=[RaisesDoc("ValueError", "if it fails")])
     lines = render(doc, ADD, style="numpy").literal_lines
     assert lines[4:8] == ["a", "    The first.", "b", "    np.array of values."]
     assert "    The sum." in lines and "    If it fails." in lines
-    google = render(doc, ADD, style="google").literal_lines  # the other styles keep the model's words as written
-    assert "    a: the first" in google and "    the sum;" in google
+    google = render(doc, ADD, style="google").literal_lines
+    assert "    a: The first." in google and "    b: np.array of values." in google and "    The sum." in google
+    sphinx = render(doc, ADD, style="sphinx").literal_lines
+    assert ":param a: The first." in sphinx and ":raises ValueError: If it fails." in sphinx
 
 
 @pytest.mark.parametrize(("text", "expected"), [
@@ -348,7 +351,7 @@ def test_fast_ascii_wrap_matches_the_word_by_word_wrap() -> None:
 def test_item_prefix_stands_alone_when_the_first_word_cannot_follow_it() -> None:
     doc = Docstring("Add.", args=[ArgDoc("a", "dict[str, list[int]]", "x" * 30)])
     lines = render(doc, ADD, width=40).literal_lines
-    assert lines[3:5] == ["    a (dict[str, list[int]]):", "        " + "x" * 30]
+    assert lines[3:5] == ["    a (dict[str, list[int]]):", "        X" + "x" * 29 + "."]
 
 
 def test_description_paragraphs_code_and_lists_are_kept() -> None:

@@ -10,6 +10,7 @@ same tool environment) reports none of its in-scope checks on the NumPy-style do
 from __future__ import annotations
 
 import ast
+import asyncio
 import json
 import os
 import re
@@ -24,7 +25,7 @@ import pytest
 from docgen_magic import api
 from docgen_magic.core.cell import parse_cell
 from docgen_magic.core.facts import Target, extract_targets
-from docgen_magic.core.ports import Provider
+from docgen_magic.core.ports import GenerationRequest, Provider
 from docgen_magic.core.rules import bare_names
 from docgen_magic.providers.chat import make_azure_provider
 from tests.fake_openai import DISTINCTIVE_KEY as FAKE_KEY
@@ -301,18 +302,30 @@ def test_numpydoc_validator_reports_nothing_in_scope(kind: str, fake: FakeOpenAI
 
 
 def test_numpydoc_validator_reports_nothing_on_fragment_prose(fake: FakeOpenAI, tmp_path: Path) -> None:
-    """Models often write item descriptions as lower-case fragments without a period; NumPy style makes them
-    sentences (numpydoc's PR08 / PR09 / RT04 / RT05)."""
+    """Models often write item descriptions as lower-case fragments without a period; every style renders
+    them as sentences (numpydoc's PR08 / PR09 / RT04 / RT05)."""
     _require_tools("numpydoc")
     fake.fragment_prose = True
+    provider = _provider("model", fake)
+    assert not isinstance(provider, str)
+    target = extract_targets(parse_cell(SHAPE_TEXT["plain_function"]))[0]
+
+    async def raw_answer() -> str | None:
+        try:
+            return (await provider.generate(GenerationRequest(target=target))).arguments
+        finally:
+            await provider.aclose()
+
     try:
+        answer = asyncio.run(raw_answer())
         results = api.document_cells_sync([text for _, text in SHAPES], provider=_provider("model", fake),
                                           style="numpy", overwrite=True, use_cache=False)
         google = api.document(SHAPE_TEXT["plain_function"], provider=_provider("model", fake), style="google",
                               overwrite=True, use_cache=False).code
     finally:
         fake.fragment_prose = False
-    assert "a: model prose on how `add` uses it\n" in google  # the fake wrote fragments (Google keeps them)
+    assert '"model prose on how `add` uses it"' in (answer or "")  # the fake wrote fragments
+    assert "a: Model prose on how `add` uses it.\n" in google
     documented = {sid: r.code for (sid, _), r in zip(SHAPES, results, strict=True)}
     _assert_numpydoc_clean(_numpydoc_folder(documented, tmp_path / "fragments"))
 

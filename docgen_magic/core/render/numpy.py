@@ -3,8 +3,6 @@
 Items read ``name : type`` with the description indented below. numpydoc wants a head line before every
 return or yield description, so a value without a type is headed by a name, the convention numpydoc
 accepts: the returned (yielded) variable when the code returns one name, else ``result`` (``item``).
-Every item's description is written as a sentence (capitalised, ending with a period), as numpydoc's
-validator asks of parameters and return values (PR08 / PR09 / RT04 / RT05).
 """
 
 from __future__ import annotations
@@ -14,7 +12,6 @@ import ast
 from docgen_magic.core.facts import Target, own_scope_nodes
 from docgen_magic.core.model import Docstring
 from docgen_magic.core.render.parts import ITEM_INDENT, headed_sections, item, type_text
-from docgen_magic.core.render.summary import sentence
 
 
 def sections(doc: Docstring, target: Target, columns: int) -> list[list[str]]:
@@ -60,6 +57,6 @@ def _head(name: str, type_: str | None) -> str:
 def _entry(head: str, description: str, columns: int) -> list[str]:
     if not head:
         return []
-    return [head, *item(ITEM_INDENT, sentence(description), columns, ITEM_INDENT)]
+    return [head, *item(ITEM_INDENT, description, columns, ITEM_INDENT)]
 
 

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from docgen_magic.core.facts import ParamKind, Target
 from docgen_magic.core.model import ArgDoc, Docstring
+from docgen_magic.core.render.summary import sentence
 from docgen_magic.core.render.text import clean_inline, clean_text, format_block
 
 ITEM_INDENT = "    "
@@ -43,7 +44,7 @@ def type_text(text: str | None) -> str:
 
 
 def item(first_prefix: str, description: str | None, columns: int, next_prefix: str) -> list[str]:
-    """Lay out one item whose description starts after ``first_prefix``.
+    """Lay out one item whose description starts after ``first_prefix``, written as a sentence in every style.
 
     Args:
         first_prefix: Start of the first line, e.g. ``"    x (int): "``.
@@ -54,7 +55,7 @@ def item(first_prefix: str, description: str | None, columns: int, next_prefix: 
     Returns:
         The item's lines.
     """
-    return format_block(clean_text(description), columns, first_prefix, next_prefix)
+    return format_block(clean_text(sentence(description)), columns, first_prefix, next_prefix)
 
 
 Entry = Callable[[str, str | None, str], list[str]]

@@ -11,9 +11,9 @@ Rules (all styles):
 * a summary too long for its line is split after its first sentence when it has several; the rest opens
   the description.
 
-:func:`sentence` applies the same first-letter and final-period rules to an item's description (NumPy style:
-numpydoc's validator wants every parameter and return description to start with a capital letter and end with
-a period, PR08 / PR09 / RT04 / RT05), leaving a description that ends in code, a doctest or a list alone.
+:func:`sentence` applies the same first-letter and final-period rules to an item's description, in every style
+(numpydoc's validator wants every parameter and return description to start with a capital letter and end
+with a period, PR08 / PR09 / RT04 / RT05), leaving a description that ends in code, a doctest or a list alone.
 """
 
 from __future__ import annotations
