@@ -308,8 +308,9 @@ class FakeOpenAI:
         open_connections: Connections accepted and not closed yet.
         prefix_cache: Report cached prompt tokens as a provider's prefix cache would (1,024+ tokens seen
             before); by default a fixed share of every prompt is reported cached.
-        fragment_prose: Answer every item description (parameters, returns, yields, raises, attributes) as a
-            lower-case fragment without a final period, as models often write them ("the value to scale").
+        fragment_prose: Answer as models often write: every item description (parameters, returns, yields,
+            raises, attributes) a lower-case fragment without a final period ("the value to scale"), and a
+            function's summary in the third person ("Computes the ... step.").
     """
 
     def __init__(self, api_key: str = "test-key", *, latency: float = 0.0) -> None:
@@ -722,6 +723,7 @@ class FakeOpenAI:
         answer = valid_answer(facts_from_messages(body["messages"]))
         if self.fragment_prose:
             answer = _fragments(answer)
+            answer["summary"] = answer["summary"].replace("Do the ", "Computes the ", 1)
         finish, content = "stop", None
         arguments: str | None
         if isinstance(fault, dict):

@@ -302,8 +302,9 @@ def test_numpydoc_validator_reports_nothing_in_scope(kind: str, fake: FakeOpenAI
 
 
 def test_numpydoc_validator_reports_nothing_on_fragment_prose(fake: FakeOpenAI, tmp_path: Path) -> None:
-    """Models often write item descriptions as lower-case fragments without a period; every style renders
-    them as sentences (numpydoc's PR08 / PR09 / RT04 / RT05)."""
+    """Models often write item descriptions as lower-case fragments without a period, and summaries in the
+    third person; every style renders sentences (numpydoc's PR08 / PR09 / RT04 / RT05) and an imperative
+    summary (numpydoc's SS05, ruff's D401 in NumPy's convention)."""
     _require_tools("numpydoc")
     fake.fragment_prose = True
     provider = _provider("model", fake)
@@ -325,9 +326,19 @@ def test_numpydoc_validator_reports_nothing_on_fragment_prose(fake: FakeOpenAI, 
     finally:
         fake.fragment_prose = False
     assert '"model prose on how `add` uses it"' in (answer or "")  # the fake wrote fragments
-    assert "a: Model prose on how `add` uses it.\n" in google
+    assert '"summary": "Computes the add step."' in (answer or "")  # and a third-person summary
+    assert '"""Compute the add step.' in google and "a: Model prose on how `add` uses it.\n" in google
     documented = {sid: r.code for (sid, _), r in zip(SHAPES, results, strict=True)}
     _assert_numpydoc_clean(_numpydoc_folder(documented, tmp_path / "fragments"))
+    folder = tmp_path / "ruff"
+    folder.mkdir()
+    for sid, code in documented.items():
+        if _python(code):
+            (folder / f"{sid}.py").write_text(code, encoding="utf-8")
+    proc = subprocess.run([str(RUFF), "check", "--isolated", "--select", "D401", "--config",
+                           "lint.pydocstyle.convention='numpy'", "--output-format", "concise", str(folder)],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0 and ": D401 " not in proc.stdout, proc.stdout
 
 
 BROKEN = '''\

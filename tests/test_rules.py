@@ -10,6 +10,7 @@ from docgen_magic.core.facts import Target, extract_targets
 from docgen_magic.core.rules import (
     Code,
     bare_names,
+    imperative,
     needs_returns,
     needs_returns_section,
     same_exception,
@@ -98,3 +99,29 @@ def test_check_flags_restated_names_and_placeholders_with_the_why() -> None:
     (target,) = extract_targets(parse_cell(code))
     assert gaps(target) == [(Code.PLACEHOLDER, "placeholder text still to write: parameter column"),
                             (Code.RESTATED_NAME, "says nothing beyond the name: parameter df, Returns")]
+
+
+@pytest.mark.parametrize(("summary", "expected"), [
+    ("Returns the mean.", "Return the mean."),
+    ("Computes a score for each row.", "Compute a score for each row."),
+    ("Processes each row.", "Process each row."),
+    ("Applies the mask.", "Apply the mask."),
+    ("Checks whether `x` is set.", "Check whether `x` is set."),
+    ("Makes `a` copy.", "Make `a` copy."),
+    ("Return the mean.", "Return the mean."),  # already imperative
+    ("Counts of each label.", "Counts of each label."),  # a plural noun, not a verb
+    ("Lists of values.", "Lists of values."),
+    ("Does the file exist?", "Does the file exist?"),  # a question, not a verb taking an object
+    ("Raises ValueError.", "Raises ValueError."),  # not certain: left to the author
+    ("Is empty.", "Is empty."),
+    ("RETURNS the mean.", "RETURNS the mean."),
+    ("Returns", "Returns"),
+])
+def test_a_functions_third_person_summary_is_put_in_the_imperative(summary: str, expected: str) -> None:
+    assert imperative(summary, _targets()["call"]) == expected
+
+
+def test_classes_and_properties_keep_their_summaries() -> None:
+    targets = _targets()
+    assert imperative("Holds the items.", targets["Box"]) == "Holds the items."
+    assert imperative("Returns the size.", targets["Box.size"]) == "Returns the size."

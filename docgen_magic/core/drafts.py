@@ -17,7 +17,14 @@ from functools import lru_cache
 
 from docgen_magic.core.facts import Param, ParamKind, Target, TargetKind, dotted_name, own_scope_nodes
 from docgen_magic.core.model import ArgDoc, AttributeDoc, Docstring, RaisesDoc, ReturnsDoc, YieldsDoc
-from docgen_magic.core.rules import is_variadic, may_document_returns, needs_returns, same_exception, words
+from docgen_magic.core.rules import (
+    VERBS,
+    is_variadic,
+    may_document_returns,
+    needs_returns,
+    same_exception,
+    words,
+)
 
 PLACEHOLDER = "TODO:"
 """How a draft marks text the author still has to write."""
@@ -39,21 +46,6 @@ _PREPOSITIONS = {"to": "Convert", "from": "Create", "by": "Group", "as": "Return
                  "for": "Handle", "on": "Handle"}
 _PREDICATES = ("is", "has", "can", "should", "contains")
 _ARTICLES = frozenset({"the", "a", "an", "all", "each", "every", "one", "many", "some", "into", "in", "at"})
-_VERBS = frozenset((
-    "add", "apply", "build", "calculate", "check", "clean", "clear", "close", "compute", "convert",
-    "count", "create", "decode", "delete", "describe", "download", "drop", "encode", "ensure",
-    "evaluate", "export", "extract", "fetch", "filter", "find", "fit", "format", "generate", "get",
-    "group", "handle", "import", "init", "initialize", "iterate", "join", "load", "log", "make", "map",
-    "merge", "normalize", "open", "parse", "plot", "predict", "prepare", "print", "process", "read",
-    "record", "reduce", "refresh", "register", "remove", "render", "replace", "reset", "resolve", "run",
-    "save", "scale", "score", "search", "select", "send", "set", "show", "sort", "split", "start",
-    "stop", "store", "summarize", "test", "train", "transform", "update", "upload", "validate",
-    "visualize", "write", "aggregate", "append", "assign", "cast", "collect", "combine", "compare",
-    "copy", "crop", "dedupe", "detect", "emit", "estimate", "explode", "fill", "flag", "flatten",
-    "impute", "insert", "interpolate", "invert", "label", "list", "match", "measure", "melt", "pivot",
-    "pop", "push", "query", "rank", "rename", "reshape", "resample", "retry", "rotate", "round",
-    "sample", "shift", "shuffle", "smooth", "strip", "sum", "tokenize", "trim", "unpack", "wrap", "zip",
-))
 
 
 def summary_for(target: Target) -> str:
@@ -79,7 +71,7 @@ def summary_for(target: Target) -> str:
         return f"Return whether it {text}."
     if parts[0] in _PREPOSITIONS and len(parts) > 1:
         return f"{_PREPOSITIONS[parts[0]]} {text}."
-    if parts[0] in _VERBS or parts[0].endswith(("ize", "ise")):
+    if parts[0] in VERBS or parts[0].endswith(("ize", "ise")):
         rest = " ".join(parts[1:])
         rest = f"the {rest}" if rest and parts[1] not in _PREPOSITIONS and parts[1] not in _ARTICLES else rest
         return f"{parts[0].capitalize()} {rest or _object_of(target, owner)}.".replace(" .", ".")

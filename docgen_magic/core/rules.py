@@ -3,7 +3,8 @@ r"""The rule book: what a target's docstring must hold, read from the code's fac
 Validation of a model's answer, the ``--check`` report, the offline drafts, ``--update`` and the prompt all
 ask these functions, so they cannot disagree: which sections a target needs, how a documented exception
 matches a raised one, how a documented parameter name is read in each style (``\*args`` in reST, ``x, y``
-in NumPy), and how an identifier splits into words.
+in NumPy), how an identifier splits into words, and when a function's summary opens with a verb in the
+third person that belongs in the imperative.
 """
 
 from __future__ import annotations
@@ -235,6 +236,74 @@ def words(name: str) -> list[str]:
     """
     parts = [p for chunk in name.strip("_").split("_") for p in _CAMEL.split(chunk) if p]
     return [p if p.isupper() and len(p) > 1 else p.lower() for p in parts]
+
+
+VERBS = frozenset((
+    "add", "apply", "build", "calculate", "check", "clean", "clear", "close", "compute", "convert",
+    "count", "create", "decode", "delete", "describe", "download", "drop", "encode", "ensure",
+    "evaluate", "export", "extract", "fetch", "filter", "find", "fit", "format", "generate", "get",
+    "group", "handle", "import", "init", "initialize", "iterate", "join", "load", "log", "make", "map",
+    "merge", "normalize", "open", "parse", "plot", "predict", "prepare", "print", "process", "read",
+    "record", "reduce", "refresh", "register", "remove", "render", "replace", "reset", "resolve", "run",
+    "save", "scale", "score", "search", "select", "send", "set", "show", "sort", "split", "start",
+    "stop", "store", "summarize", "test", "train", "transform", "update", "upload", "validate",
+    "visualize", "write", "return", "yield", "raise", "give", "take", "provide", "define", "represent",
+    "construct", "determine", "execute", "call", "invoke", "verify", "wait", "keep", "turn", "look", "try",
+    "use", "accept", "produce", "derive", "infer", "resize", "serialize", "deserialize", "configure",
+    "connect", "disconnect", "schedule", "notify", "dispatch", "mark", "move", "pick", "post", "put",
+    "receive", "release", "request", "require", "attach", "detach", "lock", "unlock", "toggle", "enable",
+    "disable", "allocate", "free", "fold", "walk", "visit", "yield",
+    "aggregate", "append", "assign", "cast", "collect", "combine", "compare",
+    "copy", "crop", "dedupe", "detect", "emit", "estimate", "explode", "fill", "flag", "flatten",
+    "impute", "insert", "interpolate", "invert", "label", "list", "match", "measure", "melt", "pivot",
+    "pop", "push", "query", "rank", "rename", "reshape", "resample", "retry", "rotate", "round",
+    "sample", "shift", "shuffle", "smooth", "strip", "sum", "tokenize", "trim", "unpack", "wrap", "zip",
+))
+"""Verbs a function's name or summary commonly starts with (offline summaries, the imperative-mood rule)."""
+
+_OBJECT_STARTS = frozenset({"the", "a", "an", "each", "every", "all", "its", "their", "this", "that", "these",
+                            "those", "one", "two", "any", "some", "no", "new", "given", "whether", "if",
+                            "it", "them", "up", "out", "down", "back", "over", "into", "and", "or"})
+"""Words that can follow a verb taking an object; a plural noun ("Counts of ...") is not followed by them."""
+
+
+def imperative(summary: str, target: Target) -> str:
+    """Put a function's summary in the imperative mood when it opens with a known verb in the third person.
+
+    ``Returns the mean.`` becomes ``Return the mean.`` (pydocstyle's D401, numpydoc's SS05), but only when the
+    next word shows the verb takes an object (an article, a pronoun, ``whether``, code in backticks), so that
+    a plural noun (``Counts of each label.``) is left alone; classes and properties are described by nouns
+    and are left alone too.
+
+    Args:
+        summary: The summary line.
+        target: The documented target.
+
+    Returns:
+        The summary, its first word in the imperative when that is certain.
+    """
+    if target.kind in (TargetKind.CLASS, TargetKind.PROPERTY):
+        return summary
+    first, _, rest = summary.partition(" ")
+    if not rest or not first.isalpha() or not first[0].isupper() or first[1:] != first[1:].lower():
+        return summary
+    next_word = rest.split(None, 1)[0].strip(",;:.").lower() if rest.strip() else ""
+    if next_word not in _OBJECT_STARTS and not rest.startswith("`"):
+        return summary
+    base = _base_form(first.lower())
+    return summary if base is None else f"{base[0].upper()}{base[1:]} {rest}"
+
+
+def _base_form(word: str) -> str | None:
+    """Return the verb of :data:`VERBS` a third-person form stands for (``applies`` -> ``apply``), or None."""
+    candidates = []
+    if word.endswith("ies"):
+        candidates.append(word[:-3] + "y")
+    if word.endswith("es"):
+        candidates.append(word[:-2])
+    if word.endswith("s") and not word.endswith("ss"):
+        candidates.append(word[:-1])
+    return next((c for c in candidates if c in VERBS), None)
 
 
 PLACEHOLDER_MARKS = ("TODO", "FIXME", "XXX", "TBD")

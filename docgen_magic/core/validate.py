@@ -24,6 +24,7 @@ from docgen_magic.core.model import ArgDoc, AttributeDoc, Docstring, RaisesDoc, 
 from docgen_magic.core.rules import (
     Code,
     bare_names,
+    imperative,
     is_raised,
     may_document_returns,
     needs_returns,
@@ -332,7 +333,8 @@ def conform(doc: Docstring, target: Target, *, fill: bool = False) -> Docstring:
     Parameters follow the signature's order under their real names (stars included); names the code does not
     have are dropped, and so are exceptions it does not raise and attributes it does not have. Types come
     from the annotations; the model's type is kept only where the code has none and it says something
-    (never ``Any``, ``object`` or empty). Every parameter with a default says so (``Defaults to ...``).
+    (never ``Any``, ``object`` or empty). Every parameter with a default says so (``Defaults to ...``). A
+    function's summary opening with a verb in the third person is put in the imperative (``Return ...``).
 
     Args:
         doc: A docstring that passed :func:`validate` (possibly with droppable problems).
@@ -412,8 +414,8 @@ def conform_with_notes(doc: Docstring, target: Target, *, fill: bool = True) -> 
                 notes.append(f"attribute {attribute.name}")
         order = {a.name: i for i, a in enumerate(target.attributes)}
         attributes.sort(key=lambda a: order[a.name])
-    conformed = dataclasses.replace(doc, args=args, returns=returns, yields=yields, raises=raises,
-                                    attributes=attributes)
+    conformed = dataclasses.replace(doc, summary=imperative(doc.summary, target), args=args, returns=returns,
+                                    yields=yields, raises=raises, attributes=attributes)
     return conformed, notes
 
 
