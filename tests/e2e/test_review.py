@@ -52,9 +52,8 @@ def moving_average(values, window=3):
 DOCGEN = "%%docgen\n" + BODY
 NAMES = ["normalize", "moving_average"]
 
-# WCAG 2 contrast of every piece of code text against the code's background, alpha blended.
-CONTRAST_JS = """
-(root) => {
+# Colour arithmetic for the contrast checks below (pasted into their function bodies).
+COLOR_JS = """
   // rgb(r, g, b[, a]) with 0-255 channels, or color(srgb r g b[ / a]) with 0-1 channels (color-mix results)
   const parse = s => {
     const n = s.match(/[\\d.]+/g).map(Number);
@@ -67,6 +66,11 @@ CONTRAST_JS = """
   };
   const lum = c => { const f = v => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
                      return 0.2126 * f(c[0]) + 0.7152 * f(c[1]) + 0.0722 * f(c[2]); };
+"""
+
+# WCAG 2 contrast of every piece of code text against the code's background, alpha blended.
+CONTRAST_JS = """
+(root) => {""" + COLOR_JS + """
   const pre = root.querySelector('pre.docgen-code');
   let el = pre, bg = parse(getComputedStyle(el).backgroundColor);
   while (bg.length > 3 && bg[3] === 0 && el.parentElement) {
@@ -90,6 +94,33 @@ CONTRAST_JS = """
     all[color] = [Math.round(ratio * 100) / 100, node.textContent.slice(0, 12)];
   }
   return { worst, all, pieces, background: getComputedStyle(el).backgroundColor, lightness: lum(bg) };
+}
+"""
+
+# WCAG 2 contrast of a toolbar button's icon against the backgrounds stacked behind its centre, and the icon's
+# size: a themed icon must stay visible in light and dark themes.
+ICON_CONTRAST_JS = """
+(button) => {""" + COLOR_JS + """
+  const svg = button.querySelector('svg');
+  const path = svg.querySelector('path');
+  const box = svg.getBoundingClientRect();
+  const layers = [];
+  let opaque = false;
+  for (const el of document.elementsFromPoint(box.left + box.width / 2, box.top + box.height / 2)) {
+    if (el instanceof SVGElement) { continue; }
+    const c = parse(getComputedStyle(el).backgroundColor);
+    if (c.length > 3 && c[3] === 0) { continue; }
+    layers.push(c);
+    if (c.length === 3 || c[3] === 1) { opaque = true; break; }
+  }
+  // Nothing opaque under the icon (e.g. it is outside the window): no ratio to speak of.
+  if (!opaque) { return { ratio: 0, background: null, width: box.width, height: box.height }; }
+  let bg = layers.pop();
+  for (const c of layers.reverse()) { bg = blend(c, bg); }
+  const fill = getComputedStyle(path).fill;
+  const [a, b] = [lum(blend(parse(fill), bg)), lum(bg)].sort((x, y) => y - x);
+  return { ratio: (a + 0.05) / (b + 0.05), fill, background: bg.map(Math.round), width: box.width,
+           height: box.height };
 }
 """
 
@@ -189,6 +220,26 @@ def _shot(page: Any, locator: Any, name: str) -> None:
         locator.screenshot(path=str(SCREENSHOTS / name))
     finally:
         page.set_viewport_size(size)
+
+
+def _shot_top(page: Any, locator: Any, name: str, margin: int = 16) -> None:
+    """Save a screenshot of the top of the window down to just below an element, when asked for.
+
+    Unlike :func:`_shot`, the window keeps its size, so a floating widget (the command palette) stays as it is,
+    shown where it opens.
+
+    Args:
+        page: The page.
+        locator: The element whose bottom edge (plus the margin) ends the picture.
+        name: File name under docs/screenshots.
+        margin: Pixels below the element.
+    """
+    if not SHOOT:
+        return
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    box, size = locator.bounding_box(), page.viewport_size
+    bottom = min(size["height"], box["y"] + box["height"] + margin)
+    page.screenshot(path=str(SCREENSHOTS / name), clip={"x": 0, "y": 0, "width": size["width"], "height": bottom})
 
 
 def _apply(review: dict[str, Any], names: set[str]) -> str:
@@ -367,13 +418,34 @@ OPEN_CONTEXT_MENU_JS = """
 """
 
 
+def _palette_item(page: Any, label: str) -> Any:
+    """The enabled command palette entry with this label, once it is listed.
+
+    Args:
+        page: The page, its command palette open.
+        label: The command's label.
+
+    Returns:
+        The entry's locator.
+    """
+    item = page.locator(".lm-CommandPalette-item").filter(
+        has=page.locator(".lm-CommandPalette-itemLabel", has_text=label))
+    item.first.wait_for()
+    assert item.count() == 1, f"{item.count()} palette entries labelled {label!r}"
+    assert "lm-mod-disabled" not in (item.get_attribute("class") or ""), f"{label!r} is disabled in the palette"
+    return item
+
+
 @pytest.mark.parametrize("flavor", ["lab", "notebook"])
 def test_document_this_cell_and_check_this_notebook(flavor: Flavor, chromium: None, tmp_path: Path) -> None:
-    """Without typing %%docgen (and without %load_ext): the keyboard shortcut, the cell toolbar, the context
-    menu and the palette document the active cell; "Check this notebook" lists the findings per cell."""
+    """Without typing %%docgen (and without %load_ext): the keyboard shortcut, the context menu, the cell
+    toolbar button and the command palette document the active cell; "Check this notebook", from the palette,
+    lists the findings per cell. The same in JupyterLab and Notebook 7 (Notebook 7 in an 800 px window), the
+    pencil readable and both commands listed in the light and the dark theme."""
     plain = "def area(width, height):\n    return width * height\n"
     other = "def perimeter(width, height):\n    return 2 * (width + height)\n"
-    root = _root(tmp_path, [("a", plain), ("b", other), ("c", "x = 1\n")])
+    third = "def volume(width, height, depth):\n    return width * height * depth\n"
+    root = _root(tmp_path, [("a", plain), ("b", other), ("c", "x = 1\n"), ("d", third)])
     with jupyter_server(root, tmp_path / "home", flavor) as server, chromium_page(tmp_path / "p") as page:
         nb = NotebookPage(page, server, NOTEBOOK).open()
         labels = page.evaluate("() => ['docgen:document-cell', 'docgen:check-notebook']"
@@ -398,32 +470,61 @@ def test_document_this_cell_and_check_this_notebook(flavor: Flavor, chromium: No
         page.locator(".lm-Menu-itemLabel", has_text="Document this cell").first.click()
         _review(nb, 1)
 
-        # The cell toolbar button, where the frontend shows a cell toolbar.
-        toolbar = nb.cell(2).locator(".jp-cell-toolbar [data-command='docgen:document-cell']")
+        # The cell toolbar shows the pencil on the active cell, and the palette lists both commands, in both
+        # themes; Notebook 7 in an 800 px window. (JupyterLab hides a cell's whole toolbar when it would cover
+        # more than half of the editor: at 800 px, beside its file browser, the editor is 368 px wide, under
+        # twice the toolbar's 7 x 29 px.)
+        if flavor == "notebook":
+            page.set_viewport_size({"width": 800, "height": 900})
         nb.cell(2).locator(".jp-InputArea-prompt").click()
-        if flavor == "lab":
-            toolbar.first.wait_for()
-        if toolbar.count():
-            toolbar.first.click()
-            done = nb.cell(2).locator(".docgen-review[data-status='done']")
-            done.locator(".docgen-regenerate").wait_for()
-            assert "no functions or classes" in done.inner_text()
-            assert done.locator(".docgen-replace").count() == 0  # nothing to replace: no such button
-
-        # The palette knows both commands (JupyterLab has a command palette; Notebook 7 too).
-        if flavor == "lab":
+        button = nb.cell(2).locator(".jp-cell-toolbar jp-button[data-command='docgen:document-cell']")
+        button.wait_for()
+        assert "Alt+Shift+D" in (button.get_attribute("title") or "")
+        for theme, shade in (("JupyterLab Light", "light"), ("JupyterLab Dark", "dark")):
+            _theme(page, theme)
+            button.scroll_into_view_if_needed()
+            icon = button.evaluate(ICON_CONTRAST_JS)
+            assert icon["width"] >= 12 and icon["height"] >= 12, (theme, icon)
+            assert icon["ratio"] >= 3, (theme, icon)  # WCAG 2 non-text contrast
+            if flavor == "notebook":
+                _shot(page, nb.cell(2), f"toolbar-notebook-{shade}.png")
             page.keyboard.press("Control+Shift+C")
-            page.keyboard.type("Document this cell")
-            page.locator(".lm-CommandPalette-item", has_text="Document this cell").first.wait_for()
+            page.keyboard.type("docgen")
+            _palette_item(page, "Check this notebook (docstrings)")
+            _palette_item(page, "Document this cell")
+            if flavor == "notebook":
+                _shot_top(page, page.locator(".lm-CommandPalette").first, f"palette-notebook-{shade}.png")
             page.keyboard.press("Escape")
+        _theme(page, "JupyterLab Light")
 
-        # Check this notebook: per-cell findings in a dialog, with a way to each cell.
-        page.evaluate("() => { void window.jupyterapp.commands.execute('docgen:check-notebook'); }")
+        # The cell toolbar button, on a cell without functions.
+        button.click()
+        done = nb.cell(2).locator(".docgen-review[data-status='done']")
+        done.locator(".docgen-regenerate").wait_for()
+        assert "no functions or classes" in done.inner_text()
+        assert done.locator(".docgen-replace").count() == 0  # nothing to replace: no such button
+
+        # The command palette (Ctrl+Shift+C) on the fourth cell.
+        nb.cell(3).locator(".jp-InputArea-prompt").click()
+        page.keyboard.press("Control+Shift+C")
+        page.keyboard.type("Document this cell")
+        _palette_item(page, "Document this cell").click()
+        review = _review(nb, 3)
+        assert "def volume" in review.locator("pre.docgen-code").inner_text()
+
+        # Check this notebook, from the palette opened with View > Activate Command Palette: per-cell findings
+        # in a dialog, with a way to each cell.
+        page.locator(".lm-MenuBar-itemLabel", has_text="View").first.click()
+        page.locator(".lm-Menu-itemLabel", has_text="Activate Command Palette").first.click()
+        page.keyboard.type("Check this notebook")
+        _palette_item(page, "Check this notebook (docstrings)").click()
         dialog = page.locator(".jp-Dialog .docgen-check")
         dialog.wait_for()
         text = dialog.inner_text()
-        assert "fully documented" in text
-        assert "perimeter" in text or "area" in text or "Cell" in text
+        # The first cell holds its docstring since Replace; the second and fourth were only reviewed.
+        assert text.startswith("1/3 public functions and classes fully documented (33%) in 4 code cells."), text
+        cells = dialog.locator(".docgen-check-cell").evaluate_all("(s) => s.map(c => c.dataset.cellId)")
+        assert cells == ["b", "d"], text
+        assert "function perimeter" in text and "function volume" in text
         _shot(page, page.locator(".jp-Dialog-content"), f"check-notebook-{flavor}.png")
         page.locator(".jp-Dialog").get_by_role("button", name="Close").click()
-
