@@ -281,7 +281,7 @@ EXTENSION_NAME = "docgen-magic"
 
 
 def extension_problem() -> str | None:
-    """Check that the installed docgen-magic lab extension is the build of the current TypeScript.
+    """Check that the installed docgen-magic lab extension is the build of the current TypeScript, styles and schema.
 
     ``pip install -e .`` builds ``labextension/`` into ``docgen_magic/labextension/`` and COPIES it to
     ``<prefix>/share/jupyter/labextensions/docgen-magic``; editing the TypeScript afterwards changes neither.
@@ -294,12 +294,12 @@ def extension_problem() -> str | None:
 
     fix = "run `.venv/bin/python -m pip install -e .` (rebuilds and reinstalls the extension)"
     build = REPO / "docgen_magic" / "labextension"
-    sources = sorted((REPO / "labextension" / "src").glob("*.ts"))
+    sources = [f for part in ("src", "style", "schema") for f in (REPO / "labextension" / part).glob("*.*")]
     if not (build / "package.json").is_file():
         return f"the lab extension was never built ({build} is missing): {fix}"
     newest_source = max((f.stat().st_mtime for f in sources), default=0.0)
     if newest_source > (build / "package.json").stat().st_mtime:
-        return f"labextension/src changed since the last build: {fix}"
+        return f"labextension/ (TypeScript, styles or schema) changed since the last build: {fix}"
     installed = next(
         (Path(d) / EXTENSION_NAME for d in jupyter_path("labextensions") if (Path(d) / EXTENSION_NAME).is_dir()),
         None,
