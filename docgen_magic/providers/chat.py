@@ -237,8 +237,8 @@ class ChatProvider:
         """
         client = self._get_client()
         params = self._params(request)
-        estimate = (len(json.dumps(params["messages"])) + len(json.dumps(params["tools"]))) // 4 \
-            + min(self.max_completion_tokens, _COMPLETION_ESTIMATE)
+        chars = self._prompt_chars(request)
+        estimate = chars // 4 + min(self.max_completion_tokens, _COMPLETION_ESTIMATE)
         started = time.perf_counter()
         empty_retries = 0
         while True:
@@ -264,7 +264,7 @@ class ChatProvider:
             self.retries += retries
             logger.info("%s: %s answered after %d SDK retr%s", self.name, request.target.qualname, retries,
                         "y" if retries == 1 else "ies")
-        return self._reply(response, latency, self._prompt_chars(request))
+        return self._reply(response, latency, chars)
 
     def _prompt_chars(self, request: GenerationRequest) -> int:
         return prompt_chars(request, strict=self.strict)
