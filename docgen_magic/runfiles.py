@@ -169,10 +169,11 @@ def _emit(run: FileRun, args: argparse.Namespace, single: bool) -> dict[str, Any
             sys.stdout.write(f"# ==> {run.label} <==\n")
         if run.cells is None:
             _print_code(run.source, results[0].code)
-        for index, result in zip(run.cells or (), results if run.cells is not None else (), strict=True):
-            sys.stdout.write(f"# %% [cell {index + 1}]\n{result.code}")
-            if result.code and not result.code.endswith("\n"):
-                sys.stdout.write("\n")
+        else:
+            for index, result in zip(run.cells, results, strict=True):
+                sys.stdout.write(f"# %% [cell {index + 1}]\n{result.code}")
+                if result.code and not result.code.endswith("\n"):
+                    sys.stdout.write("\n")
     if not args.json:
         return None
     payload: dict[str, Any] = {} if single else {"path": run.label, "status": run.status}
