@@ -545,6 +545,22 @@ def test_different_credentials_or_deployments_do_not_share(fake_openai: FakeOpen
     assert "pw" not in repr(shared) and FAKE_KEY not in repr(shared)
 
 
+def test_a_client_of_a_finished_loop_is_not_reused_and_is_forgotten(fake_openai: FakeOpenAI) -> None:
+    shared = Connections()
+    provider = azure(fake_openai, connections=shared)
+    asyncio.run(provider.generate(GenerationRequest(target=target_of())))  # this loop ends, its client stays
+    assert shared.open_clients() == 0  # a client whose loop is gone is not counted as open
+
+    async def next_loop() -> None:
+        await azure(fake_openai, connections=shared).generate(GenerationRequest(target=target_of()))
+        assert shared.open_clients() == 1  # a new client for the new loop
+        await shared.aclose()  # closes this loop's client, forgets the finished loop's
+        assert shared.open_clients() == 0
+
+    asyncio.run(next_loop())
+    assert fake_openai.connections == 2 and "open_clients=0" in repr(shared)
+
+
 def test_importing_docgen_magic_does_not_import_openai() -> None:
     code = ("import sys, docgen_magic, docgen_magic.api, docgen_magic.providers.chat, docgen_magic.cli; "
             "print('openai' in sys.modules)")

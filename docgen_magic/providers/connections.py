@@ -7,7 +7,9 @@ limits are shared by every run that uses it, and so is its :class:`RateLimiter`.
 
 Clients and limiters are bound to the event loop that created them (the SDK's HTTP pool and asyncio's
 primitives are), so the loop is part of every key; a loop is held by a weak reference and checked on lookup,
-because a closed loop's ``id`` can be reused by a new one. Whoever creates a :class:`Connections` closes it.
+because a closed loop's ``id`` can be reused by a new one. What belonged to a loop that has closed (an
+``asyncio.run`` that ended) is dropped when a new client is made. Whoever creates a :class:`Connections`
+closes it.
 """
 
 from __future__ import annotations
@@ -59,6 +61,12 @@ class ClientKey:
 _Owned = tuple["weakref.ref[asyncio.AbstractEventLoop]", Any]
 
 
+def _gone(owner: weakref.ref[asyncio.AbstractEventLoop]) -> bool:
+    """Whether a loop has closed (or been collected): its clients can no longer be used or closed."""
+    loop = owner()
+    return loop is None or loop.is_closed()
+
+
 class Connections:
     """The SDK clients and rate limiters of one owner (the API's session, or a provider built on its own)."""
 
@@ -89,6 +97,7 @@ class Connections:
         entry = self._clients.get((id(loop), key))
         if entry is not None and entry[0]() is loop and not entry[1].is_closed():
             return entry[1]
+        self._forget_closed_loops()
         client = make()
         self._clients[(id(loop), key)] = (weakref.ref(loop), client)
         return client
@@ -121,22 +130,29 @@ class Connections:
         Returns:
             How many.
         """
-        return sum(1 for owner, client in self._clients.values() if owner() is not None and not client.is_closed())
+        return sum(1 for owner, client in self._clients.values() if not _gone(owner) and not client.is_closed())
 
     async def aclose(self) -> None:
-        """Close the running loop's clients and forget its limiters; forget what belonged to loops now gone.
+        """Close the running loop's clients and forget its limiters; forget what belonged to loops now closed.
 
         Safe to call twice; the next request creates a new client.
         """
         loop = asyncio.get_running_loop()
+        self._forget_closed_loops()
         for key, (owner, client) in list(self._clients.items()):
-            if owner() is loop or owner() is None:
+            if owner() is loop:
                 del self._clients[key]
-                if owner() is loop:
-                    try:
-                        await client.close()
-                    except Exception:
-                        logger.debug("closing the %s client failed", key[1].service, exc_info=True)
+                try:
+                    await client.close()
+                except Exception:
+                    logger.debug("closing the %s client failed", key[1].service, exc_info=True)
         for limiter_key, (owner, _) in list(self._limiters.items()):
-            if owner() is loop or owner() is None:
+            if owner() is loop:
                 del self._limiters[limiter_key]
+
+    def _forget_closed_loops(self) -> None:
+        """Drop the clients and limiters of closed loops (no other loop can close them; dropped, they are collected)."""
+        for key in [k for k, (owner, _) in self._clients.items() if _gone(owner)]:
+            del self._clients[key]
+        for limiter_key in [k for k, (owner, _) in self._limiters.items() if _gone(owner)]:
+            del self._limiters[limiter_key]
