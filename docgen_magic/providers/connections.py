@@ -8,7 +8,7 @@ limits are shared by every run that uses it, and so is its :class:`RateLimiter`.
 Clients and limiters are bound to the event loop that created them (the SDK's HTTP pool and asyncio's
 primitives are), so the loop is part of every key; a loop is held by a weak reference and checked on lookup,
 because a closed loop's ``id`` can be reused by a new one. What belonged to a loop that has closed (an
-``asyncio.run`` that ended) is dropped when a new client is made. Whoever creates a :class:`Connections`
+``asyncio.run`` that ended) is dropped when a new client or limiter is made. Whoever creates a :class:`Connections`
 closes it.
 """
 
@@ -72,8 +72,8 @@ class Connections:
 
     def __init__(self) -> None:
         """Start with no client: each is created on first use, inside the loop that uses it."""
-        self._clients: dict[tuple[int, ClientKey], _Owned] = {}
-        self._limiters: dict[tuple[int, ClientKey, str | None], _Owned] = {}
+        self._clients: dict[tuple[int, Any], _Owned] = {}  # (loop id, ClientKey)
+        self._limiters: dict[tuple[int, Any], _Owned] = {}  # (loop id, (ClientKey, model))
 
     def __repr__(self) -> str:
         """Count the open clients; never name a credential.
@@ -93,14 +93,7 @@ class Connections:
         Returns:
             The shared ``AsyncAzureOpenAI`` / ``AsyncOpenAI`` client.
         """
-        loop = asyncio.get_running_loop()
-        entry = self._clients.get((id(loop), key))
-        if entry is not None and entry[0]() is loop and not entry[1].is_closed():
-            return entry[1]
-        self._forget_closed_loops()
-        client = make()
-        self._clients[(id(loop), key)] = (weakref.ref(loop), client)
-        return client
+        return self._of_running_loop(self._clients, key, make, usable=lambda client: not client.is_closed())
 
     def limiter(self, key: ClientKey, model: str | None, ceiling: int) -> RateLimiter:
         """Return the running loop's rate limiter of a deployment (or model), shared by every run using it.
@@ -114,14 +107,8 @@ class Connections:
         Returns:
             The limiter pacing every request to that deployment from this loop.
         """
-        loop = asyncio.get_running_loop()
-        entry = self._limiters.get((id(loop), key, model))
-        if entry is not None and entry[0]() is loop:
-            limiter: RateLimiter = entry[1]
-            limiter.ceiling = max(limiter.ceiling, ceiling)
-            return limiter
-        limiter = RateLimiter(ceiling)
-        self._limiters[(id(loop), key, model)] = (weakref.ref(loop), limiter)
+        limiter: RateLimiter = self._of_running_loop(self._limiters, (key, model), lambda: RateLimiter(ceiling))
+        limiter.ceiling = max(limiter.ceiling, ceiling)
         return limiter
 
     def open_clients(self) -> int:
@@ -138,21 +125,27 @@ class Connections:
         Safe to call twice; the next request creates a new client.
         """
         loop = asyncio.get_running_loop()
-        self._forget_closed_loops()
-        for key, (owner, client) in list(self._clients.items()):
-            if owner() is loop:
-                del self._clients[key]
-                try:
-                    await client.close()
-                except Exception:
-                    logger.debug("closing the %s client failed", key[1].service, exc_info=True)
-        for limiter_key, (owner, _) in list(self._limiters.items()):
-            if owner() is loop:
-                del self._limiters[limiter_key]
+        self._forget(_gone)
+        for client in self._forget(lambda owner: owner() is loop):
+            try:
+                await client.close()
+            except Exception:
+                logger.debug("closing an SDK client failed", exc_info=True)
 
-    def _forget_closed_loops(self) -> None:
-        """Drop the clients and limiters of closed loops (no other loop can close them; dropped, they are collected)."""
-        for key in [k for k, (owner, _) in self._clients.items() if _gone(owner)]:
-            del self._clients[key]
-        for limiter_key in [k for k, (owner, _) in self._limiters.items() if _gone(owner)]:
-            del self._limiters[limiter_key]
+    def _of_running_loop(self, table: dict[tuple[int, Any], _Owned], key: Any, make: Callable[[], Any],
+                         usable: Callable[[Any], bool] = lambda _: True) -> Any:
+        """Return the running loop's entry of a table for a key, made with ``make`` when there is none usable."""
+        loop = asyncio.get_running_loop()
+        entry = table.get((id(loop), key))
+        if entry is not None and entry[0]() is loop and usable(entry[1]):
+            return entry[1]
+        self._forget(_gone)  # no other loop can close what a closed loop left; dropped, it is collected
+        value = make()
+        table[(id(loop), key)] = (weakref.ref(loop), value)
+        return value
+
+    def _forget(self, owned_by: Callable[[weakref.ref[asyncio.AbstractEventLoop]], bool]) -> list[Any]:
+        """Drop the limiters and clients whose loop matches; return the clients dropped."""
+        for key in [k for k, (owner, _) in self._limiters.items() if owned_by(owner)]:
+            del self._limiters[key]
+        return [self._clients.pop(k)[1] for k, (owner, _) in list(self._clients.items()) if owned_by(owner)]
