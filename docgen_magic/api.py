@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import atexit
 import dataclasses
-import logging
 import threading
 from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -87,7 +86,6 @@ def close() -> None:
 
 atexit.register(close)
 
-logger = logging.getLogger(__name__)
 _session_usage = Usage()
 _session_lock = threading.Lock()
 # The SDK clients and rate limiters of the session's runs: one client per (loop, endpoint, credential).

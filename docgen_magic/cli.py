@@ -20,7 +20,6 @@ from docgen_magic.core.errors import InputError, SettingsError
 from docgen_magic.infra.files import (
     FileError,
     SourceFile,
-    WriteConflictError,
     decode_source,
     encode_source,
     read_source_file,
@@ -277,9 +276,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         # One file named on its own prints as a filter would; several files, or a folder or glob, are named.
         return run_files(files, args, settings, single=len(files) == 1 and files == args.paths)
-    except WriteConflictError as exc:
-        logger.error("%s", exc)
-        return EXIT_FAILED
     except (InputError, SettingsError, FileError) as exc:
         logger.error("%s", exc)
         return EXIT_INPUT
