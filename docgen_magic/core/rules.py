@@ -252,7 +252,7 @@ VERBS = frozenset((
     "use", "accept", "produce", "derive", "infer", "resize", "serialize", "deserialize", "configure",
     "connect", "disconnect", "schedule", "notify", "dispatch", "mark", "move", "pick", "post", "put",
     "receive", "release", "request", "require", "attach", "detach", "lock", "unlock", "toggle", "enable",
-    "disable", "allocate", "free", "fold", "walk", "visit", "yield",
+    "disable", "allocate", "free", "fold", "walk", "visit",
     "aggregate", "append", "assign", "cast", "collect", "combine", "compare",
     "copy", "crop", "dedupe", "detect", "emit", "estimate", "explode", "fill", "flag", "flatten",
     "impute", "insert", "interpolate", "invert", "label", "list", "match", "measure", "melt", "pivot",
