@@ -242,7 +242,7 @@ class DocgenMagics(Magics, SettingTraits):  # type: ignore[misc, valid-type]
             out = parse_argstring(self.docgen, line).out
         except UsageError:
             return
-        if out is not None and out.isidentifier() and not keyword.iskeyword(out) and self.shell is not None:
+        if out is not None and _is_variable_name(out) and self.shell is not None:
             self.shell.user_ns[out] = result
 
     # ------------------------------------------------------------------ the magic
@@ -288,7 +288,7 @@ class DocgenMagics(Magics, SettingTraits):  # type: ignore[misc, valid-type]
             return
         if args.command is not None:
             raise UsageError(f"%%docgen: unexpected argument {args.command!r} (see %%docgen?)")
-        if args.out is not None and (not args.out.isidentifier() or keyword.iskeyword(args.out)):
+        if args.out is not None and not _is_variable_name(args.out):
             raise UsageError(f"%%docgen: -o needs a variable name, got {args.out!r}")
         if args.check and (args.apply or args.run):
             both = " and ".join(o for o, on in (("--apply", args.apply), ("--run", args.run)) if on)
@@ -509,6 +509,11 @@ class DocgenMagics(Magics, SettingTraits):  # type: ignore[misc, valid-type]
         lines += ["", f"cache: {cache}" + ("" if settings.use_cache else " (disabled)")
                   + " (offline templates are not cached)" * (name == "offline")]
         return "\n".join(lines)
+
+
+def _is_variable_name(name: str) -> bool:
+    """Whether ``-o`` names a variable the result can be stored in (an identifier, not a keyword)."""
+    return name.isidentifier() and not keyword.iskeyword(name)
 
 
 def _explicit(args: Any) -> dict[str, Any]:
