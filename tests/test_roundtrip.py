@@ -133,9 +133,13 @@ def test_docstring_parser_reads_the_parameters_back_in_order(kind: str, style: s
 
 
 def _tool_dir(kind: str, style: str, fake: FakeOpenAI, tmp_path: Path) -> Path:
-    folder = tmp_path / f"{kind}_{style}"
+    return _module_files(_document_all(kind, style, fake), tmp_path / f"{kind}_{style}")
+
+
+def _module_files(documented: dict[str, str], folder: Path) -> Path:
+    """Write each documented cell that is plain Python as ``<shape id>.py``, for the tools that read files."""
     folder.mkdir()
-    for sid, code in _document_all(kind, style, fake).items():
+    for sid, code in documented.items():
         if _python(code):
             (folder / f"{sid}.py").write_text(code, encoding="utf-8")
     return folder
@@ -150,8 +154,8 @@ def _unannotated_generators(folder: Path) -> set[str]:
     return names
 
 
-def _require_tools(what: str) -> None:
-    if not TOOLS_PYTHON.exists():
+def _require_tools(what: str, tool: Path = TOOLS_PYTHON) -> None:
+    if not tool.exists():
         if os.environ.get("DOCGEN_REQUIRE_TOOLS"):
             pytest.fail(f"{what}'s tool environment is missing: run `make tools`")
         pytest.skip(f"{what}'s tool environment is missing: run `make tools`")
@@ -160,10 +164,7 @@ def _require_tools(what: str) -> None:
 @pytest.mark.parametrize("style", STYLES)
 @pytest.mark.parametrize("kind", PROVIDERS)
 def test_pydoclint_reports_nothing(kind: str, style: str, fake: FakeOpenAI, tmp_path: Path) -> None:
-    if not PYDOCLINT.exists():
-        if os.environ.get("DOCGEN_REQUIRE_TOOLS"):
-            pytest.fail("pydoclint's tool environment is missing: run `make tools`")
-        pytest.skip("pydoclint's tool environment is missing: run `make tools`")
+    _require_tools("pydoclint", PYDOCLINT)
     folder = _tool_dir(kind, style, fake, tmp_path)
     proc = subprocess.run([str(PYDOCLINT), f"--style={style}", *PYDOCLINT_OPTIONS, str(folder)],
                           capture_output=True, text=True, timeout=300)
@@ -330,13 +331,9 @@ def test_numpydoc_validator_reports_nothing_on_fragment_prose(fake: FakeOpenAI, 
     assert '"""Compute the add step.' in google and "a: Model prose on how `add` uses it.\n" in google
     documented = {sid: r.code for (sid, _), r in zip(SHAPES, results, strict=True)}
     _assert_numpydoc_clean(_numpydoc_folder(documented, tmp_path / "fragments"))
-    folder = tmp_path / "ruff"
-    folder.mkdir()
-    for sid, code in documented.items():
-        if _python(code):
-            (folder / f"{sid}.py").write_text(code, encoding="utf-8")
     proc = subprocess.run([str(RUFF), "check", "--isolated", "--select", "D401", "--config",
-                           "lint.pydocstyle.convention='numpy'", "--output-format", "concise", str(folder)],
+                           "lint.pydocstyle.convention='numpy'", "--output-format", "concise",
+                           str(_module_files(documented, tmp_path / "ruff"))],
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0 and ": D401 " not in proc.stdout, proc.stdout
 
