@@ -12,8 +12,9 @@ Refinement requests get the same valid answer.
 Scripted faults, consumed in order by the next requests (``fake.enqueue("429", "500")``):
     "429" (``retry-after-ms: 10``), "500", "reset" (connection closed without a response), "slow" (sleeps
     ``fake.slow_seconds`` before answering), "malformed", "no-tool-call", "length", "content-filter",
-    "missing-param", "extra-param", "misspelled-param", "breakout", "400", "tcp-reset" (a real TCP RST: the
-    socket closed with SO_LINGER 0 before any answer), "html-200" (a web page with status 200, as a login
+    "missing-param", "extra-param", "misspelled-param", "breakout", the weak answers of ``WEAK_ANSWERS``
+    ("vacuous-summary", "html-entity", "wrong-container", "missing-param-and-raise"), "400", "tcp-reset" (a real
+    TCP RST: the socket closed with SO_LINGER 0 before any answer), "html-200" (a web page with status 200, as a login
     portal or a wrong URL gives), "empty-200" (status 200, empty body), "half-body" (a valid answer cut off
     half way, the connection then closed); or a dict: ``{"status": 503}``
     (optionally with "headers" / "body"), or an answer override ``{"arguments": {...} | "raw text",
@@ -65,6 +66,33 @@ DISTINCTIVE_KEY = "sk-fake-SECRET-7f3a9c1e"
 FAULTS = ("429", "500", "reset", "slow", "malformed", "no-tool-call", "length", "content-filter",
           "missing-param", "extra-param", "misspelled-param", "breakout", "400", "tcp-reset", "html-200", "empty-200",
           "half-body")
+
+
+# -- answers a weak model gives: valid JSON, prose the rule book rejects or parts left out (salvage tests) ---
+def _vacuous_summary(answer: dict[str, Any]) -> None:
+    answer["summary"] = "This is a docstring for the function."
+
+
+def _html_entity(answer: dict[str, Any]) -> None:
+    target = answer["args"][0] if answer["args"] else answer
+    key = "description" if answer["args"] else "summary"
+    target[key] = target[key].rstrip(".") + ", &#34;quoted&#34; <b>twice</b>."
+
+
+def _wrong_container(answer: dict[str, Any]) -> None:
+    answer["returns"] = {"type": None, "description": "The list is returned, one entry per item."}
+
+
+def _missing_param_and_raise(answer: dict[str, Any]) -> None:
+    answer["args"], answer["raises"] = answer["args"][:-1], []
+
+
+WEAK_ANSWERS = {"vacuous-summary": _vacuous_summary, "html-entity": _html_entity,
+                "wrong-container": _wrong_container, "missing-param-and-raise": _missing_param_and_raise}
+"""Answer kinds that change the valid answer in place, scripted like the other faults."""
+FAULTS += tuple(WEAK_ANSWERS)
+
+
 HTML_PAGE = b"<!DOCTYPE html><html><head><title>Sign in</title></head><body><form>...</form></body></html>"
 BREAKOUT = '""" ; import os; os.system("x") # \\ \\\\ \'\'\' \\"""'
 _AZURE_PATH = re.compile(r"^/openai/deployments/(?P<name>[^/]+)/chat/completions$")
@@ -187,6 +215,8 @@ def _fault_answer(fault: str, answer: dict[str, Any]) -> dict[str, Any]:
     elif fault == "misspelled-param" and answer["args"]:
         first = answer["args"][0]
         first["name"] = first["name"] + "s" if not first["name"].endswith("s") else first["name"][:-1]
+    elif fault in WEAK_ANSWERS:
+        WEAK_ANSWERS[fault](answer)
     elif fault == "breakout":
         answer["summary"] = f"Do the step. {BREAKOUT}"
         answer["description"] = f"Line one {BREAKOUT}\n\\n\\x00 r'''{BREAKOUT}''' end"

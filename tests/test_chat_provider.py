@@ -405,13 +405,15 @@ def test_persistent_missing_param_is_written_from_the_code_with_a_note(fake_open
 
 
 @pytest.mark.parametrize("fault", ["malformed", "no-tool-call", "length", "content-filter"])
-def test_persistent_answer_fault_fails_the_target_and_keeps_the_code(fake_openai: FakeOpenAI, fault: str) -> None:
+def test_persistent_answer_fault_fails_a_target_the_code_cannot_describe_and_keeps_the_code(
+        fake_openai: FakeOpenAI, fault: str) -> None:
     cell = SOURCE + "\n\ndef other(x):\n    return x\n"
     fake_openai.enqueue(fault, fault, fault)
     settings = resolve_settings({"concurrency": 1, "use_cache": False, "max_attempts": 3}, environ={})
     result = asyncio.run(_document(cell, azure(fake_openai), settings))
     failed, documented = result.targets
-    assert failed.status == "failed" and failed.error.startswith("no valid docstring after 3 attempt(s)")
+    assert failed.status == "failed" and failed.error.startswith("no usable answer in 3 attempt(s) (")
+    assert failed.error.endswith("and the code alone cannot describe parameter strict")  # never used in the body
     assert "\n" not in failed.error
     assert documented.status == "documented"
     assert "def load_table(path: str, limit: int = 10, *, strict=False):\n    if limit" in result.code

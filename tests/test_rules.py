@@ -13,6 +13,8 @@ from docgen_magic.core.rules import (
     imperative,
     needs_returns,
     needs_returns_section,
+    prose_fault,
+    returned_kinds,
     same_exception,
     says_nothing,
     words,
@@ -125,3 +127,83 @@ def test_classes_and_properties_keep_their_summaries() -> None:
     targets = _targets()
     assert imperative("Holds the items.", targets["Box"]) == "Holds the items."
     assert imperative("Returns the size.", targets["Box.size"]) == "Returns the size."
+
+
+# -- prose that says something ------------------------------------------------------------------------------
+
+def _one(source: str) -> Target:
+    return extract_targets(parse_cell(source))[0]
+
+
+LOAD = _one("def load_data(path):\n    return open(path).read()\n")
+SUMMARY = _one("class Summary:\n    pass\n")
+
+
+@pytest.mark.parametrize("summary", [
+    "This is a docstring for the function.", "This function loads the data.", "The function returns the text.",
+    "A function that reads a file.", "Docstring for load_data.", "This method reads.", "Here is the code.",
+    "`load_data`.", "The load_data function.", "Function to read the file.",
+])
+def test_vacuous_summaries_are_faults(summary: str) -> None:
+    fault = prose_fault(summary, LOAD, part="summary")
+    assert fault is not None and fault.code is Code.VACUOUS_SUMMARY
+
+
+@pytest.mark.parametrize(("summary", "target"), [
+    ("Load the data.", LOAD), ("Read the whole file at a path.", LOAD), ("Summary.", SUMMARY),
+    ("A docstring style.", SUMMARY), ("Function names found in a module.", LOAD),
+    ("Documentation coverage of a module.", SUMMARY),
+])
+def test_summaries_that_say_something_or_are_the_codes_drafts_pass(summary: str, target: Target) -> None:
+    assert prose_fault(summary, target, part="summary") is None
+
+
+@pytest.mark.parametrize(("text", "found"), [
+    ("The &#34;raw&#34; text.", "&#34;"), ("Text with &amp; in it.", "&amp;"), ("A <b>bold</b> claim.", "<b>"),
+    ("Line one<br/>line two.", "<br/>"),
+])
+def test_markup_is_a_fault_in_every_part(text: str, found: str) -> None:
+    for part in ("summary", "param", "returns", "description"):
+        fault = prose_fault(text, LOAD, part=part)
+        assert fault is not None and fault.code is Code.MARKUP and fault.found == found
+
+
+@pytest.mark.parametrize("text", ["Compare ``a < b`` and ``x > y``.", "The `&#34;` entity as code.",
+                                  "AT&T numbers; 3 < 4 > 2.", ">>> print('<b>')"])
+def test_code_spans_comparisons_and_doctests_are_not_markup(text: str) -> None:
+    assert prose_fault(text, LOAD, part="param") is None
+
+
+@pytest.mark.parametrize(("source", "kinds"), [
+    ("def f() -> dict[str, int]:\n    return {}\n", {"dict"}),
+    ("def f() -> Optional[List[int]]:\n    return None\n", {"list", "None"}),
+    ("def f() -> 'pd.DataFrame | None':\n    return None\n", {"DataFrame", "None"}),
+    ("def f():\n    if x:\n        return {1: 2}\n    return dict(a=1)\n", {"dict"}),
+    ("def f(x):\n    return sorted(x)\n", {"list"}),
+    ("def f() -> Sequence[int]:\n    return []\n", None),  # an abstract type: nothing is evident
+    ("def f(x):\n    if x:\n        return []\n    return x\n", None),  # one return is a name
+])
+def test_returned_kinds_come_from_the_annotation_else_from_every_return(source: str,
+                                                                        kinds: set[str] | None) -> None:
+    found = returned_kinds(_one(source))
+    assert (set(found) if found is not None else None) == kinds
+
+
+@pytest.mark.parametrize(("text", "fault"), [
+    ("The list is returned, one entry per word.", ("list", "dict")),
+    ("A list of counts.", ("list", "dict")),
+    ("Returns a sorted list of the words.", ("list", "dict")),
+    ("A pandas DataFrame with one row per word.", ("DataFrame", "dict")),
+    ("A dict mapping each word to its count.", None),
+    ("A dictionary of counts.", None),
+    ("The number of items in the list.", None),  # the list is not what is returned
+    ("String names of the words mapped to counts.", None),  # an adjective, not the returned value
+])
+def test_returns_text_naming_a_container_the_code_does_not_return(text: str,
+                                                                  fault: tuple[str, str] | None) -> None:
+    target = _one("def count(text: str) -> dict[str, int]:\n    return {}\n")
+    found = prose_fault(text, target, part="returns")
+    assert (None if found is None else (found.found if found.found != "dataframe" else "DataFrame",
+                                        found.expected)) == fault
+    assert prose_fault("A list of counts.", _one("def count(text):\n    return helper(text)\n"),
+                       part="returns") is None  # nothing evident in the code: no claim to contradict

@@ -18,6 +18,7 @@ from docgen_magic.core.rules import (
     is_placeholder,
     needs_returns_section,
     needs_yields,
+    prose_fault,
     says_nothing,
     undocumented_raises,
 )
@@ -102,6 +103,47 @@ def _empty_words(target: Target) -> list[tuple[Code, str]]:
     return gaps
 
 
+def _prose_gaps(target: Target) -> list[tuple[Code, str]]:
+    """Prose of the docstring that says nothing, carries markup or contradicts the code (the rule book's rule).
+
+    Args:
+        target: The target, with its existing docstring.
+
+    Returns:
+        At most one gap per kind of fault, naming the parts concerned and the words at fault.
+    """
+    import docstring_parser
+
+    try:
+        parsed = docstring_parser.parse(target.docstring or "")
+    except docstring_parser.ParseError:
+        return []
+    entries: list[tuple[str, str, str | None]] = [("summary", "summary", parsed.short_description),
+                                                  ("description", "description", parsed.long_description)]
+    for meta in parsed.meta:
+        if isinstance(meta, docstring_parser.DocstringParam):
+            entries.append(("param", f"parameter {meta.arg_name.replace(chr(92), '')}", meta.description))
+        elif isinstance(meta, docstring_parser.DocstringReturns):
+            part = "yields" if meta.is_generator else "returns"
+            entries += [(part, part.capitalize(), meta.type_name), (part, part.capitalize(), meta.description)]
+        elif isinstance(meta, docstring_parser.DocstringRaises):
+            entries.append(("raises", f"Raises {meta.type_name or ''}".strip(), meta.description))
+    found: dict[Code, list[str]] = {}
+    for part, label, text in entries:
+        fault = prose_fault(text, target, part=part)
+        if fault is None:
+            continue
+        if fault.code is Code.VACUOUS_SUMMARY:
+            found.setdefault(fault.code, []).append(f'says nothing about what it does: "{fault.found}"')
+        elif fault.code is Code.MARKUP:
+            found.setdefault(fault.code, []).append(f'{label} ("{fault.found}")')
+        else:
+            found.setdefault(fault.code, []).append(f"{label} names a {fault.found}, the code returns a "
+                                                    f"{fault.expected}")
+    prefix = {Code.VACUOUS_SUMMARY: "summary ", Code.MARKUP: "markup in: ", Code.CONTRADICTS_CODE: ""}
+    return [(code, prefix[code] + "; ".join(dict.fromkeys(texts))) for code, texts in found.items()]
+
+
 def gaps(target: Target) -> list[tuple[Code, str]]:
     """Return what a target's existing docstring lacks, compared with the code.
 
@@ -129,7 +171,7 @@ def gaps(target: Target) -> list[tuple[Code, str]]:
     undocumented = undocumented_raises(target, raises)
     if undocumented:
         found.append((Code.MISSING_RAISE, f"raises {', '.join(undocumented)} but does not document it"))
-    return found + _empty_words(target)
+    return found + _empty_words(target) + _prose_gaps(target)
 
 
 def check_target(target: Target) -> CheckFinding | None:

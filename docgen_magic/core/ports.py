@@ -76,8 +76,10 @@ class Reply:
         usage: Counters for this request (``requests == 1`` for a model call, zeros offline).
         prompt_chars: Characters of the prompt the provider sent (messages and tool definition); 0 when it
             sent none. The token budget learns its tokens-per-character rate from it.
-        problem: Why the answer cannot be used, when the provider knows before any parsing (cut off by the
-            token limit, stopped by the content filter, prose instead of the tool call); None otherwise.
+        problem: Why the answer cannot be used as it is, when the provider knows before any parsing (cut off by
+            the token limit, stopped by the content filter, prose instead of the tool call); None otherwise.
+            ``arguments`` may come with it: a truncated answer's usable prefix, closed into one JSON object by
+            the provider. The core then reads it as a candidate for salvage (the problem is still sent back).
     """
 
     arguments: str | None

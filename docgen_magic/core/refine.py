@@ -1,8 +1,10 @@
 """The generate → validate → refine loop for one target.
 
 The provider writes prose; everything structural is checked against the facts. A wrong answer is asked
-again with the exact problems, up to ``max_attempts`` times. Hallucinated names left at the last attempt
-are dropped (never shipped); anything still missing fails the target with a one-line reason.
+again with the exact problems, up to ``max_attempts`` times. When none passes, the best answer is kept and
+completed from the code (:mod:`~docgen_magic.core.salvage`): hallucinated names are dropped (never shipped),
+missing or wrong parts are written from the code with a note. A target fails, with a one-line reason, only
+when no answer was usable and the code alone cannot describe it.
 """
 
 from __future__ import annotations
@@ -11,16 +13,17 @@ import logging
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from docgen_magic.core.errors import ProviderError
 from docgen_magic.core.facts import Target
 from docgen_magic.core.model import Docstring
 from docgen_magic.core.options import RunOptions
-from docgen_magic.core.ports import GenerationRequest, Provider
+from docgen_magic.core.ports import GenerationRequest, Provider, Reply
 from docgen_magic.core.prompt import complete_answer, prompt_chars
-from docgen_magic.core.rules import CONFORMABLE, DROPPABLE, Code
+from docgen_magic.core.salvage import Candidate, candidate, from_code, salvage
 from docgen_magic.core.usage import Usage
-from docgen_magic.core.validate import Problem, conform_with_notes, parse_arguments, validate
+from docgen_magic.core.validate import Problem, conform, parse_arguments, validate
 
 logger = logging.getLogger(__name__)
 
@@ -135,16 +138,29 @@ class Generation:
     notes: list[str] = field(default_factory=list)
 
 
-# On the last attempt, problems of these codes are fixed from the code instead of failing the target.
-_FIXED_FROM_CODE = DROPPABLE | CONFORMABLE | {Code.MISSING_PARAM, Code.EMPTY_PARAM}
-
-
-def _summarise(problems: list[Problem]) -> str:
+def _summarise(problems: list[Problem] | tuple[Problem, ...]) -> str:
     if not problems:
         return "no attempt was allowed"
     first = problems[0].message.rstrip(".")
     more = f" (+{len(problems) - 1} more)" if len(problems) > 1 else ""
     return f"{first}{more}"
+
+
+def _read(reply: Reply, target: Target, *, strict: bool, template: bool) -> tuple[Any, list[Problem]]:
+    """Decode and validate a reply; a problem the provider reported comes first.
+
+    The arguments sent along with such a problem (a truncated answer's usable prefix) are still read, as a
+    candidate for salvage.
+    """
+    if reply.arguments is None:
+        return None, [reply.problem] if reply.problem is not None else parse_arguments(None)[1]
+    data, problems = parse_arguments(reply.arguments)
+    if data is not None:
+        data = complete_answer(data)  # the sections the target's tool did not offer, empty
+        problems = validate(data, target, strict=strict, check_schema=not template)
+    if reply.problem is not None:
+        problems = [reply.problem, *(problems if data is not None else [])]
+    return data, problems
 
 
 async def generate_docstring(
@@ -158,7 +174,10 @@ async def generate_docstring(
     on_retry: Callable[[int], None] | None = None,
     missing: tuple[str, ...] = (),
 ) -> Generation:
-    """Ask the provider for a docstring until it is valid, or the attempts run out.
+    """Ask the provider for a docstring until it is valid, or the attempts run out; then salvage.
+
+    When no answer passes, the best one is completed from the code (:mod:`~docgen_magic.core.salvage`), or,
+    with no usable answer at all, the code's own draft is used when it needs no placeholder.
 
     Args:
         target: The target to document.
@@ -172,23 +191,23 @@ async def generate_docstring(
         missing: For ``--update``: the parts of the existing docstring the answer is used for.
 
     Returns:
-        The generation; ``error`` is set when no valid docstring was obtained.
+        The generation; ``error`` is set when no docstring could be obtained nor written from the code.
 
     Raises:
         Exception: Whatever the provider raises besides :class:`ProviderError` (a bug), after the budget's
             reservation is released.
     """
     options = options or RunOptions()
-    max_attempts = options.max_attempts
     abort = abort or Abort()
     result = Generation()
     previous: str | None = None
     problems: list[Problem] = []
     seen: list[str] = []
-    for attempt in range(1, max_attempts + 1):
+    best: Candidate | None = None
+    for attempt in range(1, options.max_attempts + 1):
         if abort.reason:
             result.error = abort.reason
-            return result
+            break
         if attempt > 1 and on_retry is not None:
             on_retry(attempt)
         request = GenerationRequest(target=target, context=context, attempt=attempt,
@@ -196,7 +215,7 @@ async def generate_docstring(
         estimate = budget.estimate(request, options.max_completion_tokens) if budget is not None else 0
         if budget is not None and not budget.try_reserve(estimate):
             result.error = budget.refusal()
-            return result
+            break
         try:
             reply = await provider.generate(request)
         except ProviderError as exc:
@@ -207,7 +226,7 @@ async def generate_docstring(
             if exc.fatal:
                 abort.reason = str(exc)
             result.error = str(exc)
-            return result
+            break
         except Exception:
             if budget is not None:
                 budget.settle(estimate, 0)
@@ -217,25 +236,49 @@ async def generate_docstring(
                           chars=reply.prompt_chars)
         result.attempts = attempt
         result.usage.add(reply.usage)
-        data, problems = (None, [reply.problem]) if reply.problem is not None else parse_arguments(reply.arguments)
+        data, problems = _read(reply, target, strict=options.strict, template=provider.is_template)
         if data is not None and not problems:
-            data = complete_answer(data)  # the sections the target's tool did not offer, empty
-            problems = validate(data, target, strict=options.strict, check_schema=not provider.is_template)
-        last = attempt == max_attempts
-        if data is not None and (not problems or (last and all(p.code in _FIXED_FROM_CODE for p in problems))):
-            if problems:
-                logger.info("%s: fixed from the code in the last answer: %s", target.qualname,
-                            "; ".join(p.message for p in problems))
-            structural = any(p.code not in DROPPABLE for p in problems)
-            result.docstring, written = conform_with_notes(Docstring.from_dict(data), target, fill=structural)
-            if written:
-                result.notes.append(f"{', '.join(written)} written from the code (the model's answers "
-                                    f"disagreed with it {attempt} time(s))")
+            result.docstring = conform(Docstring.from_dict(data), target)
             result.problems_fixed = list(dict.fromkeys(seen))
             return result
         logger.debug("%s: attempt %d has %d problem(s): %s", target.qualname, attempt, len(problems),
-                     [p.code for p in problems])
+                     [str(p.code) for p in problems])
         seen.extend(p.code for p in problems)
+        found = candidate(data, problems, target, attempt)
+        best = found if best is None or found.score > best.score else best
         previous = reply.arguments
-    result.error = f"no valid docstring after {max_attempts} attempt(s): {_summarise(problems)}"
+    return _salvaged(result, best, target, seen, abort)
+
+
+def _salvaged(result: Generation, best: Candidate | None, target: Target, seen: list[str],
+              abort: Abort) -> Generation:
+    """Finish a target no answer of which passed: keep the best answer, or write it from the code, or fail."""
+    tried = f"{result.attempts} attempt(s)"
+    stopped = f"; then {result.error}" if result.error else ""
+    if best is not None and best.usable:
+        result.docstring, written, cleaned = salvage(best, target)
+        kept = f"the answer of attempt {best.attempt} kept" if best.attempt != result.attempts else ""
+        if written:
+            why = f"the model's answers disagreed with it {result.attempts} time(s)"
+            result.notes.append(f"{', '.join(written)} written from the code ({why}{'; ' + kept if kept else ''})")
+        elif kept:
+            result.notes.append(f"{kept}, the best of {tried}")
+        if cleaned:
+            result.notes.append(f"markup removed from the {', '.join(cleaned)}")
+        logger.info("%s: salvaged from attempt %d of %d: %s", target.qualname, best.attempt, result.attempts,
+                    "; ".join(p.message for p in best.problems))
+        result.problems_fixed, result.error = list(dict.fromkeys(seen)), None
+        return result
+    if not result.attempts or abort.reason:  # no answer came, or the run stopped: nothing to salvage
+        result.error = result.error or f"no valid docstring after {tried}: {_summarise([])}"
+        return result
+    last = best.problems if best is not None else ()
+    draft, unknown = from_code(target)
+    if draft is None:
+        result.error = (f"no usable answer in {tried} ({_summarise(last)}{stopped}), and the code alone cannot "
+                        f"describe {', '.join(unknown)}")
+        return result
+    result.docstring, result.error = draft, None
+    result.notes.append(f"written from the code: no usable answer in {tried} ({_summarise(last)}{stopped})")
+    result.problems_fixed = list(dict.fromkeys(seen))
     return result

@@ -4,16 +4,19 @@ Validation of a model's answer, the ``--check`` report, the offline drafts, ``--
 ask these functions, so they cannot disagree: which sections a target needs, how a documented exception
 matches a raised one, how a documented parameter name is read in each style (``\*args`` in reST, ``x, y``
 in NumPy), how an identifier splits into words, and when a function's summary opens with a verb in the
-third person that belongs in the imperative.
+third person that belongs in the imperative, and what prose says nothing, carries markup or contradicts the
+code (:func:`prose_fault`).
 """
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from enum import Enum
 
-from docgen_magic.core.facts import Param, ParamKind, Target, TargetKind
+from docgen_magic.core.facts import Param, ParamKind, Target, TargetKind, dotted_name, own_scope_nodes
 
 
 class _StrEnum(str, Enum):
@@ -59,6 +62,9 @@ class Code(_StrEnum):
     UNKNOWN_ATTRIBUTE = "unknown-attribute"
     PLACEHOLDER = "placeholder"
     RESTATED_NAME = "restated-name"
+    VACUOUS_SUMMARY = "vacuous-summary"
+    MARKUP = "markup"
+    CONTRADICTS_CODE = "contradicts-code"
 
 
 DROPPABLE = frozenset({Code.UNKNOWN_PARAM, Code.UNKNOWN_RAISE, Code.UNKNOWN_ATTRIBUTE, Code.DUPLICATE_PARAM})
@@ -362,3 +368,189 @@ def says_nothing(text: str | None, name: str) -> Code | None:
     own = {w.rstrip("s") for w in words(name)}
     said = [w for w in _WORD.findall(rest.lower()) if w not in _FILLER and w.rstrip("s") not in own]
     return Code.RESTATED_NAME if not said else None
+
+
+# -- prose that says something ------------------------------------------------------------------------------
+
+PROSE_CODES = frozenset({Code.VACUOUS_SUMMARY, Code.MARKUP, Code.CONTRADICTS_CODE})
+"""Problems of the prose itself: asked again, then replaced from the code's draft."""
+
+
+@dataclass(frozen=True)
+class ProseFault:
+    """What is wrong with one piece of prose, and the words at fault.
+
+    Attributes:
+        code: :attr:`Code.VACUOUS_SUMMARY`, :attr:`Code.MARKUP` or :attr:`Code.CONTRADICTS_CODE`.
+        found: The words at fault as written (``This function``, ``&#34;``, ``list``).
+        expected: For a contradiction, what the code returns (``dict``); empty otherwise.
+    """
+
+    code: Code
+    found: str
+    expected: str = ""
+
+
+_META_START = re.compile(
+    r"^(?:this|here)\s+is\s+"
+    r"|^this\s+(?:function|method|routine|class|code|property|object|module|decorator|generator|coroutine|"
+    r"docstring|snippet|helper)\b"
+    r"|^(?:(?:the|a|an)\s+)?(?:(?:python|helper|simple|small|utility|wrapper|main)\s+)?(?:function|method|routine)"
+    r"\s+(?:that|which|to|for|used|will|is|was|can|does|called|named|(?P<verb>[a-z]+s))\b"
+    r"|^(?:(?:the|a|an)\s+)?(?:docstring|documentation)\s+(?:for|of)\b"
+    r"|^(?:(?:a|the)\s+)?class\s+(?:that|which|for|to|representing|used|implementing|defining|holding)\b",
+    re.IGNORECASE)
+_META_WORDS = frozenset({"function", "method", "class", "docstring", "documentation", "code", "python",
+                         "property", "routine", "helper", "this", "here", "called", "named", "implementation"})
+_ENTITY = re.compile(r"&(?:#[0-9]+|#x[0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]{1,7});")
+_TAG = re.compile(r"</?(?:a|b|i|u|em|strong|code|pre|br|p|div|span|ul|ol|li|table|tr|td|th|h[1-6]|sub|sup|tt|"
+                  r"kbd|var|blockquote|img|hr|font|small|big|s|strike|mark)(?:\s[^<>]*)?/?>", re.IGNORECASE)
+_LITERAL = re.compile(r"``.*?``|`[^`]*`|^\s*(?:>>>|\.\.\.).*$", re.MULTILINE | re.DOTALL)
+_CONTAINERS = {
+    "list": "list", "lists": "list", "dict": "dict", "dicts": "dict", "dictionary": "dict", "dictionaries": "dict",
+    "mapping": "dict", "tuple": "tuple", "tuples": "tuple", "set": "set", "sets": "set", "frozenset": "set",
+    "dataframe": "DataFrame", "series": "Series", "array": "array", "ndarray": "array", "string": "str",
+    "str": "str",
+}
+_NAMED_KIND = re.compile(
+    r"^(?:returns?\s+)?(?:(?:a|an|the)\s+)?(?:(?!(?:of|for|with|from|in|to|that|which|is|are)\b)[a-z-]+\s+){0,2}?"
+    r"(data\s+frame|" + "|".join(sorted(_CONTAINERS, key=len, reverse=True)) + r")"
+    r"(?=\s*(?:$|[.,;:()\[]|(?:of|with|that|which|containing|mapping|holding|where|is|are|was|for|from|in|made|"
+    r"keyed|indexed|built|returned|whose|listing|giving|describing|naming)\b))")
+_TYPE_KINDS = {
+    "dict": "dict", "Dict": "dict", "Mapping": "dict", "MutableMapping": "dict", "OrderedDict": "dict",
+    "defaultdict": "dict", "DefaultDict": "dict", "Counter": "dict", "list": "list", "List": "list",
+    "tuple": "tuple", "Tuple": "tuple", "set": "set", "Set": "set", "frozenset": "set", "FrozenSet": "set",
+    "AbstractSet": "set", "MutableSet": "set", "DataFrame": "DataFrame", "Series": "Series",
+    "ndarray": "array", "NDArray": "array", "str": "str", "int": "int", "float": "float", "bool": "bool",
+    "bytes": "bytes", "complex": "complex", "None": "None",
+}
+_CALL_KINDS = {"dict": "dict", "list": "list", "sorted": "list", "tuple": "tuple", "set": "set",
+               "frozenset": "set", "str": "str", "DataFrame": "DataFrame", "Series": "Series", "array": "array",
+               "OrderedDict": "dict", "defaultdict": "dict", "Counter": "dict"}
+_NODE_KINDS: dict[type[ast.AST], str] = {ast.Dict: "dict", ast.DictComp: "dict", ast.List: "list",
+                                         ast.ListComp: "list", ast.Tuple: "tuple", ast.Set: "set",
+                                         ast.SetComp: "set", ast.JoinedStr: "str"}
+
+
+def prose_fault(text: str | None, target: Target, *, part: str) -> ProseFault | None:
+    """Judge one piece of prose: whether it says something, is plain text and agrees with the code.
+
+    Validation re-asks the model with the fault, salvage replaces the text from the code's draft, and
+    ``--check`` reports it in existing docstrings. Code spans and doctest lines are not judged as prose.
+
+    Args:
+        text: The prose.
+        target: The documented target.
+        part: ``summary`` (judged for saying something), ``returns`` (judged against the returned type) or
+            any other part's label (judged for markup only).
+
+    Returns:
+        The first fault found, or None when the text is fine (or empty: emptiness is another rule's).
+    """
+    text = (text or "").strip()
+    if not text:
+        return None
+    prose = _LITERAL.sub(" ", text)
+    markup = _ENTITY.search(prose) or _TAG.search(prose)
+    if markup:
+        return ProseFault(Code.MARKUP, markup.group(0))
+    if part == "summary":
+        return _vacuous(text, target)
+    if part == "returns":
+        return _contradiction(prose, target)
+    return None
+
+
+def _vacuous(summary: str, target: Target) -> ProseFault | None:
+    """Find a summary that talks about the code (``This function ...``) or only restates the name."""
+    plain = summary.replace("`", "")
+    own = {w.lower().rstrip("s") for w in words(target.name)} | {target.name.lower()}
+    meta = _META_START.match(plain)
+    if meta and meta.group("verb") and _base_form(meta.group("verb").lower()) is None:
+        meta = None  # "Function names ...": a noun, not "Function returns ..."
+    if meta and not own & _META_WORDS & set(_WORD.findall(meta.group(0).lower())):
+        return ProseFault(Code.VACUOUS_SUMMARY, meta.group(0).strip())
+    found = _WORD.findall(plain.lower().replace("_", " "))
+    said = [w for w in found if w not in _FILLER and w not in _META_WORDS and w.rstrip("s") not in own]
+    mixed_case = target.name not in (target.name.lower(), target.name.capitalize())
+    code_like = target.name in summary and ("`" in summary or "_" in target.name or mixed_case)
+    if not said and code_like:
+        return ProseFault(Code.VACUOUS_SUMMARY, summary)
+    return None
+
+
+def _contradiction(prose: str, target: Target) -> ProseFault | None:
+    """Find a Returns text whose head names a container type that the code evidently does not return."""
+    named = _NAMED_KIND.match(prose.strip().lower())
+    if not named:
+        return None
+    kind = "DataFrame" if named.group(1).replace(" ", "") == "dataframe" else _CONTAINERS[named.group(1)]
+    returned = returned_kinds(target)
+    if returned is None or kind in returned:
+        return None
+    return ProseFault(Code.CONTRADICTS_CODE, named.group(1), " or ".join(sorted(returned - {"None"})) or "None")
+
+
+def returned_kinds(target: Target) -> frozenset[str] | None:
+    """Tell the kinds of value a target evidently returns: from its annotation, else from every ``return``.
+
+    Args:
+        target: The facts of the target (its code, parameters and sections).
+
+    Returns:
+        Kinds such as ``dict``, ``list``, ``DataFrame``, ``str`` or ``int``; None when the code does not
+        make them evident (an annotation naming another type, a return of a name or another call).
+    """
+    if target.returns_annotation:
+        try:
+            annotation = ast.parse(target.returns_annotation, mode="eval").body
+        except SyntaxError:
+            return None
+        return _annotation_kinds(annotation)
+    function = target.node
+    if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)) or target.is_generator:
+        return None
+    kinds: set[str] = set()
+    for node in own_scope_nodes(function):
+        if isinstance(node, ast.Return) and node.value is not None:
+            kind = _value_kind(node.value)
+            if kind is None:
+                return None
+            kinds.add(kind)
+    return frozenset(kinds) or None
+
+
+def _annotation_kinds(node: ast.expr) -> frozenset[str] | None:
+    if isinstance(node, ast.Constant) and node.value is None:
+        return frozenset({"None"})
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        try:
+            return _annotation_kinds(ast.parse(node.value, mode="eval").body)
+        except SyntaxError:
+            return None
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+        left, right = _annotation_kinds(node.left), _annotation_kinds(node.right)
+        return left | right if left is not None and right is not None else None
+    if isinstance(node, ast.Subscript):
+        outer = (dotted_name(node.value) or "").rsplit(".", 1)[-1]
+        if outer in ("Optional", "Union"):
+            members = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+            kinds = [_annotation_kinds(m) for m in members]
+            found = frozenset().union(*(k for k in kinds if k is not None))
+            return (found | ({"None"} if outer == "Optional" else set())) if all(k is not None for k in kinds) \
+                else None
+        node = node.value
+    kind = _TYPE_KINDS.get((dotted_name(node) or "").rsplit(".", 1)[-1])
+    return frozenset({kind}) if kind else None
+
+
+def _value_kind(value: ast.expr) -> str | None:
+    for node_type, kind in _NODE_KINDS.items():
+        if isinstance(value, node_type):
+            return kind
+    if isinstance(value, ast.Constant):
+        return "None" if value.value is None else _TYPE_KINDS.get(type(value.value).__name__)
+    if isinstance(value, ast.Call):
+        return _CALL_KINDS.get((dotted_name(value.func) or "").rsplit(".", 1)[-1])
+    return None

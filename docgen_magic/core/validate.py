@@ -29,6 +29,7 @@ from docgen_magic.core.rules import (
     may_document_returns,
     needs_returns,
     needs_yields,
+    prose_fault,
     undocumented_raises,
 )
 
@@ -277,6 +278,50 @@ def _attribute_problems(data: dict[str, Any], target: Target) -> list[Problem]:
     return problems
 
 
+def _prose_parts(data: dict[str, Any]) -> list[tuple[str, str, object]]:
+    """Every piece of prose of an answer: (part judged as, label in messages, text)."""
+    parts: list[tuple[str, str, object]] = [("summary", "summary", data.get("summary")),
+                                            ("description", "description", data.get("description"))]
+    parts += [("param", f"description of `{a.get('name')}`", a.get("description")) for a in data.get("args") or []]
+    for key in ("returns", "yields"):
+        value = data.get(key)
+        if isinstance(value, dict):
+            parts.append((key, f"{key} text", value.get("description")))
+    parts += [("raises", f"raises text of `{r.get('exception')}`", r.get("description"))
+              for r in data.get("raises") or []]
+    parts += [("attribute", f"description of attribute `{a.get('name')}`", a.get("description"))
+              for a in data.get("attributes") or []]
+    return parts
+
+
+def prose_problems(data: dict[str, Any], target: Target) -> list[Problem]:
+    """Return the faults of an answer's prose (see :func:`~docgen_magic.core.rules.prose_fault`) as problems.
+
+    Args:
+        data: An answer that matches the schema.
+        target: The facts of the target.
+
+    Returns:
+        One problem per faulty piece of prose, naming the words at fault.
+    """
+    problems = []
+    for part, label, text in _prose_parts(data):
+        fault = prose_fault(text if isinstance(text, str) else None, target, part=part)
+        if fault is None:
+            continue
+        if fault.code is Code.VACUOUS_SUMMARY:
+            message = (f'The summary says nothing about what `{target.qualname}` does ("{fault.found}" describes '
+                       "the code or restates its name); say what it does in one sentence.")
+        elif fault.code is Code.MARKUP:
+            message = (f'The {label} contains markup ("{fault.found}"); write plain text, without HTML tags or '
+                       "entities.")
+        else:
+            message = (f'The {label} says a {fault.found} is returned, but the code returns a {fault.expected}; '
+                       f"describe the {fault.expected}.")
+        problems.append(Problem(fault.code, message))
+    return problems
+
+
 def validate(data: object, target: Target, *, strict: bool = True, check_schema: bool = True) -> list[Problem]:
     """Check a decoded answer against the schema, then against the facts of the code.
 
@@ -284,7 +329,8 @@ def validate(data: object, target: Target, *, strict: bool = True, check_schema:
         data: The decoded tool arguments.
         target: The facts of the target.
         strict: Validate against the strict schema (every property present, nullable where optional).
-        check_schema: False for answers valid by construction (offline drafts): only the facts are checked.
+        check_schema: False for answers valid by construction (offline drafts): only the facts are checked,
+            not the schema nor the prose.
 
     Returns:
         The problems found; empty when the answer can be shipped.
@@ -301,7 +347,7 @@ def validate(data: object, target: Target, *, strict: bool = True, check_schema:
     problems += _arg_problems(data, target)
     problems += _section_problems(data, target)
     problems += _attribute_problems(data, target)
-    return problems
+    return problems + prose_problems(data, target) if check_schema else problems
 
 
 def yielded_type(annotation: str | None) -> str | None:
