@@ -24,7 +24,9 @@ from docgen_magic.core.prompt import (
     shared_definitions,
     source_block,
     tool_definition,
+    typed_by_code,
 )
+from docgen_magic.core.validate import validate
 from tests.fake_openai import FakeOpenAI
 
 CELL = '''import numpy as np
@@ -127,6 +129,26 @@ def test_the_tool_offers_only_the_sections_the_target_can_have() -> None:
     assert list(unrelated["properties"]) == ["summary", "description", "args", "raises"]
     completed = complete_answer({"summary": "S.", "description": None, "args": [], "raises": []})
     jsonschema.validate(completed, docstring_schema(strict=True))
+
+
+def test_the_tool_asks_no_type_the_code_states_and_validation_is_unchanged() -> None:
+    _, targets = _targets()
+    load, unrelated = targets["load"], targets["unrelated"]
+    assert typed_by_code(load) == {"args", "returns"} and typed_by_code(unrelated) == set()  # type: ignore[arg-type]
+    schema = answer_schema(load)  # type: ignore[arg-type]
+    assert "type" not in schema["properties"]["args"]["items"]["properties"]
+    assert "type" not in schema["properties"]["returns"]["properties"]
+    assert "type" in answer_schema(unrelated)["properties"]["args"]["items"]["properties"]  # type: ignore[arg-type]
+    lean = {"summary": "Read the lines of a file.", "description": None,
+            "args": [{"name": "path", "description": "The file."}, {"name": "limit", "description": "At most."}],
+            "returns": {"description": "The lines."}}
+    jsonschema.validate(lean, answer_schema(load, strict=True))  # type: ignore[arg-type]
+    assert validate(complete_answer(lean, load), load) == []  # type: ignore[arg-type]
+    missing = {**lean, "args": lean["args"][:1]}
+    assert [p.code for p in validate(complete_answer(missing, load), load)] == ["missing-param"]  # type: ignore[arg-type]
+    untyped = {"summary": "Fail on a.", "description": None, "args": [{"name": "a", "description": "The value."}],
+               "raises": [{"exception": "ValueError", "description": "Always."}]}
+    assert [p.code for p in validate(complete_answer(untyped, unrelated), unrelated)] == ["schema"]  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("strict", [True, False])

@@ -39,9 +39,8 @@ _MAX_CONTEXT_CHARS = 4000
 _MAX_CONSTANT_CHARS = 120
 
 SYSTEM_PROMPT = (
-    "Document the Python code: call write_docstring once, prose only. summary: one sentence ending in a "
-    "period. Use the exact parameter names (stars kept). type: null where the code has an annotation. "
-    "No markup."
+    "Document the Python code: call write_docstring once. summary: one sentence on what it does. Exact "
+    "parameter names, stars kept. Plain prose, no markup."
 )
 
 _DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
@@ -435,22 +434,67 @@ def answer_schema(target: Target | None, *, strict: bool = True) -> dict[str, An
         elif name in sections:
             options = schema.get("anyOf")
             properties[name] = options[0] if sections[name] and options else schema
+    for name in typed_by_code(target):
+        if name in properties:
+            properties[name] = _without_type(properties[name])
     required = [n for n in properties if strict or n == "summary" or sections.get(n)]
     return {**full, "properties": properties, "required": required}
 
 
-def complete_answer(data: dict[str, Any]) -> dict[str, Any]:
-    """Add to an answer to a target's cut schema the sections it was not offered, empty.
+def typed_by_code(target: Target) -> frozenset[str]:
+    """Return the sections whose every type the code states, so the tool does not ask the model for one.
+
+    The code's annotation always wins over the model's type (see ``validate.conform``); asking for a type
+    the answer cannot change only makes the request longer.
+
+    Args:
+        target: The target's facts (annotations of its parameters, return value and attributes).
+
+    Returns:
+        Some of ``args``, ``returns``, ``attributes``.
+    """
+    typed = set()
+    if target.params and all(p.annotation for p in target.params):
+        typed.add("args")
+    if target.returns_annotation and not target.is_generator:
+        typed.add("returns")
+    if target.attributes and all(a.annotation for a in target.attributes):
+        typed.add("attributes")
+    return frozenset(typed)
+
+
+def _without_type(schema: dict[str, Any]) -> dict[str, Any]:
+    """Return the schema of a section without its entries' ``type`` property (arrays, nullable or not)."""
+    if "anyOf" in schema:
+        return {**schema, "anyOf": [_without_type(option) for option in schema["anyOf"]]}
+    if "items" in schema:
+        return {**schema, "items": _without_type(schema["items"])}
+    if "properties" in schema:
+        return {**schema, "properties": {k: v for k, v in schema["properties"].items() if k != "type"},
+                "required": [k for k in schema["required"] if k != "type"]}
+    return schema
+
+
+def complete_answer(data: dict[str, Any], target: Target | None = None) -> dict[str, Any]:
+    """Add to an answer to a target's cut schema what it was not offered: sections empty, types null.
 
     Args:
         data: Decoded tool arguments.
+        target: The target whose tool was sent; None when the whole schema was sent (sections only).
 
     Returns:
         The same answer with every property of the whole docstring schema present.
     """
     empty: dict[str, Any] = {"description": None, "args": [], "returns": None, "yields": None, "raises": [],
                              "attributes": []}
-    return {**{k: v for k, v in empty.items() if k not in data}, **data}
+    completed = {**{k: v for k, v in empty.items() if k not in data}, **data}
+    for name in typed_by_code(target) if target is not None else ():
+        value = completed.get(name)
+        if isinstance(value, dict):
+            completed[name] = {"type": None, **value}
+        elif isinstance(value, list):
+            completed[name] = [{"type": None, **e} if isinstance(e, dict) else e for e in value]
+    return completed
 
 
 def tool_definition(target: Target | None = None, *, strict: bool = True) -> dict[str, Any]:

@@ -156,7 +156,7 @@ def _read(reply: Reply, target: Target, *, strict: bool, template: bool) -> tupl
         return None, [reply.problem] if reply.problem is not None else parse_arguments(None)[1]
     data, problems = parse_arguments(reply.arguments)
     if data is not None:
-        data = complete_answer(data)  # the sections the target's tool did not offer, empty
+        data = complete_answer(data, target)  # what the target's tool did not offer: sections empty, types null
         problems = validate(data, target, strict=strict, check_schema=not template)
     if reply.problem is not None:
         problems = [reply.problem, *(problems if data is not None else [])]
