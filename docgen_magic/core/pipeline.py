@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from docgen_magic.core import update
 from docgen_magic.core.cell import Cell, parse_cell
 from docgen_magic.core.errors import CellSyntaxError
 from docgen_magic.core.facts import Target, extract_targets, is_documented
@@ -21,7 +22,6 @@ from docgen_magic.core.refine import Abort, Generation, TokenBudget, generate_do
 from docgen_magic.core.render import render
 from docgen_magic.core.result import DOCUMENTED, FAILED, SKIPPED, Result, TargetOutcome
 from docgen_magic.core.splice import Insertion, body_indent, splice
-from docgen_magic.core.update import merge, needs_update, read_existing, words_kept
 from docgen_magic.core.usage import Usage
 from docgen_magic.core.validate import prepare_schema_check, schema_valid
 
@@ -175,25 +175,25 @@ class _Planned:
     targets: list[Target]
     selected: list[Target]
     notes: list[str]
-    updates: dict[str, tuple[Docstring, str]] = field(default_factory=dict)
+    updates: dict[str, update.Plan] = field(default_factory=dict)
     skip_reasons: dict[str, str] = field(default_factory=dict)
 
 
 def _plan_updates(planned: _Planned, options: RunOptions) -> None:
-    """For ``--update``: read each existing docstring; keep only those with something to fill or remove."""
+    """For ``--update``: read each existing docstring; keep only those with something to insert."""
     selected = []
     for target in planned.selected:
         if options.overwrite or not is_documented(target):
             selected.append(target)
             continue
-        existing = read_existing(target.docstring or "", options.style)
-        if existing is None:
-            planned.skip_reasons[target.qualname] = ("has sections --update cannot carry (e.g. Examples, Notes) "
-                                                      "or cannot be read; left as is")
-        elif not needs_update(target, existing[0]):
-            planned.skip_reasons[target.qualname] = "up to date: nothing missing or stale; left as is"
+        plan = update.plan(target, planned.cell, options.style)
+        if isinstance(plan, str):
+            planned.skip_reasons[target.qualname] = f"--update cannot edit this docstring safely: {plan}; left as is"
+        elif not plan.missing:
+            stale = f"; stale, left in place: {', '.join(plan.stale)}" if plan.stale else ""
+            planned.skip_reasons[target.qualname] = f"up to date: nothing missing{stale}; left as is"
         else:
-            planned.updates[target.qualname] = existing
+            planned.updates[target.qualname] = plan
             selected.append(target)
     planned.selected = selected
 
@@ -281,18 +281,13 @@ async def _generate_one(target: Target, planned: _Planned, run: RunContext) -> T
         run.emit(target.qualname, FAILED, finished=True)
     else:
         outcome.status, outcome.docstring = DOCUMENTED, generation.docstring
-        existing = planned.updates.get(target.qualname)
-        if existing is not None:
-            outcome.docstring, outcome.changes = merge(existing[0], generation.docstring, target)
-            outcome.changes.style = existing[1]
-            outcome.notes.append(outcome.changes.summary())
         run.emit(target.qualname, "cached" if cached else DOCUMENTED, finished=True)
     return outcome
 
 
 def _missing_parts(target: Target, planned: _Planned) -> tuple[str, ...]:
-    existing = planned.updates.get(target.qualname)
-    return tuple(merge(existing[0], None, target)[1].added) if existing is not None else ()
+    plan = planned.updates.get(target.qualname)
+    return plan.labels if plan is not None else ()
 
 
 def _insertions(planned: _Planned, outcomes: dict[str, TargetOutcome], options: RunOptions) -> list[Insertion]:
@@ -301,26 +296,40 @@ def _insertions(planned: _Planned, outcomes: dict[str, TargetOutcome], options: 
         outcome = outcomes[target.qualname]
         if outcome.docstring is None:
             continue
-        existing = planned.updates.get(target.qualname)
+        plan = planned.updates.get(target.qualname)
+        if plan is not None:
+            insertion = _update_insertion(target, plan, outcome, options)
+            if insertion is not None:
+                insertions.append(insertion)
+            continue
         try:
             indent = body_indent(planned.cell, target)
-            rendered = render(outcome.docstring, target, style=existing[1] if existing else options.style,
-                              width=options.width, indent=indent)
+            rendered = render(outcome.docstring, target, style=options.style, width=options.width, indent=indent)
         except Exception as exc:
             logger.debug("rendering %s failed", target.qualname, exc_info=True)
             outcome.status, outcome.error = FAILED, f"cannot render the docstring: {exc}"
-            continue
-        lost = words_kept(target.docstring or "", rendered.value, outcome.changes.removed,
-                          existing[0]) if existing and outcome.changes else []
-        if lost:
-            outcome.status, outcome.docstring = FAILED, None
-            outcome.error = (f"--update would lose the author's words ({', '.join(lost[:5])}); "
-                             "the docstring is left as it was")
             continue
         insertions.append(Insertion(target=target, literal_lines=rendered.literal_lines,
                                     expected_docstring=rendered.value,
                                     blank_after=target.is_class and options.style in _BLANK_AFTER_CLASS))
     return insertions
+
+
+def _update_insertion(target: Target, plan: update.Plan, outcome: TargetOutcome,
+                      options: RunOptions) -> Insertion | None:
+    """Insert the missing parts into the existing docstring's lines; a target that cannot be is left alone."""
+    try:
+        edited = update.edit(plan, target, outcome.docstring, width=options.width)
+    except Exception as exc:  # a bug must not sink the other targets
+        logger.debug("editing %s failed", target.qualname, exc_info=True)
+        edited = f"{type(exc).__name__}: {exc}"
+    if isinstance(edited, str):
+        outcome.status, outcome.docstring = SKIPPED, None
+        outcome.reason = f"--update cannot edit this docstring safely: {edited}; left as is"
+        return None
+    outcome.changes = edited.changes
+    outcome.notes.append(edited.changes.summary())
+    return Insertion(target=target, literal_lines=edited.lines, expected_docstring=edited.value, verbatim=True)
 
 
 async def document_cell(source: str, run: RunContext) -> Result:

@@ -50,12 +50,16 @@ class Insertion:
         expected_docstring: The exact string value the spliced literal must evaluate to.
         blank_after: Leave one blank line after the docstring when the next line is code (the NumPy and
             PEP 257 conventions ask it of class docstrings).
+        verbatim: ``literal_lines`` are whole lines, indentation included, that replace the lines of the
+            target's existing docstring as they are (``--update``'s line edits); the cell's line ending is
+            added to each, and the last keeps the old last line's ending.
     """
 
     target: Target
     literal_lines: list[str]
     expected_docstring: str
     blank_after: bool = False
+    verbatim: bool = False
 
 
 @dataclass(frozen=True)
@@ -359,6 +363,8 @@ def _plan_one(cell: Cell, insertion: Insertion) -> _Edit:
     first = node.body[0]
     if ast.get_docstring(node, clean=False) is not None:
         return _replace_docstring(cell, insertion, first, colon_line)
+    if insertion.verbatim:
+        raise _Unsplicable("the docstring to edit is gone")
     if first.lineno == colon_line:
         return _split_one_liner(cell, insertion, node, colon_line, colon_col)
     header = _original(cell, colon_line)
@@ -400,9 +406,11 @@ def _replace_docstring(cell: Cell, insertion: Insertion, doc: ast.stmt, colon_li
     after = last_text[char_col(last_text, doc.end_col_offset or 0):]
     if before.strip() or after.strip():
         raise _Unsplicable("the existing docstring shares its line with other code or a comment")
-    # The old literal's line keeps its own start (a form feed, say); the others get the docstring's indent.
-    new = [line + cell.newline for line in indent_literal(insertion.literal_lines, leading_indent(before))]
-    new[0] = before + insertion.literal_lines[0] + cell.newline
+    if insertion.verbatim:
+        new = [line + cell.newline for line in insertion.literal_lines]
+    else:  # the old literal's line keeps its own start (a form feed, say); the others get the docstring's indent
+        new = [line + cell.newline for line in indent_literal(insertion.literal_lines, leading_indent(before))]
+        new[0] = before + insertion.literal_lines[0] + cell.newline
     new[-1] = new[-1][: -len(cell.newline)] + line_ending(cell.lines[stop - 1])
     if insertion.blank_after and stop < len(cell.lines) and cell.lines[stop].strip() and line_ending(new[-1]):
         new.append(cell.newline)

@@ -27,7 +27,7 @@ from docgen_magic.core.render.summary import make_summary, split_overlong
 from docgen_magic.core.render.text import Rendered, build_literal, clean_inline, clean_text, format_block
 from docgen_magic.core.render.text import indent_columns as indent_columns
 
-__all__ = ["STYLES", "Rendered", "indent_columns", "render", "summary_columns"]
+__all__ = ["STYLES", "Rendered", "indent_columns", "render", "sections", "summary_columns"]
 
 
 _SECTIONS: dict[str, Callable[[Docstring, Target, int], list[list[str]]]] = {
@@ -55,18 +55,38 @@ def render(doc: Docstring, target: Target, *, style: str = "google", width: int 
     Raises:
         ValueError: If the style is unknown or the indentation holds anything but spaces and tabs.
     """
-    sections = _SECTIONS.get(style.strip().lower()) if isinstance(style, str) else None
-    if sections is None:
-        raise ValueError(f"unknown docstring style {style!r}; expected one of {', '.join(STYLES)}")
     if indent.strip(" \t"):
         raise ValueError("indent must contain only spaces and tabs")
     columns = width - indent_columns(indent)
     doc = _fold_property_returns(doc, target)
+    laid_out = sections(doc, target, style=style, columns=columns)
     summary, rest = split_overlong(make_summary(doc.summary, target), summary_columns(width, indent))
     description = "\n\n".join(part for part in (rest, clean_text(doc.description)) if part.strip())
-    blocks = [format_block(description, columns), *sections(doc, target, columns)]
+    blocks = [format_block(description, columns), *laid_out]
     body = [line for block in blocks if block for line in ("", *block)][1:]
     return build_literal(summary, body, indent=indent, width=width)
+
+
+def sections(doc: Docstring, target: Target, *, style: str, columns: int) -> list[list[str]]:
+    """Lay out a docstring's sections (parameters, returns, yields, raises, attributes) in one style.
+
+    Args:
+        doc: The docstring content; its summary and description are not used.
+        target: The documented target.
+        style: ``google``, ``numpy`` or ``sphinx`` (case-insensitive).
+        columns: Maximum line width, relative to the docstring's indentation.
+
+    Returns:
+        One list of lines per non-empty section (Sphinx: one list of fields), relative to the docstring's
+        indentation, items indented by four spaces.
+
+    Raises:
+        ValueError: If the style is unknown.
+    """
+    lay_out = _SECTIONS.get(style.strip().lower()) if isinstance(style, str) else None
+    if lay_out is None:
+        raise ValueError(f"unknown docstring style {style!r}; expected one of {', '.join(STYLES)}")
+    return lay_out(doc, target, columns)
 
 
 def summary_columns(width: int, indent: str) -> int:

@@ -1,0 +1,288 @@
+"""Where things are in an existing docstring's lines: its sections, their entries and their indentation.
+
+``--update`` edits a docstring as its author laid it out, so it reads the literal's own source lines, not its
+value: each section (Google ``Args:``, NumPy ``Parameters`` over a dashed line, Sphinx ``:param x:`` fields)
+with the line it starts on, its last non-blank line, its entries and the indentation of each level. Nothing
+here changes a line; :mod:`~docgen_magic.core.update` decides what to insert where.
+
+The section titles each style knows, and the order numpydoc's validator and the renderers put them in, are
+data here (``GOOGLE_TITLES``, ``NUMPY_TITLES``, ``SPHINX_FIELDS``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from docgen_magic.core.cell import leading_indent
+from docgen_magic.core.render.text import indent_columns
+from docgen_magic.core.rules import Style, bare_names
+
+PARAMS = "params"
+RETURNS = "returns"
+YIELDS = "yields"
+RAISES = "raises"
+ATTRIBUTES = "attributes"
+OTHER = "other"
+"""Section keys: what a section documents (``other`` for prose sections such as Examples or Notes)."""
+
+PARAM_KEYS = frozenset({PARAMS, "kwparams", "otherparams"})
+"""Sections whose entries document parameters."""
+
+GOOGLE_TITLES: dict[str, tuple[str, float | None]] = {
+    **dict.fromkeys(("args", "arguments", "parameters", "params"), (PARAMS, 0)),
+    **dict.fromkeys(("keyword args", "keyword arguments", "kwargs"), ("kwparams", 1)),
+    **dict.fromkeys(("other parameters", "other args", "other arguments"), ("otherparams", 2)),
+    **dict.fromkeys(("returns", "return"), (RETURNS, 3)),
+    **dict.fromkeys(("yields", "yield"), (YIELDS, 4)),
+    **dict.fromkeys(("raises", "raise", "exceptions", "except"), (RAISES, 5)),
+    "attributes": (ATTRIBUTES, 6),
+    **dict.fromkeys(("example", "examples", "note", "notes", "todo", "warning", "warnings", "warns", "see also",
+                     "references", "methods", "attention", "caution", "danger", "error", "hint", "important",
+                     "tip", "receives", "receive"), (OTHER, None)),
+}
+"""Google (Napoleon) section titles, lower case: their key and rank (the renderer's order; None: free)."""
+
+NUMPY_TITLES: dict[str, tuple[str, float | None]] = {
+    "Parameters": (PARAMS, 0), "Attributes": (ATTRIBUTES, 1), "Methods": (OTHER, 2), "Returns": (RETURNS, 3),
+    "Yields": (YIELDS, 4), "Receives": (OTHER, 4.5), "Other Parameters": ("otherparams", 5), "Raises": (RAISES, 6),
+    "Warns": (OTHER, 7), "Warnings": (OTHER, 8), "See Also": (OTHER, 9), "Notes": (OTHER, 10),
+    "References": (OTHER, 11), "Examples": (OTHER, 12),
+}
+"""NumPy section titles: their key and rank (numpydoc's ``ALLOWED_SECTIONS`` order, which it validates)."""
+
+SPHINX_FIELDS: dict[str, tuple[str, float | None]] = {
+    **dict.fromkeys(("param", "parameter", "arg", "argument", "key", "keyword", "type"), (PARAMS, 0)),
+    **dict.fromkeys(("returns", "return", "rtype"), (RETURNS, 1)),
+    **dict.fromkeys(("yields", "yield", "ytype"), (YIELDS, 2)),
+    **dict.fromkeys(("raises", "raise", "except", "exception"), (RAISES, 3)),
+    **dict.fromkeys(("ivar", "cvar", "var", "vartype"), (ATTRIBUTES, 4)),
+}
+"""Sphinx field names: their key and rank (the renderer's order). Other fields (``:meta:``) are free."""
+
+_GOOGLE_HEADER = re.compile(r"^[ \t]*([A-Za-z][A-Za-z ]*?)[ \t]*:[ \t]*$")
+_UNDERLINE = re.compile(r"^[ \t]*-{3,}[ \t]*$")
+_FIELD = re.compile(r"^[ \t]*:([A-Za-z]+)([^:\n]*):")
+_GOOGLE_ENTRY = re.compile(r"^[ \t]*([\w\\*.]+(?:[ \t]*,[ \t]*[\w\\*.]+)*)[ \t]*(\([^)]*\))?[ \t]*:")
+_NUMPY_ENTRY = re.compile(r"^[ \t]*([\w\\*.]+(?:[ \t]*,[ \t]*[\w\\*.]+)*)[ \t]*(:.*)?$")
+
+
+@dataclass
+class Entry:
+    """One entry of a section (a parameter, an exception, an attribute, a Sphinx field).
+
+    Attributes:
+        names: The bare names it documents (parameters without stars; exception names as written).
+        start: Its first line (index into the docstring's lines).
+        last: Its last non-blank line.
+        typed: Whether it gives a type.
+    """
+
+    names: list[str]
+    start: int
+    last: int
+    typed: bool = False
+
+
+@dataclass
+class Section:
+    """One section of a docstring, as laid out in its lines.
+
+    Attributes:
+        key: What it documents: ``params``, ``returns``, ``yields``, ``raises``, ``attributes``, ``other``, ...
+        rank: Its place in the style's order; None for free sections (Google's Examples, Notes, ...).
+        start: Its first line (the header, or a Sphinx group's first field).
+        last: Its last non-blank line.
+        body: The line after which a first entry goes (the header, NumPy's underline, or before the first
+            Sphinx field).
+        indent: The header's (or the Sphinx field's) indentation.
+        entry_indent: The entries' indentation, when there are entries.
+        deeper: The indentation of the entries' continuation (Google, Sphinx) or description (NumPy) lines,
+            when one was seen.
+        entries: The entries, in order.
+        spaced: Whether blank lines separate its entries.
+    """
+
+    key: str
+    rank: float | None
+    start: int
+    last: int
+    body: int
+    indent: str
+    entry_indent: str | None = None
+    deeper: str | None = None
+    entries: list[Entry] = field(default_factory=list)
+    spaced: bool = False
+
+
+@dataclass
+class Layout:
+    """A docstring's sections, read from its content lines.
+
+    Attributes:
+        style: The style the sections are written in, or None when there are none.
+        sections: The sections, in order.
+        margin: The docstring's own indentation (that of its least indented line after the first).
+        mixed: The styles found when the docstring mixes more than one.
+    """
+
+    style: str | None
+    sections: list[Section]
+    margin: str
+    mixed: tuple[str, ...] = ()
+
+    def names(self, *keys: str) -> list[str]:
+        """Every name documented in the sections of some keys.
+
+        Args:
+            *keys: Section keys, e.g. ``params``.
+
+        Returns:
+            The names, in order.
+        """
+        return [name for s in self.sections if s.key in keys for e in s.entries for name in e.names]
+
+    def has(self, key: str) -> bool:
+        """Whether a section of a key is there.
+
+        Args:
+            key: A section key.
+
+        Returns:
+            True when at least one section has it.
+        """
+        return any(s.key == key for s in self.sections)
+
+    def first(self, key: str) -> Section | None:
+        """Return the first section of a key.
+
+        Args:
+            key: A section key.
+
+        Returns:
+            The section, or None.
+        """
+        return next((s for s in self.sections if s.key == key), None)
+
+
+def _depth(line: str) -> int:
+    return indent_columns(leading_indent(line))
+
+
+def read_layout(texts: list[str], default_indent: str) -> Layout:
+    """Read the sections of a docstring from its content lines.
+
+    Args:
+        texts: The docstring's lines as in the source, without the quotes: the first is the text after the
+            opening quotes, the last the text before the closing ones.
+        default_indent: The indentation to use as the margin when no line after the first has text.
+
+    Returns:
+        The layout; ``style`` is None when no section is found, and ``mixed`` names the styles when more than
+        one is.
+    """
+    found = {Style.GOOGLE: _google(texts), Style.NUMPY: _numpy(texts), Style.SPHINX: _sphinx(texts)}
+    styles = [style for style, sections in found.items() if any(s.key != OTHER for s in sections)] or \
+        [style for style, sections in found.items() if sections and style != Style.SPHINX]
+    lines = [line for line in texts[1:] if line.strip()]
+    margin = min((leading_indent(line) for line in lines), key=indent_columns) if lines else default_indent
+    if len(styles) > 1:
+        return Layout(None, [], margin, tuple(str(s) for s in styles))
+    style = styles[0] if styles else None
+    return Layout(str(style) if style else None, found[style] if style else [], margin)
+
+
+def _block_end(texts: list[str], start: int, stop: int, depth: int) -> int:
+    """Return the last non-blank line from ``start`` on indented deeper than ``depth`` (else ``start - 1``)."""
+    last = start - 1
+    for index in range(start, stop):
+        if texts[index].strip():
+            if _depth(texts[index]) <= depth:
+                break
+            last = index
+    return last
+
+
+def _google(texts: list[str]) -> list[Section]:
+    sections: list[Section] = []
+    index = 1
+    while index < len(texts):
+        match = _GOOGLE_HEADER.match(texts[index])
+        known = GOOGLE_TITLES.get(" ".join(match.group(1).lower().split())) if match else None
+        if known is None:
+            index += 1
+            continue
+        last = _block_end(texts, index + 1, len(texts), _depth(texts[index]))
+        section = Section(known[0], known[1], index, max(last, index), index, leading_indent(texts[index]))
+        _entries(section, texts, index + 1, last, _GOOGLE_ENTRY)
+        sections.append(section)
+        index = max(last, index) + 1
+    return sections
+
+
+def _numpy(texts: list[str]) -> list[Section]:
+    heads = [i for i in range(1, len(texts) - 1)
+             if texts[i].strip() in NUMPY_TITLES and _UNDERLINE.match(texts[i + 1])]
+    sections: list[Section] = []
+    for position, head in enumerate(heads):
+        stop = heads[position + 1] if position + 1 < len(heads) else len(texts)
+        last = max([i for i in range(head + 2, stop) if texts[i].strip()], default=head + 1)
+        key, rank = NUMPY_TITLES[texts[head].strip()]
+        section = Section(key, rank, head, last, head + 1, leading_indent(texts[head]))
+        _entries(section, texts, head + 2, last, _NUMPY_ENTRY)
+        sections.append(section)
+    return sections
+
+
+def _entries(section: Section, texts: list[str], start: int, last: int, pattern: re.Pattern[str]) -> None:
+    """Find a headed section's entries: the lines at the indentation of its first line of text."""
+    lines = [i for i in range(start, last + 1) if texts[i].strip()]
+    if not lines or section.key == OTHER:
+        return
+    depth = _depth(texts[lines[0]])
+    section.entry_indent = leading_indent(texts[lines[0]])
+    for index in lines:
+        if _depth(texts[index]) > depth:
+            section.deeper = section.deeper or leading_indent(texts[index])
+            if section.entries:
+                section.entries[-1].last = index
+            continue
+        if section.entries and section.entries[-1].last < index - 1:
+            section.spaced = True
+        match = pattern.match(texts[index])
+        names = _names(section.key, match.group(1)) if match else []
+        section.entries.append(Entry(names, index, index, bool(match and match.group(2) and
+                                                            match.group(2).strip(" \t:()"))))
+
+
+def _names(key: str, written: str) -> list[str]:
+    if key == RAISES:
+        return [name.strip() for name in written.split(",") if name.strip()]
+    return bare_names(written)
+
+
+def _sphinx(texts: list[str]) -> list[Section]:
+    sections: list[Section] = []
+    index = 1
+    while index < len(texts):
+        match = _FIELD.match(texts[index])
+        if match is None:
+            index += 1
+            continue
+        key, rank = SPHINX_FIELDS.get(match.group(1).lower(), (OTHER, None))
+        last = _block_end(texts, index + 1, len(texts), _depth(texts[index]))
+        last = max(last, index)
+        argument = match.group(2).split()
+        names = _names(key, argument[-1]) if argument and key != RAISES else _names(key, match.group(2))
+        entry = Entry(names if key != OTHER else [], index, last, match.group(1).lower() == "type")
+        previous = sections[-1] if sections else None
+        if previous is not None and previous.key == key and previous.last == index - 1:
+            previous.entries.append(entry)
+            previous.last = last
+        else:
+            sections.append(Section(key, rank, index, last, index - 1, leading_indent(texts[index]),
+                                    leading_indent(texts[index]), entries=[entry]))
+        if last > index:
+            sections[-1].deeper = sections[-1].deeper or leading_indent(texts[index + 1])
+        index = last + 1
+    return sections
