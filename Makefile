@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 
 setup: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml labextension/package.json $(wildcard labextension/src/*.ts labextension/style/* labextension/schema/*)
+$(VENV)/.installed: pyproject.toml labextension/package.json $(shell find labextension/src labextension/style labextension/schema -type f)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[test]"
@@ -29,17 +29,29 @@ $(TOOLS)/.installed: Makefile
 demo: setup
 	$(BIN)/docgen examples/messy_analysis.py --diff
 
-# ruff (with the D rules: Google convention, imperative summaries), mypy (strict on core/), the project's own check.
-lint: setup
+# The frontend's dev tools (linters, unit tests), from the lockfile; `pip install -e .` usually installed them already.
+NODE_MODULES := labextension/node_modules/.package-lock.json
+
+$(NODE_MODULES): labextension/package-lock.json
+	cd labextension && npm ci --no-audit --no-fund
+	touch $@
+
+# ruff (with the D rules: Google convention, imperative summaries), mypy (strict on core/), the project's own check;
+# then the frontend: tsc (tests included) and stylelint.
+lint: setup $(NODE_MODULES)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/docgen --check docgen_magic
+	cd labextension && npm run --silent typecheck && npm run --silent stylelint:check
 
 test: lint tools
+	cd labextension && npm test
 	DOCGEN_REQUIRE_TOOLS=1 $(BIN)/python -m pytest -q
 
-# The pure core, providers, CLI and API against the loopback fake: no kernel, no browser (seconds, not minutes).
-test-fast: setup tools
+# The pure core, providers, CLI and API against the loopback fake, and the frontend's unit tests: no kernel, no
+# browser (seconds, not minutes).
+test-fast: setup tools $(NODE_MODULES)
+	cd labextension && npm test
 	DOCGEN_REQUIRE_TOOLS=1 $(BIN)/python -m pytest -q -m "not kernel and not browser and not slow"
 
 bench: setup

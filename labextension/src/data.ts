@@ -122,11 +122,13 @@ export const STATE_WORDS: Record<string, string> = {
   failed: 'failed'
 };
 
-/** Seconds as people read them. */
+/** Seconds as people read them (tenths below 10 s; rounded before splitting, so never "1 min 60 s"). */
 export function seconds(s: number): string {
-  return s < 60
-    ? `${s.toFixed(s < 10 ? 1 : 0)} s`
-    : `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
+  if (s < 9.95) {
+    return `${s.toFixed(1)} s`;
+  }
+  const whole = Math.round(s);
+  return whole < 60 ? `${whole} s` : `${Math.floor(whole / 60)} min ${whole % 60} s`;
 }
 
 /** The review as JSON for the output model. */

@@ -294,7 +294,7 @@ def extension_problem() -> str | None:
 
     fix = "run `.venv/bin/python -m pip install -e .` (rebuilds and reinstalls the extension)"
     build = REPO / "docgen_magic" / "labextension"
-    sources = [f for part in ("src", "style", "schema") for f in (REPO / "labextension" / part).glob("*.*")]
+    sources = [f for part in ("src", "style", "schema") for f in (REPO / "labextension" / part).rglob("*.*")]
     if not (build / "package.json").is_file():
         return f"the lab extension was never built ({build} is missing): {fix}"
     newest_source = max((f.stat().st_mtime for f in sources), default=0.0)
