@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from docgen_magic.core.cell import split_lines
+from docgen_magic.kernel.protocol import NOT_RUN, REVIEW_MIME, REVIEW_VERSION, RUNNING_STATES, STATE_WORDS
 
 if TYPE_CHECKING:
     from docgen_magic.api import CheckReport
@@ -27,7 +28,6 @@ __all__ = [
     "ReviewState",
     "check_bundle",
     "code_html",
-    "diff_html",
     "failure_notes",
     "highlight",
     "notes_for",
@@ -174,31 +174,6 @@ def code_html(code: str) -> str:
         HTML text.
     """
     return f'<div class="docgen-code">{highlight(code)}</div>'
-
-
-def diff_html(diff: str) -> str:
-    """Return a unified diff as coloured HTML inside a ``docgen-diff`` element.
-
-    Args:
-        diff: The diff text (``Result.diff()``).
-
-    Returns:
-        HTML text; says "No changes." when the diff is empty.
-    """
-    if not diff:
-        return '<div class="docgen-diff"><p class="docgen-note">No changes.</p></div>'
-    lines = []
-    for line in diff.splitlines():
-        css = ""
-        if line.startswith("@@"):
-            css = "hunk"
-        elif line.startswith("+") and not line.startswith("+++"):
-            css = "add"
-        elif line.startswith("-") and not line.startswith("---"):
-            css = "del"
-        text = html.escape(line)
-        lines.append(f'<span class="{css}">{text}</span>' if css else text)
-    return '<div class="docgen-diff"><pre>' + "\n".join(lines) + "</pre></div>"
 
 
 def _outcome_detail(outcome: TargetOutcome) -> str:
@@ -473,21 +448,7 @@ def check_bundle(report: CheckReport, line_offset: int = 0) -> dict[str, Any]:
 
 # ---------------------------------------------------------------------------------------------- the review
 
-REVIEW_MIME = "application/vnd.docgen.result+json"
-"""The project's mime type: the review's data, rendered by the docgen-magic JupyterLab / Notebook 7 extension.
-
-A saved notebook keeps it (with the text/html and text/plain renderings beside it), so a reopened or shared
-notebook shows the review again without a kernel; Replace and Copy work from the saved data alone."""
-
-REVIEW_VERSION = 1
-
-NOT_RUN = ("%%docgen only reads the cell: its functions are not defined until the cell runs "
-           "(Replace cell, then run it, or use %%docgen --run).")
-"""The line that says the functions were not run."""
-
-_QUEUED = "queued"
-_STATE_WORDS = {"queued": "queued", "started": "in flight", "retrying": "retrying", "documented": "done",
-                "cached": "done (cached)", "skipped": "skipped", "failed": "failed"}
+_QUEUED = RUNNING_STATES[0]
 
 
 @dataclass
@@ -544,7 +505,7 @@ class ReviewState:
         """
         if name:
             self.states[name] = status
-        finished = sum(1 for s in self.states.values() if s not in (_QUEUED, "started", "retrying"))
+        finished = sum(1 for s in self.states.values() if s not in RUNNING_STATES)
         self.total = max(total, len(self.states))
         self.done = min(max(done, finished), self.total)
 
@@ -621,7 +582,7 @@ def _progress_lines(state: ReviewState) -> list[str]:
         head += " · interrupted"  # the magic's one error line says the rest
     elif state.status == "failed":
         head += f" · failed: {state.message}"
-    return [head] + [f"  {_STATE_WORDS.get(s, s):<13} {name}" for name, s in state.states.items()]
+    return [head] + [f"  {STATE_WORDS.get(s, s):<13} {name}" for name, s in state.states.items()]
 
 
 def review_bundle(state: ReviewState) -> dict[str, Any]:

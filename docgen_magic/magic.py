@@ -21,6 +21,7 @@ from traitlets import Bool, Dict, Float, Int, TraitType, Unicode, Union
 from traitlets.config import Configurable
 from traitlets.traitlets import MetaHasTraits
 
+from docgen_magic.kernel.protocol import RUN_TARGET, split_magic_line
 from docgen_magic.settings import (
     URL_SETTINGS,
     Secret,
@@ -69,27 +70,9 @@ def _raw_cell_text(line: str, cell: str) -> str:
     except Exception:
         logger.debug("no execute request to read the cell from", exc_info=True)
         return rebuilt
-    if isinstance(code, str) and code.lstrip().startswith("%%docgen") and code.rstrip().endswith(cell.rstrip()):
+    if isinstance(code, str) and split_magic_line(code).present and code.rstrip().endswith(cell.rstrip()):
         return code
     return rebuilt
-
-
-def _magic_line_number(raw: str) -> int:
-    """Return the 1-based line of the ``%%docgen`` line in the cell as the notebook shows it.
-
-    IPython drops blank lines before a cell magic, so a cell may start with a few empty lines that the
-    body's line numbers do not count.
-
-    Args:
-        raw: The cell as the frontend sent it.
-
-    Returns:
-        The line number (1 when ``%%docgen`` is the first line).
-    """
-    for number, text in enumerate(raw.splitlines(), start=1):
-        if text.strip():
-            return number
-    return 1
 
 
 def _syntax_error_message(exc: Any, cell: str, first_line: int) -> str:
@@ -300,7 +283,7 @@ class DocgenMagics(Magics, SettingTraits):  # type: ignore[misc, valid-type]
         raw = _raw_cell_text(line, cell)
         if cell.endswith("\n") and not raw.endswith("\n"):
             cell = cell[:-1]  # IPython appends a newline the user never typed; keep the text byte for byte
-        first_line = _magic_line_number(raw)
+        first_line = split_magic_line(raw).line
         self._parse_or_fail(cell, first_line)
         shell = self.shell
         assert shell is not None, "the magics are registered with a shell"
@@ -402,12 +385,13 @@ class DocgenMagics(Magics, SettingTraits):  # type: ignore[misc, valid-type]
         """
         from IPython.display import display
 
-        from docgen_magic import api, bridge
+        from docgen_magic import api
         from docgen_magic.display import ReviewState, review_bundle
-        from docgen_magic.review import LiveReview, split_magic_line
+        from docgen_magic.kernel.runtime import current_cell_id
+        from docgen_magic.review import LiveReview
 
-        state = ReviewState(cell_id=bridge.current_cell_id(), source=raw, body=cell,
-                            line=split_magic_line(raw)[0], ran=ran)
+        state = ReviewState(cell_id=current_cell_id(), source=raw, body=cell,
+                            line=split_magic_line(raw).options, ran=ran)
         live = LiveReview(state) if self._widgets_enabled() else None
         if live is not None:
             live.start()
@@ -583,14 +567,14 @@ def load_ipython_extension(ipython: Any) -> None:
     ipython.register_magics(magics)
     if magics not in ipython.configurables:
         ipython.configurables.append(magics)
-    from docgen_magic.bridge import register_run_target
+    from docgen_magic.kernel.runtime import register_run_target
 
     def serve(comm: Any, data: Mapping[str, Any]) -> None:
         from docgen_magic.review import handle_run_request
 
         handle_run_request(comm, data, magics.settings_for_line, magics.store_result)
 
-    register_run_target("docgen_magic.run", serve)
+    register_run_target(RUN_TARGET, serve)
 
 
 def unload_ipython_extension(ipython: Any) -> None:
@@ -605,9 +589,9 @@ def unload_ipython_extension(ipython: Any) -> None:
     for kind in ("line", "cell"):
         ipython.magics_manager.magics[kind].pop("docgen", None)
     ipython.configurables[:] = [c for c in ipython.configurables if not isinstance(c, DocgenMagics)]
-    from docgen_magic.bridge import unregister_run_target
+    from docgen_magic.kernel.runtime import unregister_run_target
 
-    unregister_run_target("docgen_magic.run")
+    unregister_run_target(RUN_TARGET)
     registry = ipython.magics_manager.registry
     for name in [n for n, m in registry.items() if isinstance(m, DocgenMagics)]:
         registry.pop(name, None)

@@ -1,16 +1,16 @@
 """The ``%%docgen`` review in the notebook, kernel side: live progress, the final result, frontend requests.
 
 The review is ONE output, displayed with a display id and updated in place: the project's mime type
-(:data:`~docgen_magic.display.REVIEW_MIME`, drawn by the docgen-magic JupyterLab / Notebook 7 extension with
-per-function accept, Replace, Copy and Regenerate) plus text/html and text/plain renderings for every other
-frontend (nbconvert, GitHub, VS Code, terminal IPython). Nothing in it refers to a live kernel object, so a
-saved, reopened or shared notebook shows the same review, with no "model not found" error.
+(``REVIEW_MIME`` in :mod:`docgen_magic.kernel.protocol`, drawn by the docgen-magic JupyterLab / Notebook 7
+extension with per-function accept, Replace, Copy and Regenerate) plus text/html and text/plain renderings for
+every other frontend (nbconvert, GitHub, VS Code, terminal IPython). Nothing in it refers to a live kernel
+object, so a saved, reopened or shared notebook shows the same review, with no "model not found" error.
 
 While a run is in flight the output is refreshed on every progress event (at most every
 :data:`_MIN_INTERVAL_S`) and at least every :data:`_TICK_S` by a ticker thread, so the elapsed time moves and
 the last event is never left unshown.
 
-The extension also asks the kernel for work over the comm target :data:`RUN_TARGET`: "document" (Regenerate,
+The extension also asks the kernel for work over the comm target ``RUN_TARGET``: "document" (Regenerate,
 per-function regenerate, the "Document this cell" command) and "check" ("Check this notebook"). Replies
 carry whole bundles, which the frontend stores in the cell's output so they are saved with the notebook.
 """
@@ -24,18 +24,16 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from docgen_magic.display import ReviewState, check_bundle, review_bundle, wants_model_hint
+from docgen_magic.kernel.protocol import split_magic_line
 
 if TYPE_CHECKING:
     from docgen_magic.core.pipeline import ProgressEvent
     from docgen_magic.core.result import Result
     from docgen_magic.settings import Settings
 
-__all__ = ["RUN_TARGET", "LiveReview", "Progress", "handle_run_request", "split_magic_line"]
+__all__ = ["LiveReview", "Progress", "handle_run_request"]
 
 logger = logging.getLogger(__name__)
-
-RUN_TARGET = "docgen_magic.run"
-"""The comm target this kernel registers for requests from the frontend extension."""
 
 _MIN_INTERVAL_S = 0.2
 _TICK_S = 0.5
@@ -59,22 +57,6 @@ def take_model_hint(result: Result) -> bool:
     with _hint_lock:
         first, _hint_shown = not _hint_shown, True
     return first
-
-
-def split_magic_line(source: str) -> tuple[str, str]:
-    """Split a cell into its ``%%docgen`` options and its body.
-
-    Args:
-        source: The cell text; it may start with a ``%%docgen`` line (after blank lines) or not.
-
-    Returns:
-        (options, body); options is empty when the cell has no ``%%docgen`` line.
-    """
-    stripped = source.lstrip("\r\n")
-    first, newline, rest = stripped.partition("\n")
-    if first.startswith("%%docgen") and (len(first) == 8 or first[8].isspace()):
-        return first[8:].strip(), rest if newline else ""
-    return "", source
 
 
 class Progress:
@@ -300,7 +282,8 @@ def _document(comm: Any, data: Mapping[str, Any], settings_for: SettingsForLine,
     source = data.get("source")
     if not isinstance(source, str):
         raise ValueError("the request has no cell text")
-    line, body = split_magic_line(source)
+    magic = split_magic_line(source)
+    line, body = magic.options, magic.body
     if data.get("mode") == "update" and "--update" not in line.split():
         line = f"{line} --update".strip()  # the review's "fill gaps of existing docstrings" mode
     settings = settings_for(line)
@@ -358,14 +341,15 @@ def _check_cells(cells: Any, settings_for: SettingsForLine) -> list[dict[str, An
         source = cell.get("source") if isinstance(cell, Mapping) else None
         if not isinstance(source, str):
             continue
-        line, body = split_magic_line(source)
+        magic = split_magic_line(source)
+        line, body = magic.options, magic.body
         reply: dict[str, Any] = {"cell_id": cell.get("cell_id")}
         try:
             report = api.check(body, settings=settings_for(line))
         except CellSyntaxError as exc:
             reply["error"] = f"syntax error on line {exc.lineno}: {exc.message}"
         else:
-            bundle = check_bundle(report, line_offset=1 if line or source.lstrip().startswith("%%docgen") else 0)
+            bundle = check_bundle(report, line_offset=magic.line)
             reply.update(total=report.total, complete=report.complete, text=bundle["text/plain"],
                          html=bundle["text/html"])
         replies.append(reply)

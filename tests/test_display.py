@@ -15,7 +15,6 @@ from docgen_magic.display import (
     ReviewState,
     check_bundle,
     code_html,
-    diff_html,
     highlight,
     notes_for,
     report_html,
@@ -91,14 +90,6 @@ def test_code_html_never_lets_code_become_markup() -> None:
     """Code containing HTML stays text."""
     page = code_html('s = "</div><script>alert(1)</script>"\n')
     assert "<script>" not in page and "&lt;" in page
-
-
-def test_diff_html_marks_lines() -> None:
-    """Added, removed and hunk lines get classes; an empty diff says so."""
-    page = diff_html("--- a/cell\n+++ b/cell\n@@ -1 +1 @@\n-old\n+new\n")
-    assert '<span class="del">-old</span>' in page and '<span class="add">+new</span>' in page
-    assert '<span class="hunk">' in page
-    assert "No changes." in diff_html("")
 
 
 def _failed_result() -> Result:

@@ -1,9 +1,9 @@
 """The %%docgen / %docgen magics in a real ipykernel, driven over ZMQ by jupyter_client.
 
-Covers: a cheap %load_ext, the output mimebundles (widget view + text/plain + text/html), --apply's
-set_next_input payload, --check, --run, -o, an interrupt during a slow run against the loopback fake,
-the kernel's own event loop left alone, configuration precedence, one-line errors, the widget's buttons
-(clicked through their comms, as a browser would) and that no key ever reaches any message.
+Covers: a cheap %load_ext, the review's output (its mime type + text/plain + text/html, updated in place),
+--apply's set_next_input payload, --check, --run, -o, an interrupt during a slow run against the loopback fake,
+the kernel's own event loop left alone, configuration precedence, one-line errors, the extension's requests on
+the run comm target (sent as the frontend sends them) and that no key ever reaches any message.
 """
 
 from __future__ import annotations
@@ -83,7 +83,7 @@ class Execution:
 
 
 class Kernel:
-    """A real python3 ipykernel plus a blocking client, recording every IOPub message and widget state.
+    """A real python3 ipykernel plus a blocking client, recording every IOPub message.
 
     Args:
         env: The kernel's environment.
@@ -96,7 +96,6 @@ class Kernel:
         self.client.start_channels()
         self.client.wait_for_ready(timeout=WAIT_S)
         self.all: list[dict[str, Any]] = []
-        self.comms: dict[str, dict[str, Any]] = {}
 
     def close(self) -> None:
         """Stop the channels and the kernel."""
@@ -104,19 +103,12 @@ class Kernel:
         self.manager.shutdown_kernel(now=True)
 
     def _record(self, message: dict[str, Any]) -> None:
-        """Keep a message and track widget states from comm messages.
+        """Keep a message.
 
         Args:
             message: An IOPub message.
         """
         self.all.append(message)
-        kind, content = message["msg_type"], message["content"]
-        if kind == "comm_open":
-            state = dict(content.get("data", {}).get("state", {}))
-            self.comms[content["comm_id"]] = {"target": content.get("target_name"), "state": state}
-        elif kind == "comm_msg" and content.get("data", {}).get("method") == "update":
-            entry = self.comms.setdefault(content["comm_id"], {"target": None, "state": {}})
-            entry["state"].update(content["data"].get("state", {}))
 
     def next_iopub(self, timeout: float = 1.0) -> dict[str, Any] | None:
         """Read and record one IOPub message.
@@ -206,53 +198,6 @@ class Kernel:
         assert execution.reply["status"] == "ok", (execution.reply, execution.stderr)
         return execution
 
-    # -- widgets, as a frontend sees them
-
-    def widget(self, css: str, root: str | None = None) -> tuple[str, dict[str, Any]]:
-        """The newest widget carrying a CSS class (optionally inside a given root widget).
-
-        Args:
-            css: The class.
-            root: A root model id to search under.
-
-        Returns:
-            (comm id, state).
-        """
-        allowed = self._descendants(root) if root else None
-        found = [(cid, c["state"]) for cid, c in self.comms.items()
-                 if css in c["state"].get("_dom_classes", []) and (allowed is None or cid in allowed)]
-        assert found, f"no widget with class {css}"
-        return found[-1]
-
-    def _descendants(self, root: str) -> set[str]:
-        """Model ids reachable from a root widget through children / layout references.
-
-        Args:
-            root: The root model id.
-
-        Returns:
-            The ids, root included.
-        """
-        seen, todo = set(), [root]
-        while todo:
-            cid = todo.pop()
-            if cid in seen or cid not in self.comms:
-                continue
-            seen.add(cid)
-            for value in self.comms[cid]["state"].values():
-                refs = value if isinstance(value, list) else [value]
-                todo += [r[len("IPY_MODEL_"):] for r in refs if isinstance(r, str) and r.startswith("IPY_MODEL_")]
-        return seen
-
-    def click(self, comm_id: str) -> None:
-        """Click a Button widget the way the frontend does.
-
-        Args:
-            comm_id: The button's comm id.
-        """
-        data = {"method": "custom", "content": {"event": "click"}}
-        self.client.shell_channel.send(self.client.session.msg("comm_msg", {"comm_id": comm_id, "data": data}))
-
     def wait_until(self, predicate: Callable[[], bool], what: str) -> None:
         """Read IOPub until a condition on the recorded state holds.
 
@@ -279,20 +224,6 @@ def asked_for(fake: FakeOpenAI, name: str) -> int:
     marker = f"Source:\n```python\ndef {name}("
     return sum(any(marker in str(m.get("content")) for m in (r.get("body") or {}).get("messages", []))
                for r in fake.requests)
-
-
-def updates_of(kernel: Kernel, display_id: str) -> list[dict[str, Any]]:
-    """Every update_display_data the kernel sent for one display id.
-
-    Args:
-        kernel: The kernel.
-        display_id: The display id.
-
-    Returns:
-        The message contents.
-    """
-    return [m["content"] for m in kernel.all if m["msg_type"] == "update_display_data"
-            and m["content"].get("transient", {}).get("display_id") == display_id]
 
 
 def review_of(bundle: dict[str, Any]) -> dict[str, Any]:

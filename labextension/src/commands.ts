@@ -1,6 +1,6 @@
 /**
  * "Document this cell" and "Check this notebook": the review without typing
- * %%docgen. Both go through the kernel-side engine (docgen_magic/review.py,
+ * %%docgen. Both go through the kernel's RUN_TARGET (docgen_magic/kernel,
  * loaded into the kernel when needed) with the same settings as the magic.
  */
 import { Dialog, showDialog } from '@jupyterlab/apputils';
@@ -8,7 +8,7 @@ import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import { JSONObject } from '@lumino/coreutils';
 import { Widget } from '@lumino/widgets';
 
-import { REVIEW_MIME } from './data';
+import { REVIEW_MIME } from './protocol';
 import { KernelRequestError, kernelOf, runRequest } from './kernel';
 import { documentIntoOutput } from './review';
 
@@ -88,7 +88,7 @@ export async function checkNotebook(notebooks: INotebookTracker): Promise<void> 
     .map(c => ({ cell_id: c.model.id, source: c.model.sharedModel.getSource() }));
   let reply: JSONObject;
   try {
-    reply = await runRequest(kernelOf(panel.sessionContext), { action: 'check', cells }, () => undefined);
+    reply = await runRequest(kernelOf(panel.sessionContext), 'check', { cells }, () => undefined);
   } catch (err) {
     await tell('Check this notebook', err instanceof KernelRequestError ? err.message : String(err));
     return;

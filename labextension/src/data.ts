@@ -1,11 +1,10 @@
 /**
- * The review's data (mime type application/vnd.docgen.result+json), as
- * docgen_magic/display.py writes it, and the pure functions over it.
+ * The review's data (mime type REVIEW_MIME), as the kernel writes it, and the
+ * pure functions over it.
  */
 import { PartialJSONObject } from '@lumino/coreutils';
 
-/** The project's mime type; must match REVIEW_MIME in docgen_magic/display.py. */
-export const REVIEW_MIME = 'application/vnd.docgen.result+json';
+import { REVIEW_VERSION, RUNNING_STATES, ReviewStatus } from './protocol';
 
 /** One target's own edit: original lines [start, stop) become `lines`. */
 export type LineEdit = [number, number, string[]];
@@ -13,7 +12,7 @@ export type LineEdit = [number, number, string[]];
 /** One function, class or method of the cell. */
 export interface ITarget {
   name: string;
-  /** queued, started, retrying, documented, cached, skipped or failed. */
+  /** One of the keys of STATE_WORDS (./protocol). */
   state: string;
   kind?: string;
   lineno?: number;
@@ -35,7 +34,7 @@ export interface INote {
 /** The whole review. */
 export interface IReview {
   version: number;
-  status: 'running' | 'done' | 'failed' | 'interrupted';
+  status: ReviewStatus;
   cell_id: string | null;
   /** The cell as the notebook held it when the run started (%%docgen line included). */
   source: string;
@@ -61,7 +60,7 @@ export function readReview(data: unknown): IReview | null {
     return null;
   }
   const d = data as Partial<IReview>;
-  if (d.version !== 1 || !Array.isArray(d.targets) || typeof d.status !== 'string') {
+  if (d.version !== REVIEW_VERSION || !Array.isArray(d.targets) || typeof d.status !== 'string') {
     return null;
   }
   return d as IReview;
@@ -111,16 +110,10 @@ export function nothingToReplace(review: IReview): string | null {
   return null;
 }
 
-/** Words for a target's state. */
-export const STATE_WORDS: Record<string, string> = {
-  queued: 'queued',
-  started: 'in flight',
-  retrying: 'retrying',
-  documented: 'done',
-  cached: 'done (cached)',
-  skipped: 'skipped',
-  failed: 'failed'
-};
+/** Whether a target's state is one of a run still in flight. */
+export function isRunning(state: string): boolean {
+  return (RUNNING_STATES as readonly string[]).includes(state);
+}
 
 /** Seconds as people read them (tenths below 10 s; rounded before splitting, so never "1 min 60 s"). */
 export function seconds(s: number): string {

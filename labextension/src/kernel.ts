@@ -1,18 +1,16 @@
 /**
  * Asking the notebook's kernel for work: load docgen_magic there if needed,
- * then open a comm to its `docgen_magic.run` target (docgen_magic/review.py).
+ * then open a comm to its RUN_TARGET (./protocol).
  * The kernel answers with progress messages and a last one marked `final`.
  */
 import { ISessionContext } from '@jupyterlab/apputils';
 import { Kernel, KernelMessage } from '@jupyterlab/services';
 import { JSONObject } from '@lumino/coreutils';
 
-/** Must match RUN_TARGET in docgen_magic/review.py. */
-export const RUN_TARGET = 'docgen_magic.run';
+import { Action, EXTENSION, RUN_TARGET } from './protocol';
 
 /** Loads the extension in the kernel; quiet when it is already loaded. */
-const LOAD_CODE =
-  "get_ipython().extension_manager.load_extension('docgen_magic')";
+const LOAD_CODE = `get_ipython().extension_manager.load_extension('${EXTENSION}')`;
 
 /** A failure to show the user, one line. */
 export class KernelRequestError extends Error {}
@@ -45,8 +43,8 @@ export async function ensureLoaded(
   const content = reply.content;
   if (content.status === 'error') {
     throw new KernelRequestError(
-      `The kernel could not load docgen_magic (${content.ename}: ${content.evalue}); ` +
-        'install it in the kernel\u2019s environment: pip install docgen_magic'
+      `The kernel could not load ${EXTENSION} (${content.ename}: ${content.evalue}); ` +
+        `install it in the kernel\u2019s environment: pip install ${EXTENSION}`
     );
   }
 }
@@ -57,6 +55,7 @@ export async function ensureLoaded(
  */
 export async function runRequest(
   kernel: Kernel.IKernelConnection,
+  action: Action,
   data: JSONObject,
   onUpdate: (msg: JSONObject) => void
 ): Promise<JSONObject> {
@@ -93,7 +92,7 @@ export async function runRequest(
       }
     };
     try {
-      comm.open(data);
+      comm.open({ ...data, action });
     } catch (err) {
       finished = true;
       reject(new KernelRequestError(`Could not reach the kernel: ${String(err)}`));

@@ -1,13 +1,11 @@
 /**
  * Setting a cell's text as one undoable edit, and asking before overwriting
- * edits made since %%docgen ran. Used by the kernel-initiated replace bridge
- * (index.ts) and by the review's own Replace cell button (review.ts).
+ * edits made since %%docgen ran: the review's Replace cell button (review.ts).
  */
 import { Dialog, showDialog } from '@jupyterlab/apputils';
 
 /** The subset of a shared cell this plugin needs (ISharedCell from @jupyter/ydoc). */
 export interface ISharedCellLike {
-  readonly id: string;
   getSource(): string;
   transact(f: () => void, undoable?: boolean): void;
   readonly undoManager: { stopCapturing(): void } | null;

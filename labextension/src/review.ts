@@ -1,6 +1,6 @@
 /**
  * The review of one %%docgen run, drawn from the saved data alone
- * (application/vnd.docgen.result+json): progress while running, then the
+ * (REVIEW_MIME in ./protocol): progress while running, then the
  * documented code, the changes, a per-function report with accept / reject
  * and regenerate, and Replace cell / Copy / Regenerate.
  *
@@ -20,16 +20,16 @@ import { Widget } from '@lumino/widgets';
 import {
   IReview,
   ITarget,
-  REVIEW_MIME,
-  STATE_WORDS,
   accepted,
   applyEdits,
   documented,
+  isRunning,
   nothingToReplace,
   readReview,
   seconds
 } from './data';
 import { KernelRequestError, kernelOf, runRequest } from './kernel';
+import { NOT_RUN, REVIEW_MIME, STATE_WORDS } from './protocol';
 import { confirmOverwrite, replaceSource } from './replace';
 
 /** What the renderer needs from the application. */
@@ -192,7 +192,7 @@ export class ReviewRenderer extends Widget implements IRenderMime.IRenderer {
       review.status === 'done'
         ? total
         : review.targets.filter(
-            t => !['queued', 'started', 'retrying'].includes(t.state)
+            t => !isRunning(t.state)
           ).length;
     const bar = el('div', 'docgen-bar');
     bar.setAttribute('role', 'progressbar');
@@ -239,7 +239,7 @@ export class ReviewRenderer extends Widget implements IRenderMime.IRenderer {
     }
     const total = review.total || review.targets.length;
     const finished = review.targets.filter(
-      t => !['queued', 'started', 'retrying'].includes(t.state)
+      t => !isRunning(t.state)
     ).length;
     label.textContent = this._progressText(review, finished, total);
   }
@@ -421,13 +421,7 @@ export class ReviewRenderer extends Widget implements IRenderMime.IRenderer {
       into.appendChild(el('div', 'docgen-usage', review.usage_line));
     }
     if (!review.ran && review.targets.length) {
-      into.appendChild(
-        el(
-          'div',
-          'docgen-not-run',
-          '%%docgen only reads the cell: its functions are not defined until the cell runs (Replace cell, then run it, or use %%docgen --run).'
-        )
-      );
+      into.appendChild(el('div', 'docgen-not-run', NOT_RUN));
     }
     const why = nothingToReplace(review);
     const total = documented(review).length;
@@ -626,7 +620,8 @@ export async function documentIntoOutput(
   const kernel = kernelOf(session);
   const last = await runRequest(
     kernel,
-    { action: 'document', source, cell_id: cellId, refresh, mode },
+    'document',
+    { source, cell_id: cellId, refresh, mode },
     msg => {
       if (msg.bundle) {
         write({ ...(msg.bundle as JSONObject) });

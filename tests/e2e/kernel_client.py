@@ -1,7 +1,7 @@
 """A real ipykernel driven by a plain ``jupyter_client`` client: a frontend without the docgen extension.
 
-The client executes code (optionally with execute-request metadata such as ``cellId``), records every
-IOPub message, and can play the frontend side of a comm by hand (``comm_msg`` / ``comm_close``).
+The client executes code (optionally with execute-request metadata such as ``cellId``) and records every
+IOPub message.
 """
 
 from __future__ import annotations
@@ -83,50 +83,6 @@ class KernelSession:
             if message["msg_type"] == "status" and message["content"]["execution_state"] == "idle":
                 return
         raise TimeoutError("the kernel did not become idle")
-
-    def comm_opens(self, target_name: str) -> list[dict[str, Any]]:
-        """Return the recorded ``comm_open`` messages for one target.
-
-        Args:
-            target_name: The comm target name.
-
-        Returns:
-            The messages, oldest first.
-        """
-        return [
-            m
-            for m in self.iopub
-            if m["msg_type"] == "comm_open" and m["content"].get("target_name") == target_name
-        ]
-
-    def comm_closes(self, comm_id: str) -> list[dict[str, Any]]:
-        """Return the recorded ``comm_close`` messages the kernel sent for one comm.
-
-        Args:
-            comm_id: The comm id.
-
-        Returns:
-            The messages.
-        """
-        return [m for m in self.iopub if m["msg_type"] == "comm_close" and m["content"]["comm_id"] == comm_id]
-
-    def send_comm(
-        self, msg_type: str, comm_id: str, data: dict[str, Any], subshell_id: str | None = None
-    ) -> None:
-        """Send a ``comm_msg`` or ``comm_close`` to the kernel, as a frontend would.
-
-        Args:
-            msg_type: ``"comm_msg"`` or ``"comm_close"``.
-            comm_id: The comm id.
-            data: The message data.
-            subshell_id: A ``subshell_id`` to put in the header (JupyterLab >= 4.4 stamps comm messages
-                with one); none when None.
-        """
-        header = self.client.session.msg_header(msg_type)
-        if subshell_id is not None:
-            header["subshell_id"] = subshell_id
-        msg = self.client.session.msg(msg_type, {"comm_id": comm_id, "data": data}, header=header)
-        self.client.shell_channel.send(msg)
 
 
 @contextlib.contextmanager

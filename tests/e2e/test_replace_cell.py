@@ -1,11 +1,11 @@
-"""One-click "Replace cell" of the real ``%%docgen`` widget, in a real JupyterLab 4 / Notebook 7 and Chromium.
+"""One-click "Replace cell" of the real ``%%docgen`` review, in a real JupyterLab 4 / Notebook 7 and Chromium.
 
 The kernel documents the cell through the Azure OpenAI provider talking to the loopback fake in this test
 process (``tests/fake_openai.py``; nothing leaves 127.0.0.1). The tests click the widget's "Replace cell",
 check the live notebook model and the saved file, undo with Ctrl-Z in the cell editor, and walk the
 "changed since %%docgen ran" dialog both ways (JupyterLab and Notebook 7). In JupyterLab they also cover
-the kernel lifecycle: a restart, a change of kernel, a console that connected to the kernel before the
-notebook (then a restart), and a replace request for a cell id the notebook does not have."""
+the kernel lifecycle: a restart, a change of kernel, and a console that connected to the kernel before the
+notebook (then a restart)."""
 
 from __future__ import annotations
 
@@ -317,15 +317,6 @@ async ([path, id]) => {
   return panel.sessionContext.session.kernel.id;
 }
 """
-# A replace request for a cell id that is not in the notebook; the outcome shows in a label.
-MISSING_CELL = """\
-import ipywidgets as widgets
-from docgen_magic import bridge
-missing = widgets.Label(value="waiting", layout=widgets.Layout(width="auto"))
-missing.add_class("missing-outcome")
-bridge.request_replace("no-such-cell", "x = 1", "x = 0",
-                       lambda o: setattr(missing, "value", f"outcome: {o.status}"), timeout=30)
-missing"""
 
 
 def _replace_and_undo(nb: NotebookPage, expected: str) -> None:
@@ -344,7 +335,7 @@ def _replace_and_undo(nb: NotebookPage, expected: str) -> None:
 
 
 def _write_lifecycle_notebook(tmp_path: Path) -> Path:
-    """Write the notebook of the lifecycle tests (load, %%docgen, a request for a missing cell id).
+    """Write the notebook of the lifecycle tests (load, then %%docgen).
 
     Args:
         tmp_path: The test's temporary directory.
@@ -354,15 +345,12 @@ def _write_lifecycle_notebook(tmp_path: Path) -> Path:
     """
     root = tmp_path / "root"
     root.mkdir()
-    write_notebook(root / NOTEBOOK, [(LOAD_ID, LOAD), (DOCGEN_ID, ORIGINAL), ("missing", MISSING_CELL)])
+    write_notebook(root / NOTEBOOK, [(LOAD_ID, LOAD), (DOCGEN_ID, ORIGINAL)])
     return root
 
 
 def test_replace_after_kernel_restart_and_change(chromium: None, fake: FakeOpenAI, tmp_path: Path) -> None:
-    """The comm target is back after a restart (same connection, new process) and a kernel change (new one).
-
-    Also: a request for a cell id the notebook does not have is answered "not-found" and changes nothing.
-    """
+    """Replace works after a restart (same connection, new process) and a kernel change (new one)."""
     env = _model_env(fake, tmp_path / "kernel-cache")
     expected = _expected_code(env, tmp_path)
     root = _write_lifecycle_notebook(tmp_path)
@@ -373,10 +361,6 @@ def test_replace_after_kernel_restart_and_change(chromium: None, fake: FakeOpenA
         nb = NotebookPage(page, server, NOTEBOOK).open()
         kernel_id = nb.kernel_id()
         _replace_and_undo(nb, expected)
-
-        nb.run_cell(2)
-        nb.cell(2).locator(".missing-outcome", has_text="outcome: not-found").wait_for()
-        assert nb.cell_source(DOCGEN_ID) == ORIGINAL
 
         nb.restart_kernel()
         assert nb.kernel_id() == kernel_id
@@ -392,7 +376,7 @@ def test_replace_when_a_console_connected_to_the_kernel_first(
     """JupyterLab lets only the first connection to a kernel handle its comms; when it is a console's, Replace works.
 
     Also after the notebook restarts the kernel: the console's connection then stamps comm messages with
-    subshell ids of the old kernel process (see bridge._route_replies_here), which once ended as "no-bridge".
+    subshell ids of the old kernel process.
     """
     env = _model_env(fake, tmp_path / "kernel-cache")
     expected = _expected_code(env, tmp_path)
