@@ -20,6 +20,7 @@ from docgen_magic.core.errors import SettingsError
 from docgen_magic.core.model import SCHEMA_VERSION
 from docgen_magic.core.pipeline import (
     KeyFunction,
+    ObserveFunction,
     ProgressEvent,
     RunContext,
     document_cell,
@@ -116,9 +117,19 @@ def _open_cache(settings: Settings) -> Any:
     return DocstringCache(settings.resolved_cache_dir())
 
 
+def _observer(namespace: Mapping[str, Any] | None, settings: Settings) -> ObserveFunction | None:
+    """Return the hook that reads what a namespace knows of a cell's targets, unless there is none or it is off."""
+    if namespace is None or settings.kernel_context == "off":
+        return None
+    from docgen_magic.kernel.context import observer
+
+    return observer(namespace, settings.kernel_context)
+
+
 def _run_context(settings: Settings, provider: Provider | None,
                  on_progress: Callable[[ProgressEvent], None] | None,
-                 refresh: frozenset[str] = frozenset()) -> tuple[RunContext, ProviderChoice, Any]:
+                 refresh: frozenset[str] = frozenset(),
+                 namespace: Mapping[str, Any] | None = None) -> tuple[RunContext, ProviderChoice, Any]:
     if provider is None:
         choice = choose_provider(settings)
         provider = build_provider(choice, settings, _connections)
@@ -135,7 +146,7 @@ def _run_context(settings: Settings, provider: Provider | None,
         options = dataclasses.replace(options, concurrency=max(options.concurrency, 1_000_000))
     run = new_run_context(provider, options, cache=cache,
                           cache_key=_cache_key_function(provider, settings, endpoint),
-                          on_progress=on_progress, refresh=refresh)
+                          on_progress=on_progress, refresh=refresh, observe=_observer(namespace, settings))
     return run, choice, cache
 
 
@@ -165,13 +176,14 @@ def _record(results: Sequence[Result], choice: ProviderChoice, settings: Setting
 async def _document_with(run_pipeline: Callable[[RunContext], Awaitable[list[Result]]],
                          settings: Settings | None, provider: Provider | str | None,
                          on_progress: Callable[[ProgressEvent], None] | None,
-                         options: dict[str, Any], refresh: frozenset[str] = frozenset()) -> list[Result]:
+                         options: dict[str, Any], refresh: frozenset[str] = frozenset(),
+                         namespace: Mapping[str, Any] | None = None) -> list[Result]:
     """Resolve the settings and provider, run the pipeline with a cache, record the session usage."""
     instance = provider if provider is not None and not isinstance(provider, str) else None
     if isinstance(provider, str):
         options = {**options, "provider": provider}
     resolved = _settings_for(settings, options)
-    run, choice, cache = _run_context(resolved, instance, on_progress, refresh)
+    run, choice, cache = _run_context(resolved, instance, on_progress, refresh, namespace)
     try:
         results = await run_pipeline(run)
     finally:
@@ -188,6 +200,7 @@ async def document_async(
     provider: Provider | str | None = None,
     on_progress: Callable[[ProgressEvent], None] | None = None,
     refresh: Collection[str] = (),
+    namespace: Mapping[str, Any] | None = None,
     **options: Unpack[SettingOverrides],
 ) -> Result:
     """Document the functions and classes of one cell (or file), in the running event loop.
@@ -198,6 +211,10 @@ async def document_async(
         provider: A provider name (auto, offline, azure, openai) or a Provider instance.
         on_progress: Called with a ProgressEvent as targets start and finish.
         refresh: Qualified names of targets to ask again even when the cache has them.
+        namespace: A live namespace (a kernel's ``user_ns``, a script's ``globals()``): the calls to the
+            cell's functions (in ``source`` and in the executed cells its ``In`` keeps) are resolved against
+            it, and the objects described by type, dtype, shape and columns, never by value (setting
+            ``kernel_context``). Nothing in it is run.
         **options: Setting overrides, e.g. ``style="numpy"``, ``overwrite=True``.
 
     Returns:
@@ -210,7 +227,8 @@ async def document_async(
     async def one(run: RunContext) -> list[Result]:
         return [await document_cell(source, run)]
 
-    (result,) = await _document_with(one, settings, provider, on_progress, dict(options), frozenset(refresh))
+    (result,) = await _document_with(one, settings, provider, on_progress, dict(options), frozenset(refresh),
+                                     namespace)
     return result
 
 
@@ -248,6 +266,7 @@ def document(
     provider: Provider | str | None = None,
     on_progress: Callable[[ProgressEvent], None] | None = None,
     refresh: Collection[str] = (),
+    namespace: Mapping[str, Any] | None = None,
     **options: Unpack[SettingOverrides],
 ) -> Result:
     """Document one cell synchronously, on the private event loop (safe inside a running kernel).
@@ -258,6 +277,8 @@ def document(
         provider: A provider name (auto, offline, azure, openai) or a Provider instance.
         on_progress: Called with a ProgressEvent as targets start and finish.
         refresh: Qualified names of targets to ask again even when the cache has them.
+        namespace: A live namespace whose objects the cell's functions are called with (see
+            :func:`document_async`); None for the code alone.
         **options: Setting overrides by name (see :class:`~docgen_magic.settings.SettingOverrides`), e.g.
             ``style="numpy"``, ``overwrite=True``.
 
@@ -272,7 +293,7 @@ def document(
     from docgen_magic.infra.loop_thread import run_sync
 
     return run_sync(document_async(source, settings=settings, provider=provider, on_progress=on_progress,
-                                   refresh=refresh, **options))
+                                   refresh=refresh, namespace=namespace, **options))
 
 
 def document_cells_sync(

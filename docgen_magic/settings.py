@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, fields, replace
 from typing import Any, TypedDict
 
 from docgen_magic.core.errors import SettingsError
-from docgen_magic.core.options import STYLES, RunOptions
+from docgen_magic.core.options import KERNEL_CONTEXT_MODES, STYLES, RunOptions
 from docgen_magic.infra.redact import redact, register_secret
 
 PROVIDERS = ("auto", "offline", "azure", "openai")
@@ -189,6 +189,10 @@ class Settings:
         send_temperature: Send temperature 0 (some reasoning models reject any temperature).
         token_budget: Stop before total tokens would exceed this; None for no budget.
         prices: Price table for a cost estimate; None for no estimate.
+        batch: Send each target's first request through the Batch API.
+        batch_poll: Seconds between status polls of a batch.
+        kernel_context: What a live kernel's objects may tell: off, types (types, dtypes, shapes, counts) or
+            schema (also column names and record keys); never values.
         sources: Where each non-default setting came from (name -> explicit/config/environment VAR).
     """
 
@@ -262,6 +266,10 @@ class Settings:
                            env=("DOCGEN_BATCH",), flag="--batch", cli=True, magic=True, trait=True)
     batch_poll: float = _setting(30.0, "seconds between status polls of a batch", env=("DOCGEN_BATCH_POLL",),
                                  flag="--batch-poll", cli=True, trait=True, metavar="SECONDS")
+    kernel_context: str = _setting("schema", "what the kernel's objects a function is called with may tell the "
+                                   "docstring (never values): off, types (types, dtypes, shapes) or schema (also "
+                                   "column names and record keys)", choices=KERNEL_CONTEXT_MODES,
+                                   env=("DOCGEN_KERNEL_CONTEXT",), flag="--kernel-context", magic=True, trait=True)
     sources: Mapping[str, str] = field(default_factory=dict, compare=False)
 
     def __repr__(self) -> str:
@@ -542,6 +550,7 @@ class SettingOverrides(TypedDict, total=False):
     prices: Prices | Mapping[str, Any] | str | None
     batch: bool | str | None
     batch_poll: float | str | None
+    kernel_context: str | None
 
 
 def markdown_table() -> str:

@@ -17,6 +17,7 @@ from functools import lru_cache
 
 from docgen_magic.core.facts import Param, ParamKind, Target, TargetKind, dotted_name, own_scope_nodes
 from docgen_magic.core.model import ArgDoc, AttributeDoc, Docstring, RaisesDoc, ReturnsDoc, YieldsDoc
+from docgen_magic.core.observed import Observation, observed_text, observed_type
 from docgen_magic.core.rules import (
     VERBS,
     is_variadic,
@@ -250,12 +251,14 @@ def with_default(text: str, param: Param) -> str:
     return f"{text.rstrip()} Defaults to {param.default}.".lstrip()
 
 
-def param_text(target: Target, param: Param) -> str:
+def param_text(target: Target, param: Param, observed: Observation | None = None) -> str:
     """Say what a draft says about a parameter: how the body uses it, its default, or a placeholder.
 
     Args:
         target: The target, with the facts read from its code.
         param: One parameter of its signature.
+        observed: What the kernel saw the target called with (a frame's columns, an inherited
+            description), or None.
 
     Returns:
         One or two sentences.
@@ -266,7 +269,8 @@ def param_text(target: Target, param: Param) -> str:
         use = _use_of(target, param.name) or f"Extra keyword arguments, collected in ``{param.name}``"
     else:
         use = _use_of(target, param.name)
-    text = _sentence(use) if use else placeholder(f"describe ``{param.name}``")
+    text = observed_text(param, observed, _sentence(use) if use else "") \
+        or (_sentence(use) if use else placeholder(f"describe ``{param.name}``"))
     return with_default(text, param)
 
 
@@ -535,11 +539,13 @@ def _default_factory(value: ast.expr) -> str:
     return ""
 
 
-def draft(target: Target) -> Docstring:
+def draft(target: Target, observed: Observation | None = None) -> Docstring:
     """Draft a whole docstring for a target, every part from the facts.
 
     Args:
         target: The target, with the facts read from its code.
+        observed: What the kernel saw it called with: types where the code has no annotation, a frame's
+            columns, inherited descriptions. None for the code alone.
 
     Returns:
         A docstring whose structure is exactly the code's.
@@ -551,7 +557,8 @@ def draft(target: Target) -> Docstring:
         returns = ReturnsDoc(None, text)
     return Docstring(
         summary=summary_for(target),
-        args=[ArgDoc(p.display_name, None, param_text(target, p)) for p in target.params],
+        args=[ArgDoc(p.display_name, observed_type(p, observed), param_text(target, p, observed))
+              for p in target.params],
         returns=returns,
         yields=YieldsDoc(None, yields_text(target)) if target.is_generator else None,
         raises=[RaisesDoc(name, raise_text(target, name)) for name in target.raises],

@@ -16,6 +16,10 @@ DEFAULT_CONCURRENCY = 100
 STYLES: tuple[str, ...] = ("google", "numpy", "sphinx")
 """The docstring styles, in the order they are offered."""
 
+KERNEL_CONTEXT_MODES: tuple[str, ...] = ("off", "types", "schema")
+"""What the ``kernel_context`` setting lets docgen use of a live kernel's objects: nothing; types, dtypes and
+shapes; or also column names and record keys (the schema). Values never (see ``core.observed``)."""
+
 
 @dataclass(frozen=True)
 class RunOptions:

@@ -6,7 +6,7 @@ import asyncio
 import logging
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -15,6 +15,7 @@ from docgen_magic.core.cell import Cell, parse_cell
 from docgen_magic.core.errors import CellSyntaxError
 from docgen_magic.core.facts import Target, extract_targets, is_documented
 from docgen_magic.core.model import Docstring
+from docgen_magic.core.observed import Observation, report, seen_line
 from docgen_magic.core.options import RunOptions
 from docgen_magic.core.ports import Provider
 from docgen_magic.core.prompt import build_context
@@ -79,6 +80,8 @@ class Cache(Protocol):
 
 
 KeyFunction = Callable[[Target, str], str]
+ObserveFunction = Callable[[Cell, Sequence[Target]], Mapping[str, Observation]]
+"""What a live kernel saw a cell's targets called with (target qualname -> observation); see ``core.observed``."""
 
 
 @dataclass
@@ -97,6 +100,7 @@ class RunContext:
         total: Targets planned in the run.
         done: Targets finished.
         refresh: Targets to ask again even when the cache has them (regenerating one function).
+        observe: Reads what a live kernel saw each target called with, or None (no kernel context).
     """
 
     provider: Provider
@@ -110,6 +114,7 @@ class RunContext:
     total: int = 0
     done: int = 0
     refresh: frozenset[str] = frozenset()
+    observe: ObserveFunction | None = None
 
     def emit(self, name: str, status: str, *, finished: bool = False, names: tuple[str, ...] = ()) -> None:
         """Report progress, never letting a callback failure break the run.
@@ -133,7 +138,7 @@ class RunContext:
 def new_run_context(provider: Provider, options: RunOptions, *, cache: Cache | None = None,
                     cache_key: KeyFunction | None = None,
                     on_progress: ProgressCallback | None = None,
-                    refresh: frozenset[str] = frozenset()) -> RunContext:
+                    refresh: frozenset[str] = frozenset(), observe: ObserveFunction | None = None) -> RunContext:
     """Create the shared state of a run, inside the running loop.
 
     Args:
@@ -143,6 +148,7 @@ def new_run_context(provider: Provider, options: RunOptions, *, cache: Cache | N
         cache_key: Builds a cache key from a target and its context.
         on_progress: Progress callback, or None.
         refresh: Targets to ask again even when the cache has them.
+        observe: Reads what a live kernel saw each target called with, or None.
 
     Returns:
         The run context (a token budget only for a model provider: templates spend no tokens).
@@ -151,7 +157,8 @@ def new_run_context(provider: Provider, options: RunOptions, *, cache: Cache | N
     if not provider.is_template:
         _warm_schema_check()
     return RunContext(provider=provider, options=options, semaphore=asyncio.Semaphore(options.concurrency),
-                      budget=budget, cache=cache, cache_key=cache_key, on_progress=on_progress, refresh=refresh)
+                      budget=budget, cache=cache, cache_key=cache_key, on_progress=on_progress, refresh=refresh,
+                      observe=observe)
 
 
 _warming: threading.Thread | None = None
@@ -177,6 +184,7 @@ class _Planned:
     notes: list[str]
     updates: dict[str, update.Plan] = field(default_factory=dict)
     skip_reasons: dict[str, str] = field(default_factory=dict)
+    observed: Mapping[str, Observation] = field(default_factory=dict)
 
 
 def _plan_updates(planned: _Planned, options: RunOptions) -> None:
@@ -233,7 +241,10 @@ async def _obtain(target: Target, planned: _Planned, run: RunContext) -> tuple[G
     started = time.perf_counter()
     provider = run.provider
     context = "" if provider.is_template else build_context(planned.cell, target)
-    key = run.cache_key(target, context) if run.cache is not None and run.cache_key is not None else None
+    observed = planned.observed.get(target.qualname)
+    seen = seen_line(target, observed)  # what is sent of the observation is part of the key
+    keyed = f"{context}\n{seen}" if seen else context
+    key = run.cache_key(target, keyed) if run.cache is not None and run.cache_key is not None else None
     if key is not None and run.cache is not None and target.qualname not in run.refresh:
         stored = run.cache.get(key)
         # The cache folder may be shared: an entry is used only if it matches the (non-strict) schema.
@@ -251,7 +262,7 @@ async def _obtain(target: Target, planned: _Planned, run: RunContext) -> tuple[G
         generation = await generate_docstring(target, provider, context=context, options=run.options,
                                               abort=run.abort, budget=run.budget,
                                               on_retry=lambda _attempt: run.emit(target.qualname, "retrying"),
-                                              missing=_missing_parts(target, planned))
+                                              missing=_missing_parts(target, planned), observed=observed)
     if generation.docstring is not None and key is not None and run.cache is not None:
         run.cache.set(key, generation.docstring.to_dict())
     return generation, False, time.perf_counter() - started
@@ -276,6 +287,7 @@ async def _generate_one(target: Target, planned: _Planned, run: RunContext) -> T
     outcome.attempts, outcome.cached, outcome.elapsed_s = generation.attempts, cached, elapsed
     outcome.usage, outcome.problems_fixed = generation.usage, generation.problems_fixed
     outcome.notes = list(generation.notes)
+    outcome.kernel = report(target, planned.observed.get(target.qualname))
     if generation.docstring is None:
         outcome.error = generation.error or "no docstring"
         run.emit(target.qualname, FAILED, finished=True)
@@ -283,6 +295,17 @@ async def _generate_one(target: Target, planned: _Planned, run: RunContext) -> T
         outcome.status, outcome.docstring = DOCUMENTED, generation.docstring
         run.emit(target.qualname, "cached" if cached else DOCUMENTED, finished=True)
     return outcome
+
+
+def _observe(planned: _Planned, run: RunContext) -> Mapping[str, Observation]:
+    """Read what the kernel saw the selected targets called with; a failure there never stops the run."""
+    if run.observe is None or not planned.selected:
+        return {}
+    try:
+        return run.observe(planned.cell, planned.selected)
+    except Exception:
+        logger.debug("reading the kernel context failed", exc_info=True)
+        return {}
 
 
 def _missing_parts(target: Target, planned: _Planned) -> tuple[str, ...]:
@@ -350,6 +373,7 @@ async def document_cell(source: str, run: RunContext) -> Result:
 
 async def _document_planned(planned: _Planned, run: RunContext, started: float) -> Result:
     source, options, provider = planned.cell.text, run.options, run.provider
+    planned.observed = _observe(planned, run)
     run.total += len(planned.targets)
     run.emit("", "planned", names=tuple(t.qualname for t in planned.targets))
     outcomes: dict[str, TargetOutcome] = {}

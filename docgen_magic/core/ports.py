@@ -17,6 +17,7 @@ from docgen_magic.core.errors import (
     ProviderTransientError,
 )
 from docgen_magic.core.facts import Target
+from docgen_magic.core.observed import Observation
 from docgen_magic.core.usage import Usage
 from docgen_magic.core.validate import Problem
 
@@ -43,6 +44,8 @@ class GenerationRequest:
         problems: The problems found in the previous answer, when refining.
         missing: For ``--update``: the parts of the existing docstring to write (the rest is kept); empty
             when the whole docstring is asked for.
+        observed: What a live kernel saw the target called with, or None (outside a kernel, or
+            ``kernel_context=off``).
     """
 
     target: Target
@@ -51,6 +54,7 @@ class GenerationRequest:
     previous_arguments: str | None = None
     problems: tuple[Problem, ...] = ()
     missing: tuple[str, ...] = ()
+    observed: Observation | None = None
 
     @cached_property
     def messages(self) -> list[dict[str, Any]]:

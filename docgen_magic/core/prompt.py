@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from docgen_magic.core.facts import Target
 from docgen_magic.core.model import docstring_schema
+from docgen_magic.core.observed import seen_line
 from docgen_magic.core.rules import may_document_returns, needs_returns, needs_yields
 
 if TYPE_CHECKING:
@@ -306,6 +307,9 @@ def build_messages(request: GenerationRequest) -> list[dict[str, Any]]:
     if request.context:
         user.append(f"Uses:\n```python\n{request.context}\n```")
     user.append(describe_target(target))
+    seen = seen_line(target, request.observed)
+    if seen:
+        user.append(seen)
     user.append(f"Source:\n```python\n{source_block(target)}\n```")
     if request.missing:
         user.append(f"The existing docstring is kept as its author wrote it:\n```\n{target.docstring}\n```\n"

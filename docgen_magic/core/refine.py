@@ -18,6 +18,7 @@ from typing import Any
 from docgen_magic.core.errors import ProviderError
 from docgen_magic.core.facts import Target
 from docgen_magic.core.model import Docstring
+from docgen_magic.core.observed import Observation
 from docgen_magic.core.options import RunOptions
 from docgen_magic.core.ports import GenerationRequest, Provider, Reply
 from docgen_magic.core.prompt import complete_answer, prompt_chars
@@ -173,6 +174,7 @@ async def generate_docstring(
     budget: TokenBudget | None = None,
     on_retry: Callable[[int], None] | None = None,
     missing: tuple[str, ...] = (),
+    observed: Observation | None = None,
 ) -> Generation:
     """Ask the provider for a docstring until it is valid, or the attempts run out; then salvage.
 
@@ -189,6 +191,7 @@ async def generate_docstring(
         budget: Optional token budget shared by the run.
         on_retry: Called with the attempt number before each re-ask (attempt 2 and later).
         missing: For ``--update``: the parts of the existing docstring the answer is used for.
+        observed: What a live kernel saw the target called with, or None.
 
     Returns:
         The generation; ``error`` is set when no docstring could be obtained nor written from the code.
@@ -211,7 +214,8 @@ async def generate_docstring(
         if attempt > 1 and on_retry is not None:
             on_retry(attempt)
         request = GenerationRequest(target=target, context=context, attempt=attempt,
-                                    previous_arguments=previous, problems=tuple(problems), missing=missing)
+                                    previous_arguments=previous, problems=tuple(problems), missing=missing,
+                                    observed=observed)
         estimate = budget.estimate(request, options.max_completion_tokens) if budget is not None else 0
         if budget is not None and not budget.try_reserve(estimate):
             result.error = budget.refusal()

@@ -38,6 +38,8 @@ class TargetOutcome:
         notes: Remarks on a documented target, e.g. parts written from the code because the model kept
             disagreeing with it, or what ``--update`` changed.
         changes: For ``--update``: what was added, removed and kept; None otherwise.
+        kernel: What was taken from the live kernel for this target, one line per parameter or global
+            (types and columns seen, descriptions inherited, annotations that disagree); empty outside a kernel.
     """
 
     name: str
@@ -55,12 +57,14 @@ class TargetOutcome:
     edit: LineEdit | None = None
     notes: list[str] = field(default_factory=list)
     changes: Changes | None = None
+    kernel: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """Return the outcome in the CLI's JSON shape.
 
         Returns:
-            name, kind, status, attempts, cached and error, plus the details.
+            name, kind, status, attempts, cached and error, plus the details (``kernel`` only when something
+            was taken from a live kernel).
         """
         return {
             "name": self.name,
@@ -76,7 +80,7 @@ class TargetOutcome:
             "changes": self.changes.to_dict() if self.changes is not None else None,
             "usage": self.usage.to_dict(),
             "elapsed_s": round(self.elapsed_s, 4),
-        }
+        } | ({"kernel": list(self.kernel)} if self.kernel else {})
 
 
 @dataclass

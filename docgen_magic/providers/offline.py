@@ -12,20 +12,22 @@ from typing import Any
 from docgen_magic.core.drafts import draft
 from docgen_magic.core.drafts import summary_for as summary_for
 from docgen_magic.core.facts import Target
+from docgen_magic.core.observed import Observation
 from docgen_magic.core.ports import GenerationRequest, Reply
 from docgen_magic.core.usage import Usage
 
 
-def template(target: Target) -> dict[str, Any]:
+def template(target: Target, observed: Observation | None = None) -> dict[str, Any]:
     """Return the docstring draft of a target, as tool arguments.
 
     Args:
         target: The target, with the facts read from its code.
+        observed: What a live kernel saw it called with, or None.
 
     Returns:
         A dict matching the strict docstring schema.
     """
-    return draft(target).to_dict()
+    return draft(target, observed).to_dict()
 
 
 class OfflineProvider:
@@ -45,12 +47,13 @@ class OfflineProvider:
         """Build the template for one target.
 
         Args:
-            request: The target (context and refinement fields are ignored).
+            request: The target and what the kernel saw it called with (context and refinement fields are
+                ignored).
 
         Returns:
             A reply with the template as tool arguments and zero usage.
         """
-        return Reply(arguments=json.dumps(template(request.target)), usage=Usage())
+        return Reply(arguments=json.dumps(template(request.target, request.observed)), usage=Usage())
 
     async def aclose(self) -> None:
         """Nothing to release."""
