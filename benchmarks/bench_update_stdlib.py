@@ -8,8 +8,8 @@ before and after are compared: every line the author wrote must still be there, 
 counted apart). Code outside docstrings must not change, and ``doctest.DocTestParser`` must find the same
 examples in every existing docstring before and after.
 
-Run: ``.venv/bin/python benchmarks/bench_update_stdlib.py [module.py ...]``. Prints one row per module and
-the totals; exits 1 when any author line or doctest example changed.
+Run: ``.venv/bin/python benchmarks/bench_update_stdlib.py [--style numpy] [module.py ...]``. Prints one row per
+module and the totals; exits 1 when any author line or doctest example changed.
 """
 
 from __future__ import annotations
@@ -180,17 +180,18 @@ def _reported(reason: str | None) -> bool:
     return bool(reason) and "up to date" not in (reason or "") and "already documented" not in (reason or "")
 
 
-def measure(path: Path) -> Figures:
+def measure(path: Path, style: str = "google") -> Figures:
     """Run ``--update`` offline on one module and compare.
 
     Args:
         path: The module's file.
+        style: The configured style (docstrings without sections get theirs).
 
     Returns:
         Its figures.
     """
     text = path.read_text(encoding="utf-8")
-    result = document(text, provider="offline", update=True, use_cache=False)
+    result = document(text, provider="offline", update=True, use_cache=False, style=style)
     figures = Figures(modules=1)
     before_lines, after_lines = lines_of(text), lines_of(result.code)
     before_nodes = definitions(ast.parse(text))
@@ -235,18 +236,23 @@ def main(argv: list[str]) -> int:
     """Measure the modules and print the table.
 
     Args:
-        argv: Module paths relative to the standard library (all of :data:`MODULES` when empty).
+        argv: ``[--style google|numpy|sphinx] [module ...]``: the configured style, and module paths relative
+            to the standard library (all of :data:`MODULES` when none).
 
     Returns:
         0 when no author line and no doctest example changed, else 1.
     """
     stdlib = Path(sysconfig.get_paths()["stdlib"])
+    style = "google"
+    if argv[:1] == ["--style"]:
+        style, argv = argv[1], argv[2:]
     total = Figures()
+    print(f"configured style: {style}\n")
     print("| module | existing | edited | added | lines inserted | author lines changed | quotes moved "
           "| r added | code changed | doctests before → kept |")
     print("|---|---|---|---|---|---|---|---|---|---|")
     for name in argv or MODULES:
-        figures = measure(stdlib / name)
+        figures = measure(stdlib / name, style)
         total.add(figures)
         print(f"| {name} | {figures.existing} | {figures.edited} | {figures.added} | {figures.inserted} "
               f"| {figures.author_changed} | {figures.quotes_moved} | {figures.prefixed} "

@@ -144,6 +144,32 @@ def test_sphinx_fields_join_the_authors_field_list_in_order(tmp_path: Path, offl
     assert '\n\n    :param' in new and "\n\n    :returns:" not in new  # one field list, no blank lines inside
 
 
+def test_a_docstring_without_sections_gets_one_sphinx_field_list_after_its_last_line(
+        tmp_path: Path, offline: None) -> None:
+    code = ('def load(path, *args):\n    """\n    Load a thing.\n\n    More words here,\n    and here.\n    """\n'
+            '    return open(path, *args)\n')
+    new = update_file(tmp_path, code, "--style", "sphinx").decode()
+    assert author_lines_kept(code, new)
+    assert new.startswith('def load(path, *args):\n    r"""\n    Load a thing.\n\n    More words here,\n    and here.\n'
+                          '\n    :param path: ')
+    fields = new.split("and here.\n\n")[1].split('    """')[0]
+    assert "\n\n" not in fields and fields.count("\n    :") == 2  # one field list: path, \*args, returns
+    assert ":param \\*args:" in fields  # reST-escaped star, in a raw string the author's text did not need
+
+
+def test_numpy_class_attributes_go_after_parameters_and_nothing_is_stale(tmp_path: Path, offline: None) -> None:
+    code = ('class Point:\n    """A point.\n\n    Parameters\n    ----------\n    x : float\n        Across.\n\n'
+            '    Notes\n    -----\n    Immutable in spirit.\n    """\n\n'
+            '    def __init__(self, x):\n        self.x = x\n')
+    new = update_file(tmp_path, code).decode()
+    assert author_lines_kept(code, new)
+    doc = new.split('"""')[1]
+    assert doc.index("Parameters") < doc.index("Attributes\n    ----------\n    x\n        ") < doc.index("Notes")
+    result = api.document(code, provider="offline", update=True, use_cache=False)
+    changes = result.targets[0].changes
+    assert changes is not None and changes.added == ["attribute x"] and changes.stale == []
+
+
 def test_google_section_goes_after_args_and_before_free_sections(tmp_path: Path, offline: None) -> None:
     code = ('def half(x):\n    """Halve.\n\n    Args:\n        x: A number.\n\n    Example:\n'
             '        >>> half(4)\n        2.0\n    """\n    return x / 2\n')
@@ -211,6 +237,11 @@ def test_crlf_and_tabs_are_kept_byte_for_byte(tmp_path: Path, offline: None) -> 
     ('def f(a, b):\n    """Add.\n\n    Args:\n        a: A.\n\n    :param b: B.\n    """\n    return a + b\n',
      "mixes docstring styles"),
     ('def f(a, b):\n    """Add."""  # the sum\n    return a + b\n', "shares its lines"),
+    ('def f(a, b):\n    """Add.\n\n    Arguments:\n    a -- the first,\n        on two lines.\n    """\n'
+     '    return a + b\n',
+     "Arguments section's entries do not read as google entries"),
+    ('def f(a, b):\n    """Add.\n\n    Args:\n        a -- the first.\n    """\n    return a + b\n',
+     "Args section's entries do not read as google entries"),
     ('def f(a, b):\n    """Add.""" """More."""\n    return a + b\n', "not one triple-quoted string"),
     ('def f(a, b):\n    ("""Add."""\n     """More.""")\n    return a + b\n', "not one triple-quoted string"),
 ])

@@ -101,6 +101,10 @@ class Section:
             when one was seen.
         entries: The entries, in order.
         spaced: Whether blank lines separate its entries.
+        title: The title as written, for messages.
+        regular: Whether its entries could all be read (a line at the entries' depth that does not read as an
+            entry, or a header whose text is not indented under it, makes the section irregular: an entry
+            inserted there could split an author's entry).
     """
 
     key: str
@@ -113,6 +117,8 @@ class Section:
     deeper: str | None = None
     entries: list[Entry] = field(default_factory=list)
     spaced: bool = False
+    title: str = ""
+    regular: bool = True
 
 
 @dataclass
@@ -213,8 +219,12 @@ def _google(texts: list[str]) -> list[Section]:
             index += 1
             continue
         last = _block_end(texts, index + 1, len(texts), _depth(texts[index]))
-        section = Section(known[0], known[1], index, max(last, index), index, leading_indent(texts[index]))
+        section = Section(known[0], known[1], index, max(last, index), index, leading_indent(texts[index]),
+                          title=match.group(1) if match else "")
         _entries(section, texts, index + 1, last, _GOOGLE_ENTRY)
+        following = next((line for line in texts[index + 1:] if line.strip()), None)
+        if last < index + 1 and following is not None and not _GOOGLE_HEADER.match(following):
+            section.regular = False  # "Args:" with its entries not indented under it
         sections.append(section)
         index = max(last, index) + 1
     return sections
@@ -228,7 +238,7 @@ def _numpy(texts: list[str]) -> list[Section]:
         stop = heads[position + 1] if position + 1 < len(heads) else len(texts)
         last = max([i for i in range(head + 2, stop) if texts[i].strip()], default=head + 1)
         key, rank = NUMPY_TITLES[texts[head].strip()]
-        section = Section(key, rank, head, last, head + 1, leading_indent(texts[head]))
+        section = Section(key, rank, head, last, head + 1, leading_indent(texts[head]), title=texts[head].strip())
         _entries(section, texts, head + 2, last, _NUMPY_ENTRY)
         sections.append(section)
     return sections
@@ -237,7 +247,7 @@ def _numpy(texts: list[str]) -> list[Section]:
 def _entries(section: Section, texts: list[str], start: int, last: int, pattern: re.Pattern[str]) -> None:
     """Find a headed section's entries: the lines at the indentation of its first line of text."""
     lines = [i for i in range(start, last + 1) if texts[i].strip()]
-    if not lines or section.key == OTHER:
+    if not lines or section.key in (OTHER, RETURNS, YIELDS):
         return
     depth = _depth(texts[lines[0]])
     section.entry_indent = leading_indent(texts[lines[0]])
@@ -250,6 +260,7 @@ def _entries(section: Section, texts: list[str], start: int, last: int, pattern:
         if section.entries and section.entries[-1].last < index - 1:
             section.spaced = True
         match = pattern.match(texts[index])
+        section.regular = section.regular and match is not None
         names = _names(section.key, match.group(1)) if match else []
         section.entries.append(Entry(names, index, index, bool(match and match.group(2) and
                                                             match.group(2).strip(" \t:()"))))
@@ -281,8 +292,9 @@ def _sphinx(texts: list[str]) -> list[Section]:
             previous.last = last
         else:
             sections.append(Section(key, rank, index, last, index - 1, leading_indent(texts[index]),
-                                    leading_indent(texts[index]), entries=[entry]))
-        if last > index:
-            sections[-1].deeper = sections[-1].deeper or leading_indent(texts[index + 1])
+                                    leading_indent(texts[index]), entries=[entry], title=f":{match.group(1)}:"))
+        continuation = next((line for line in texts[index + 1:last + 1] if line.strip()), None)
+        if continuation is not None:
+            sections[-1].deeper = sections[-1].deeper or leading_indent(continuation)
         index = last + 1
     return sections

@@ -76,11 +76,6 @@ class Changes:
     style: str = Style.GOOGLE
     notes: list[str] = field(default_factory=list)
 
-    @property
-    def changed(self) -> bool:
-        """True when anything was inserted."""
-        return bool(self.added)
-
     def summary(self) -> str:
         """One line for the report.
 
@@ -113,13 +108,11 @@ class Part:
         label: How the report names it, e.g. ``parameter limit``.
         key: The section it belongs to (``params``, ``returns``, ``yields``, ``raises``, ``attributes``).
         name: The parameter, exception or attribute; ``""`` for Returns and Yields.
-        order: Its place in the signature (parameters) or in the code.
     """
 
     label: str
     key: str
     name: str = ""
-    order: int = 0
 
 
 @dataclass(frozen=True)
@@ -262,19 +255,18 @@ def _missing(target: Target, layout: Layout) -> tuple[list[Part], list[str]]:
     """Find the parts the code needs that the docstring lacks, and its entries for parameters the code lacks."""
     documented = layout.names(*PARAM_KEYS)
     known = {p.name for p in target.params}
-    parts = [Part(f"parameter {p.display_name}", PARAMS, p.name, i) for i, p in enumerate(target.params)
-             if p.name not in documented]
-    stale = [f"parameter {name}" for name in dict.fromkeys(documented) if name not in known]
+    parts = [Part(f"parameter {p.display_name}", PARAMS, p.name) for p in target.params if p.name not in documented]
+    # A class's parameters are its constructor's, which its docstring may document: none are stale here.
+    stale = [] if target.is_class else [f"parameter {name}" for name in dict.fromkeys(documented) if name not in known]
     if needs_returns_section(target) and not layout.has(RETURNS):
         parts.append(Part("Returns", RETURNS))
     if needs_yields(target) and not layout.has(YIELDS):
         parts.append(Part("Yields", YIELDS))
     raised = undocumented_raises(target, layout.names(RAISES))
-    parts += [Part(f"Raises {name}", RAISES, name, i) for i, name in enumerate(raised)]
+    parts += [Part(f"Raises {name}", RAISES, name) for name in raised]
     if target.is_class:
         named = set(layout.names(ATTRIBUTES))
-        parts += [Part(f"attribute {a.name}", ATTRIBUTES, a.name, i) for i, a in enumerate(target.attributes)
-                  if a.name not in named]
+        parts += [Part(f"attribute {a.name}", ATTRIBUTES, a.name) for a in target.attributes if a.name not in named]
     return parts, stale
 
 
@@ -294,7 +286,8 @@ def edit(plan: Plan, target: Target, answer: Docstring | None, *, width: int) ->
     inserts: dict[int, list[str]] = {}
     sectioned: set[int] = set()
     content = _content(plan.missing, target, answer)
-    for key in (PARAMS, RETURNS, YIELDS, RAISES, ATTRIBUTES):
+    ranks = _RANKS[Style(plan.style)]
+    for key in sorted(ranks, key=ranks.__getitem__):  # new sections at one place go in the style's order
         parts = [p for p in plan.missing if p.key == key]
         if not parts:
             continue
@@ -397,20 +390,25 @@ def _render(style: str, doc: Docstring, target: Target, indents: _Indents, width
 
 
 def _reindent(lines: list[str], style: str, indents: _Indents, headed: bool) -> list[str]:
-    """Move rendered lines (items at four-space levels) to the author's indentation."""
+    """Move rendered lines (items at four-space levels) to the author's indentation.
+
+    Lines deeper than the first continuation level (a list's or a code block's inside new text) keep the
+    spaces beyond it.
+    """
     out = []
     header_lines = _HEADER_LINES[Style(style)] if headed else 0
+    entry_level = 1 if style == Style.GOOGLE else 0
     for number, line in enumerate(lines):
         text = line.lstrip(" ")
-        level = (len(line) - len(text)) // len(_ITEM)
+        lead = len(line) - len(text)
         if not text:
             out.append("")
         elif number < header_lines:
             out.append(indents.header + text)
-        elif level == (1 if style == Style.GOOGLE else 0):
+        elif lead < len(_ITEM) * (entry_level + 1):
             out.append(indents.entry + text)
         else:
-            out.append(indents.deeper + text)
+            out.append(indents.deeper + " " * (lead - len(_ITEM) * (entry_level + 1)) + text)
     return out
 
 
@@ -418,6 +416,8 @@ def _entries_into(plan: Plan, section: Section, parts: list[Part], content: Docs
                   width: int, inserts: dict[int, list[str]]) -> str | None:
     """Insert entries into an existing section: parameters in signature order, others at its end."""
     style = plan.style
+    if not section.regular:
+        return f"its {section.title} section's entries do not read as {style} entries, so where new ones go is unclear"
     indents = _indents_of(section, style, _step(plan.layout.margin))
     typed = any(e.typed for e in section.entries) or not section.entries
     order = {p.name: i for i, p in enumerate(target.params)}
@@ -469,6 +469,7 @@ def _new_section(plan: Plan, key: str, parts: list[Part], content: Docstring, ta
     if isinstance(point, str):
         return point
     after, adjacent = point
+    adjacent = adjacent or (style == Style.SPHINX and after in sectioned)  # one field list, however many fields
     inserts.setdefault(after, []).extend(lines if adjacent else ["", *lines])
     if not adjacent:
         sectioned.add(after)
