@@ -89,6 +89,11 @@ def test_words() -> None:
     ("TODO: describe ``x``.", "x", Code.PLACEHOLDER), ("...", "x", Code.PLACEHOLDER),
     ("The input dataframe values.", "df", None), ("Average of the scores.", "average", None),
     ("Defaults to 0.0.", "spread", None), ("Column to average. Defaults to 'score'.", "column", None),
+    ("TODO describe ``x``.", "x", Code.PLACEHOLDER), ("Todo items to process.", "x", None),
+    # "Defaults to" is read in the prose only, never inside code
+    ("If ``default is not MISSING`` and ``x``.", "ValueError", None),
+    ("The x. Defaults to 3.", "x", Code.RESTATED_NAME),
+    ("todo: write this.", "x", Code.PLACEHOLDER),
 ])
 def test_says_nothing(text: str, name: str, code: Code | None) -> None:
     assert says_nothing(text, name) == code

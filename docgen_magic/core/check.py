@@ -13,9 +13,10 @@ from typing import Any
 
 from docgen_magic.core.facts import Target, is_documented
 from docgen_magic.core.rules import (
-        Code,
+    Code,
     bare_names,
     is_placeholder,
+    is_placeholder_entry,
     needs_returns_section,
     needs_yields,
     prose_fault,
@@ -64,6 +65,44 @@ def _names_of(parsed: Any) -> tuple[list[str], bool, bool, list[str]]:
     return names, bool(returns), bool(yields), raises
 
 
+_ATTRIBUTE_KEYS = frozenset({"attribute", "ivar", "cvar", "var"})
+
+
+def _entries(parsed: Any, target: Target) -> list[tuple[str, str | None, str, bool]]:
+    """Every described part of a parsed docstring: (label, description, name, whether it is a placeholder).
+
+    Placeholders are found in every section they can occur in, as each style's reader returns it:
+    parameters, attributes (Sphinx's ``:ivar:`` comes back as a generic field), Returns and Yields (where an
+    older ``TODO: ...`` is read as a type), Raises, the summary and the description.
+    """
+    import docstring_parser
+
+    entries = [("summary", parsed.short_description, "", is_placeholder(parsed.short_description))]
+    paragraphs = (parsed.long_description or "").split("\n\n")
+    if any(is_placeholder(p) for p in paragraphs):
+        entries.append(("description", parsed.long_description, "", True))
+    for meta in parsed.meta:
+        key = meta.args[0] if meta.args else ""
+        if isinstance(meta, docstring_parser.DocstringParam):
+            label = "attribute" if key in _ATTRIBUTE_KEYS else "parameter"
+            name = meta.arg_name
+        elif isinstance(meta, docstring_parser.DocstringReturns):
+            entries.append(("Yields" if meta.is_generator else "Returns", meta.description, target.name,
+                            is_placeholder_entry(meta.type_name, meta.description)))
+            continue
+        elif isinstance(meta, docstring_parser.DocstringRaises):
+            name = meta.type_name or ""
+            entries.append((f"Raises {name}".strip(), meta.description, name, is_placeholder(meta.description)))
+            continue
+        elif key in _ATTRIBUTE_KEYS and len(meta.args) > 1:
+            label, name = "attribute", meta.args[-1]
+        else:
+            continue
+        entries.append((f"{label} {name.replace(chr(92), '')}", meta.description, name,
+                        is_placeholder(meta.description)))
+    return entries
+
+
 def _empty_words(target: Target) -> list[tuple[Code, str]]:
     """Descriptions of the docstring that are placeholders or only restate a name (the teaching check).
 
@@ -79,19 +118,11 @@ def _empty_words(target: Target) -> list[tuple[Code, str]]:
         parsed = docstring_parser.parse(target.docstring or "")
     except docstring_parser.ParseError:
         return []
-    entries: list[tuple[str, str | None, str]] = [("summary", parsed.short_description, "")]
-    for meta in parsed.meta:
-        key = meta.args[0] if meta.args else ""
-        if isinstance(meta, docstring_parser.DocstringParam):
-            label = "attribute" if key in ("attribute", "ivar", "cvar", "var") else "parameter"
-            entries.append((f"{label} {meta.arg_name.replace(chr(92), '')}", meta.description, meta.arg_name))
-        elif isinstance(meta, docstring_parser.DocstringReturns):
-            entries.append(("Yields" if meta.is_generator else "Returns", meta.description, target.name))
-        elif isinstance(meta, docstring_parser.DocstringRaises):
-            entries.append((f"Raises {meta.type_name or ''}".strip(), meta.description, meta.type_name or ""))
     found: dict[Code, list[str]] = {}
-    for label, text, name in entries:
-        code = says_nothing(text, name) if label != "summary" else Code.PLACEHOLDER if is_placeholder(text) else None
+    for label, text, name, marked in _entries(parsed, target):
+        code = Code.PLACEHOLDER if marked else None
+        if code is None and label not in ("summary", "description"):
+            code = says_nothing(text, name, value=label in ("Returns", "Yields"))
         if code is not None:
             found.setdefault(code, []).append(label)
     gaps = []

@@ -5,14 +5,13 @@ They are what the offline provider answers, what fills a section a model kept ge
 
 Every sentence says something the code states: a raise's condition and message, a default, a returned
 expression, a yielded item, the value an attribute starts with, the verb and noun of a name. Where the code
-says nothing, the text is an honest placeholder starting with :data:`PLACEHOLDER`, which ``--check``
-reports as a gap still to write.
+says nothing, the text is an honest placeholder (:func:`~docgen_magic.core.rules.placeholder`), which
+``--check`` reports as a gap still to write.
 """
 
 from __future__ import annotations
 
 import ast
-import re
 from functools import lru_cache
 
 from docgen_magic.core.facts import Param, ParamKind, Target, TargetKind, dotted_name, own_scope_nodes
@@ -20,15 +19,15 @@ from docgen_magic.core.model import ArgDoc, AttributeDoc, Docstring, RaisesDoc, 
 from docgen_magic.core.observed import Observation, observed_text, observed_type
 from docgen_magic.core.rules import (
     VERBS,
+    is_truth_valued,
     is_variadic,
     may_document_returns,
     needs_returns,
+    placeholder,
     same_exception,
+    states_default,
     words,
 )
-
-PLACEHOLDER = "TODO:"
-"""How a draft marks text the author still has to write."""
 
 _DUNDERS = {
     "__init__": "Initialize the {owner}.",
@@ -224,29 +223,18 @@ def _sentence(text: str) -> str:
     return (text[0].upper() + text[1:]).rstrip(".") + "." if text else text
 
 
-def placeholder(what: str) -> str:
-    """Write an honest, marked placeholder.
-
-    Args:
-        what: What the author still has to write, e.g. ``describe `path```.
-
-    Returns:
-        ``TODO: <what>.``
-    """
-    return f"{PLACEHOLDER} {what}."
-
-
 def with_default(text: str, param: Param) -> str:
-    """Add a parameter's default from the code to its description, unless the text already gives one.
+    """Add a parameter's default from the code to its description, unless the text already states that value.
 
     Args:
         text: The description.
         param: One parameter of its signature.
 
     Returns:
-        The text, ending with ``Defaults to <default>.`` when the parameter has a default.
+        The text, ending with ``Defaults to <default>.`` when the parameter has a default the text does not
+        give (see :func:`~docgen_magic.core.rules.states_default`).
     """
-    if param.default is None or re.search(r"\bdefault", text, re.IGNORECASE):
+    if param.default is None or states_default(text, param.default):
         return text
     return f"{text.rstrip()} Defaults to {param.default}.".lstrip()
 
@@ -279,7 +267,8 @@ def _use_of(target: Target, name: str) -> str:
     own = _own(target)
     parents = _parents(target)
     for node in own:
-        if isinstance(node, ast.Return) and isinstance(node.value, ast.Name) and node.value.id == name:
+        if (isinstance(node, ast.Return) and isinstance(node.value, ast.Name) and node.value.id == name
+                and not _rebound(target, name)):
             when = _condition(node, parents)
             return f"returned {when}".strip() if when else "returned unchanged"
         if isinstance(node, ast.IfExp) and isinstance(node.test, ast.Name) and node.test.id == name:
@@ -324,6 +313,12 @@ def _use_of(target: Target, name: str) -> str:
     return ""
 
 
+def _rebound(target: Target, name: str) -> bool:
+    """Whether the body assigns (or deletes) a name, so that it may no longer hold the argument given."""
+    return any(isinstance(node, ast.Name) and node.id == name and not isinstance(node.ctx, ast.Load)
+               for node in _own(target))
+
+
 _TRIVIAL_CALLS = frozenset({"print", "len", "str", "repr", "id", "type"})
 
 
@@ -361,9 +356,15 @@ def _value_phrase(value: ast.expr, target: Target) -> str:
         if value.id in ("self", "cls") and "." in target.qualname:
             owner = " ".join(words(target.qualname.rsplit(".", 2)[-2]))
             return f"the same {owner}, so calls can be chained"
-        return f"``{value.id}``"
+        given = any(p.name == value.id for p in target.params) and not _rebound(target, value.id)
+        return f"the given ``{value.id}``" if given else f"``{value.id}``"
     if isinstance(value, ast.Constant):
         return f"``{value.value!r}``"
+    if is_truth_valued(value):
+        code = _code(value)
+        return f"whether {code}" if code else "whether the test holds"
+    if isinstance(value, ast.BoolOp):
+        return _operand_phrase(value)
     if isinstance(value, ast.Call):
         callee = dotted_name(value.func) or ""
         last = callee.rsplit(".", 1)[-1]
@@ -384,11 +385,10 @@ def _value_phrase(value: ast.expr, target: Target) -> str:
         return f"{kind} of {element} for each ``{ast.unparse(first.target)}`` in {source}" \
             if element and source else kind
     if isinstance(value, ast.DictComp):
-        return "a dict"
-    if isinstance(value, (ast.Compare, ast.BoolOp)) or (isinstance(value, ast.UnaryOp)
-                                                        and isinstance(value.op, ast.Not)):
-        code = _code(value)
-        return f"whether {code}" if code else "whether the test holds"
+        key, item, first = _code(value.key, 30), _code(value.value, 30), value.generators[0]
+        source = _code(first.iter, 40)
+        return f"a dict mapping {key} to {item} for each ``{ast.unparse(first.target)}`` in {source}" \
+            if key and item and source and len(value.generators) == 1 else "a dict"
     if isinstance(value, ast.JoinedStr):
         code = _code(value)
         return f"the text {code}" if code else "a formatted text"
@@ -398,6 +398,26 @@ def _value_phrase(value: ast.expr, target: Target) -> str:
         return f"{kind} {code}".strip()
     code = _code(value)
     return f"the value of {code}" if code else ""
+
+
+def _operand_phrase(value: ast.BoolOp) -> str:
+    """Say which operand ``a or b`` / ``a and b`` gives (it is one of them, not a truth value).
+
+    Args:
+        value: An ``and`` / ``or`` whose operands are not all truth values.
+
+    Returns:
+        E.g. ``the ``a`` if it is truthy, else ``b````; ``""`` when an operand is too long to quote.
+    """
+    codes = [_code(v, 40) for v in value.values]
+    if not all(codes):
+        return ""
+    if len(codes) == 2:
+        first, last = codes
+        return (f"{first} if it is truthy, else {last}" if isinstance(value.op, ast.Or)
+                else f"{last} if {first} is truthy, else {first}")
+    which = "truthy" if isinstance(value.op, ast.Or) else "falsy"
+    return f"the first of {_listing(codes)} that is {which}, else {codes[-1]}"
 
 
 def yields_text(target: Target) -> str:

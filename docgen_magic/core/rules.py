@@ -312,9 +312,55 @@ def _base_form(word: str) -> str | None:
     return next((c for c in candidates if c in VERBS), None)
 
 
-PLACEHOLDER_MARKS = ("TODO", "FIXME", "XXX", "TBD")
-"""Text starting with one of these (or made only of dots) is a placeholder the author still has to replace."""
+PREDICATE_CALLS = frozenset((
+    "isinstance", "issubclass", "callable", "hasattr", "bool", "all", "any", "startswith", "endswith",
+    "exists", "lexists", "samefile", "isdisjoint", "issubset", "issuperset", "iskeyword", "isdigit", "isalpha",
+    "isalnum", "isspace", "isupper", "islower", "istitle", "isidentifier", "isdecimal", "isnumeric",
+    "isprintable", "isascii", "isabs", "isfile", "isdir", "islink", "ismount", "isjunction", "isclass",
+    "isfunction", "ismethod", "ismodule", "isbuiltin", "isroutine", "isabstract", "isgenerator",
+    "isgeneratorfunction", "iscoroutine", "iscoroutinefunction", "isawaitable", "isasyncgen",
+    "isasyncgenfunction", "isdatadescriptor", "ismethoddescriptor", "isatty", "isleap", "isfinite", "isinf",
+    "isnan", "isclose", "isEnabledFor", "is_alive", "readable", "writable", "seekable", "done", "cancelled",
+    "empty", "full", "locked", "is_set",
+))
+"""Calls that give a truth value whatever their arguments (stdlib predicates; ``is_x`` / ``has_x`` match too)."""
+_PREDICATE_NAME = re.compile(r"_*(?:is|has|can|should|must|needs?|contains)_\w+$")
 
+
+def is_truth_valued(value: ast.expr) -> bool:
+    """Whether an expression gives a truth value (``True`` / ``False``) rather than one of its operands.
+
+    Comparisons, ``not``, bool literals, predicate calls (``isinstance``, ``callable``, ``str.isdigit``,
+    ``is_valid(...)``) and ``and`` / ``or`` whose operands are all truth values are; ``a or b`` in general is
+    not (it gives ``a`` or ``b``), nor is anything else.
+
+    Args:
+        value: A returned expression.
+
+    Returns:
+        True when the expression can only be True or False.
+    """
+    if isinstance(value, ast.Compare) or (isinstance(value, ast.UnaryOp) and isinstance(value.op, ast.Not)):
+        return True
+    if isinstance(value, ast.Constant):
+        return isinstance(value.value, bool)
+    if isinstance(value, ast.BoolOp):
+        return all(is_truth_valued(v) for v in value.values)
+    if isinstance(value, ast.Call):
+        func = value.func
+        name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+        return name in PREDICATE_CALLS or bool(_PREDICATE_NAME.match(name))
+    return False
+
+
+PLACEHOLDER_MARK = "TODO"
+"""How a draft marks text the author still has to write (see :func:`placeholder`)."""
+
+PLACEHOLDER_MARKS = ("TODO", "FIXME", "XXX", "TBD")
+"""Text starting with one of these words (or made only of dots) is a placeholder the author still has to replace."""
+
+_MARKED = re.compile(rf"(?:{'|'.join(PLACEHOLDER_MARKS)})\b|(?i:{'|'.join(PLACEHOLDER_MARKS)}):")
+"""A mark in capitals (``TODO describe``), or in any case before a colon (``todo: ...``); ``Todo items`` is prose."""
 _DEFAULTS_SENTENCE = re.compile(r"\s*\bDefaults? (?:to|is)\b.*$", re.IGNORECASE | re.DOTALL)
 _WORD = re.compile(r"[a-z0-9]+")
 _CODE_SPAN = re.compile(r"`{1,2}([^`]+)`{1,2}")
@@ -330,20 +376,94 @@ _FILLER = frozenset((
 """Words that carry no meaning of their own in a one-line description."""
 
 
+def placeholder(what: str) -> str:
+    """Write the one placeholder form, e.g. ``TODO describe ``path``.``.
+
+    The mark is followed by a space, never a colon: a Google ``Returns:`` / ``Yields:`` entry reading
+    ``TODO: ...`` is taken by docstring_parser and Napoleon as a value of *type* ``TODO``. A colon left in
+    ``what`` outside inline code is dropped for the same reason.
+
+    Args:
+        what: What the author still has to write, e.g. ``describe ``path````.
+
+    Returns:
+        The placeholder sentence, which :func:`is_placeholder` recognises.
+    """
+    text = "".join(part if part.startswith("``") else part.replace(":", "")
+                   for part in re.split(r"(``[^`]+``)", what.strip().rstrip(".")))
+    return f"{PLACEHOLDER_MARK} {text}."
+
+
 def is_placeholder(text: str | None) -> bool:
-    """Whether a text is a marked placeholder (``TODO: ...``, ``...``).
+    """Whether a text is a marked placeholder (``TODO describe ...``, ``FIXME``, ``...``).
 
     Args:
         text: A description from a docstring.
 
     Returns:
-        True when it starts with a mark of :data:`PLACEHOLDER_MARKS` or holds only dots.
+        True when it starts with a word of :data:`PLACEHOLDER_MARKS` or holds only dots.
     """
     text = (text or "").strip()
-    return text.upper().startswith(PLACEHOLDER_MARKS) or (bool(text) and not text.strip(".…"))
+    return bool(_MARKED.match(text)) or (bool(text) and not text.strip(".…"))
 
 
-def says_nothing(text: str | None, name: str) -> Code | None:
+def is_placeholder_entry(type_name: str | None, description: str | None) -> bool:
+    """Whether an entry, as a reader parsed it, is a placeholder.
+
+    A Google ``Returns:`` entry written ``TODO: describe ...`` (the older form) is read as type ``TODO`` with
+    the description ``describe ...``: the mark in the type counts as well.
+
+    Args:
+        type_name: The type the reader found, if any.
+        description: The description the reader found.
+
+    Returns:
+        True when either part is a placeholder.
+    """
+    return is_placeholder(description) or (bool(type_name) and is_placeholder(type_name))
+
+
+def prose_only(text: str) -> str:
+    """Blank out inline code (````x````, ```x```), keeping every other character where it was.
+
+    Args:
+        text: A description.
+
+    Returns:
+        The text with each code span replaced by as many NUL characters, so positions still match.
+    """
+    return _CODE_SPAN.sub(lambda match: "\0" * len(match.group()), text)
+
+
+_SENTENCE_BREAK = re.compile(r"(?<=[.;!?])\s+")
+_DEFAULT_WORD = re.compile(r"\bdefault", re.IGNORECASE)
+
+
+def states_default(text: str, default: str) -> bool:
+    """Whether a description already gives a parameter's default value *as its default*.
+
+    The word alone is not enough (a parameter may be named ``default``, a sentence may speak of another
+    default): one sentence must say "default" in its prose and give the value itself (inline code or not,
+    either quote, ``None`` / ``True`` / ``False`` in any case).
+
+    Args:
+        text: The description.
+        default: The default's source text, e.g. ``'score'``.
+
+    Returns:
+        True when some sentence states that value as the default.
+    """
+    value = " ".join(default.split())
+    forms = {value, value.replace("'", '"'), value.replace('"', "'")}
+    flags = re.IGNORECASE if value in ("None", "True", "False") else 0
+    pattern = re.compile("|".join(rf"(?<![\w.]){re.escape(form)}(?![\w]|\.\d)" for form in forms), flags)
+    for sentence in _SENTENCE_BREAK.split(" ".join(text.split())):
+        if _DEFAULT_WORD.search(prose_only(sentence)) and pattern.search(sentence.replace("`", "")):
+            return True
+    return False
+
+
+def says_nothing(text: str | None, name: str, *, value: bool = False) -> Code | None:
     """Whether a description is a placeholder or only restates a name.
 
     ``"The df."`` for ``df``, ``"The result."`` for a return value, ``"If the operation cannot be
@@ -353,6 +473,8 @@ def says_nothing(text: str | None, name: str) -> Code | None:
     Args:
         text: The description.
         name: The documented name (a parameter, attribute, exception or the function itself).
+        value: The text describes a returned or yielded value: quoted code there names an expression,
+            never the documented name, even when it is spelled the same (``return callback``).
 
     Returns:
         :attr:`Code.PLACEHOLDER`, :attr:`Code.RESTATED_NAME`, or None when the text says something.
@@ -360,10 +482,11 @@ def says_nothing(text: str | None, name: str) -> Code | None:
     text = (text or "").strip()
     if is_placeholder(text):
         return Code.PLACEHOLDER
-    rest = _DEFAULTS_SENTENCE.sub("", text)
+    defaults = _DEFAULTS_SENTENCE.search(prose_only(text))  # a sentence of the prose, never inside code
+    rest = text[:defaults.start()] if defaults else text
     if rest != text and not rest.strip(" .").strip():
         return None
-    if any(span.strip("*") not in ("", name) for span in _CODE_SPAN.findall(rest)):
+    if any(span.strip("*") not in ("", "" if value else name) for span in _CODE_SPAN.findall(rest)):
         return None  # quoted code (an expression, a call, a key) is a fact of its own
     own = {w.rstrip("s") for w in words(name)}
     said = [w for w in _WORD.findall(rest.lower()) if w not in _FILLER and w.rstrip("s") not in own]

@@ -2,8 +2,11 @@
 
 Every edit is made on the user's original lines: a docstring literal is inserted right after the line that
 ends the ``def`` / ``class`` header (or replaces the old docstring's lines), indented like the body, with the
-cell's dominant line ending; every other line keeps its text and its own ending. A one-line body
-(``def f(x): return x  # note``) becomes a block, the body and its comment moving to their own line.
+cell's dominant line ending; every other line keeps its text and its own ending. Blank lines right under a
+function's header are taken by the docstring (pydocstyle's D202 rejects a blank line between a function's
+docstring and its code), and so are a class's when its style asks for exactly one after the docstring
+(D204), which it then gets. A one-line body (``def f(x): return x  # note``) becomes a block, the body and
+its comment moving to their own line.
 
 The guard then parses the result through the same IPython transformation, checks that every inserted
 docstring evaluates to exactly the expected string, and that the AST with those docstrings stripped equals
@@ -48,8 +51,8 @@ class Insertion:
         literal_lines: The docstring literal, one line per item, e.g.
             ``[<3 quotes>Add two numbers., '', Args:, '    a: First.', <3 quotes>]``.
         expected_docstring: The exact string value the spliced literal must evaluate to.
-        blank_after: Leave one blank line after the docstring when the next line is code (the NumPy and
-            PEP 257 conventions ask it of class docstrings).
+        blank_after: Leave exactly one blank line after the docstring when the next line is code (the NumPy
+            and PEP 257 conventions ask it of class docstrings, pydocstyle's D204).
         verbatim: ``literal_lines`` are whole lines, indentation included, that replace the lines of the
             target's existing docstring as they are (``--update``'s line edits); the cell's line ending is
             added to each, and the last keeps the old last line's ending.
@@ -373,9 +376,27 @@ def _plan_one(cell: Cell, insertion: Insertion) -> _Edit:
     header = _after_signature_type_comment(cell, header)
     indent = leading_indent(cell.python_lines[first.lineno - 1])  # IPython keeps the indent of lines it rewrites
     new = [line + cell.newline for line in indent_literal(insertion.literal_lines, indent)]
-    if insertion.blank_after and header < len(cell.lines) and cell.lines[header].strip():
+    # A function's docstring takes the blank lines under its header (D202); a class's takes them only when
+    # its convention asks for exactly one blank line after it (D204), which it then gets back.
+    taken = _blank_lines_after(cell, header, first) \
+        if not isinstance(node, ast.ClassDef) or insertion.blank_after else 0
+    if insertion.blank_after and header + taken < len(cell.lines) and cell.lines[header + taken].strip():
         new.append(cell.newline)
-    return _Edit(insertion, header, header, new)
+    return _Edit(insertion, header, header + taken, new)
+
+
+def _blank_lines_after(cell: Cell, header: int, first: ast.stmt) -> int:
+    """Count the blank lines right after a definition's header, before its first statement or comment.
+
+    The docstring takes their place (blank lines are not part of the AST, and no other line moves).
+    """
+    stop = cell.original_line(first.lineno)
+    if stop is None:
+        return 0
+    count = 0
+    while header + count < stop - 1 and not cell.lines[header + count].strip():
+        count += 1
+    return count
 
 
 def _after_signature_type_comment(cell: Cell, header: int) -> int:

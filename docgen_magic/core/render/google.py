@@ -1,18 +1,25 @@
 """Google style: ``Args:`` / ``Returns:`` / ``Yields:`` / ``Raises:`` / ``Attributes:`` sections.
 
 Items read ``name (type): text``; continuation lines are indented one level further than the item.
-``*args`` and ``**kwargs`` keep their stars. Without a type, ``Returns:`` holds the description alone.
+``*args`` and ``**kwargs`` keep their stars. Without a type, ``Returns:`` holds the description alone, and
+its first line holds no colon outside inline code: Napoleon reads ``text: more`` there as type ``text``
+(docstring_parser does when ``text`` is one word), so the line breaks before the word with the colon, and a
+first word ending with a colon gets a dash instead.
 """
 
 from __future__ import annotations
 
 import functools
+import re
 
 from docgen_magic.core.facts import Target
 from docgen_magic.core.model import Docstring
 from docgen_magic.core.render.parts import ITEM_INDENT, headed_sections, item, type_text
+from docgen_magic.core.render.text import format_block
 
 _CONTINUATION = ITEM_INDENT * 2
+_INLINE_CODE = re.compile(r"``.+?``|:[\w:.+-]+:`.+?`")
+_TYPE_COLON = re.compile(r"(?<!:):(?!:)")
 
 
 def sections(doc: Docstring, target: Target, columns: int) -> list[list[str]]:
@@ -49,5 +56,21 @@ def _value(type_: str | None, description: str, *, columns: int, required: bool 
     kind = type_text(type_)
     if required and not kind:
         return []
-    prefix = f"{ITEM_INDENT}{kind}: " if kind else ITEM_INDENT
-    return item(prefix, description, columns, _CONTINUATION if kind else ITEM_INDENT)
+    if kind:
+        return item(f"{ITEM_INDENT}{kind}: ", description, columns, _CONTINUATION)
+    lines = item(ITEM_INDENT, description, columns, ITEM_INDENT)
+    if not lines or _type_colon(lines[0]) < 0:
+        return lines
+    end = lines.index("") if "" in lines else len(lines)
+    head = " ".join(line.strip() for line in lines[:end])
+    while (cut := _type_colon(head)) >= 0 and head.rfind(" ", 0, cut) < 0:
+        head = f"{head[:cut]} -{head[cut + 1:]}"  # the first word ends with the colon: it would be the type
+    parts = [head] if cut < 0 else [head[:head.rfind(" ", 0, cut)], head[head.rfind(" ", 0, cut) + 1:]]
+    return [line for part in parts for line in format_block(part, columns, ITEM_INDENT, ITEM_INDENT)] + lines[end:]
+
+
+def _type_colon(line: str) -> int:
+    """Return where a reader would split a typeless value's first line into type and text, or -1."""
+    masked = _INLINE_CODE.sub(lambda match: "x" * len(match.group()), line)
+    found = _TYPE_COLON.search(masked)
+    return found.start() if found else -1

@@ -1,0 +1,297 @@
+"""Offline drafts say only what is so, mark every gap so that every reader and ``--check`` sees it, and sit
+where linters accept them: the corpus shapes and a sample of the standard library (docstrings stripped),
+in every style.
+
+1. One placeholder form, read as text (never as a type) by docstring_parser, Napoleon and numpydoc, and
+   reported by ``--check`` in every section it can occur in.
+2. docgen's own output passes its own check, placeholders aside, and every placeholder is reported.
+3. "Whether" only for truth values; ``a or b`` says which operand it gives.
+4. A default is given unless the text states that very value as the default.
+5. Placement: a blank line under a function's header is taken by its docstring (D202); a class's docstring
+   gets the blank line its convention asks for (D204).
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+import json
+import subprocess
+from pathlib import Path
+
+import docstring_parser
+import pytest
+
+from docgen_magic import api
+from docgen_magic.core import drafts
+from docgen_magic.core.cell import parse_cell
+from docgen_magic.core.check import gaps
+from docgen_magic.core.facts import Target, extract_targets, own_scope_nodes
+from docgen_magic.core.rules import PREDICATE_CALLS, Code, is_placeholder, states_default
+from tests.shapes import SHAPES
+from tests.stdlib_corpus import stdlib_modules, strip_docstrings
+
+ROOT = Path(__file__).resolve().parent.parent
+TOOLS_PYTHON = ROOT / ".venv-tools" / "bin" / "python"
+RUFF = ROOT / ".venv" / "bin" / "ruff"
+STYLES = ("google", "numpy", "sphinx")
+RUFF_CONVENTION = {"google": "google", "numpy": "numpy", "sphinx": "pep257"}
+SAMPLE_MODULES = 10
+
+GAPS = '''\
+import dataclasses
+
+
+def pick(a, b):
+    return (a_rather_long_function_name(a) + another_rather_long_function_name(a, a))
+
+
+def walk(items):
+    yield items[0]
+    yield items[-1]
+
+
+def fail(x):
+    if x:
+        pass
+    raise LookupError
+
+
+class Point:
+    x: int
+
+
+MISSING = object()
+
+
+def field(*, default=MISSING, default_factory=MISSING):
+    if default is not MISSING and default_factory is not MISSING:
+        raise ValueError('cannot specify both default and default_factory')
+    return dataclasses.field(default=default, default_factory=default_factory)
+
+
+def first(a, b):
+    return a or b
+
+
+def both(a, b):
+    return a and b
+
+
+def get(table, key, default=None):
+    return table.get(key, default)
+
+
+def blank(x):
+
+    return x + 1
+
+
+class Blank:
+
+
+    y = 2
+'''
+
+
+def _document(source: str, style: str) -> str:
+    return api.document(source, provider="offline", style=style, use_cache=False).code
+
+
+def _targets(code: str) -> dict[str, Target]:
+    return {t.qualname: t for t in extract_targets(parse_cell(code)) if t.docstring}
+
+
+@functools.lru_cache(maxsize=1)
+def _sample() -> tuple[tuple[str, str], ...]:
+    return tuple((p.stem, strip_docstrings(p.read_text(encoding="utf-8"))) for p in stdlib_modules(SAMPLE_MODULES))
+
+
+@functools.lru_cache(maxsize=3)
+def _documented_sample(style: str) -> tuple[tuple[str, str], ...]:
+    return tuple((name, _document(source, style)) for name, source in _sample())
+
+
+# 1. One placeholder form ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("style", STYLES)
+def test_check_reports_a_placeholder_in_every_section(style: str) -> None:
+    found = _targets(_document(GAPS, style))
+    expected = {"pick": ["parameter b", "Returns"], "walk": ["Yields"], "fail": ["Raises LookupError"],
+                "Point": ["attribute x"]}
+    for name, labels in expected.items():
+        reported = dict(gaps(found[name])).get(Code.PLACEHOLDER, "")
+        for label in labels:
+            assert label in reported, (style, name, found[name].docstring)
+
+
+@pytest.mark.parametrize("style", STYLES)
+def test_docstring_parser_reads_placeholders_as_text(style: str) -> None:
+    for target in _targets(_document(GAPS, style)).values():
+        parsed = docstring_parser.parse(target.docstring or "")
+        for meta in parsed.many_returns:
+            assert not is_placeholder(meta.type_name), (style, target.qualname, target.docstring)
+    returns = docstring_parser.parse(_targets(_document(GAPS, style))["pick"].docstring or "").returns
+    assert returns is not None and is_placeholder(returns.description)
+
+
+def test_napoleon_and_numpydoc_read_placeholders_as_text() -> None:
+    if not TOOLS_PYTHON.exists():
+        pytest.skip("the tool environment is missing: run `make tools`")
+    items = [{"style": style, "text": ast.get_docstring(t.node) or ""} for style in ("google", "numpy")
+             for t in _targets(_document(GAPS, style)).values() if t.name in ("pick", "walk")]
+    proc = subprocess.run([str(TOOLS_PYTHON), str(ROOT / "tests" / "readers_judge.py")], input=json.dumps(items),
+                          capture_output=True, text=True, timeout=120, check=True)
+    read = json.loads(proc.stdout)
+    for item, found in zip(items, read, strict=True):
+        rest = found["napoleon"]
+        assert ":rtype: TODO" not in rest and "*TODO*" not in rest, rest  # never a type
+        assert any(line.startswith((":returns:", ":Yields:")) and "TODO describe" in line
+                   for line in rest.splitlines()), rest
+        if item["style"] == "numpy":
+            values = found["numpydoc"]["Returns"] + found["numpydoc"]["Yields"]
+            assert values and all(is_placeholder(desc) and not is_placeholder(kind) for _, kind, desc in values)
+
+
+def test_check_reports_placeholders_other_writers_left() -> None:
+    code = ('def f(x):\n    """Do it.\n\n    Args:\n        x: The x value in metres.\n\n    Returns:\n'
+            '        TODO: describe the return value.\n    """\n    return x\n\n\n'
+            'class C:\n    """Hold.\n\n    :ivar size: TODO describe ``size``.\n    """\n\n    size = 1\n\n\n'
+            'def g(x):\n    """Do it.\n\n    Parameters\n    ----------\n    x\n        FIXME.\n    """\n')
+    found = {t.qualname: dict(gaps(t)) for t in extract_targets(parse_cell(code))}
+    assert found["f"][Code.PLACEHOLDER].endswith(": Returns")
+    assert found["C"][Code.PLACEHOLDER].endswith(": attribute size")
+    assert found["g"][Code.PLACEHOLDER].endswith(": parameter x")
+
+
+# 2. Own output passes own check ----------------------------------------------------------------------------
+
+
+def _own_check_failures(documented: list[tuple[str, str]]) -> list[str]:
+    wrong = []
+    for name, code in documented:
+        for target in _targets(code).values():
+            codes = {c for c, _ in gaps(target)}
+            if codes - {Code.PLACEHOLDER}:
+                wrong.append(f"{name}: {target.qualname}: {gaps(target)}")
+            if "TODO" in (target.docstring or "") and Code.PLACEHOLDER not in codes:
+                wrong.append(f"{name}: {target.qualname}: placeholder not reported")
+    return wrong
+
+
+@pytest.mark.parametrize("style", STYLES)
+def test_own_output_passes_own_check_on_the_shapes(style: str) -> None:
+    documented = [(sid, r.code) for (sid, _), r in zip(SHAPES, api.document_cells_sync(
+        [text for _, text in SHAPES], provider="offline", style=style, overwrite=True, use_cache=False),
+        strict=True)]
+    assert _own_check_failures([*documented, ("gaps", _document(GAPS, style))]) == []
+
+
+@pytest.mark.parametrize("style", STYLES)
+def test_own_output_passes_own_check_on_the_standard_library(style: str) -> None:
+    assert _own_check_failures(list(_documented_sample(style))) == []
+
+
+def test_a_raise_condition_about_defaults_is_prose_that_says_something() -> None:
+    target = _targets(_document(GAPS, "google"))["field"]
+    assert "If ``default is not MISSING`` and ``default_factory is not MISSING``" in (target.docstring or "")
+    assert {code for code, _ in gaps(target)} <= {Code.PLACEHOLDER}  # its Returns: the call is too long to quote
+
+
+# 3. Only true sentences -----------------------------------------------------------------------------------
+
+
+def test_an_or_gives_one_of_its_operands() -> None:
+    found = {t.qualname: t for t in extract_targets(parse_cell(GAPS))}
+    assert drafts.returns_text(found["first"]) == "``a`` if it is truthy, else ``b``."
+    assert drafts.returns_text(found["both"]) == "``b`` if ``a`` is truthy, else ``a``."
+    code = "def f(a, b, c):\n    return a or b or c\n\ndef g(a, b):\n    return isinstance(a, int) or b > 1\n"
+    f, g = extract_targets(parse_cell(code))
+    assert drafts.returns_text(f) == "The first of ``a``, ``b`` and ``c`` that is truthy, else ``c``."
+    assert drafts.returns_text(g) == "Whether ``isinstance(a, int) or b > 1``."
+
+
+def _bool_valued(value: ast.expr) -> bool:
+    """The test's own reading of a truth value: what Python's operators and the known predicates give."""
+    if isinstance(value, ast.Compare) or (isinstance(value, ast.UnaryOp) and isinstance(value.op, ast.Not)):
+        return True
+    if isinstance(value, ast.BoolOp):
+        return all(_bool_valued(v) for v in value.values)
+    if isinstance(value, ast.Constant):
+        return value.value is True or value.value is False
+    if isinstance(value, ast.Call):
+        func = value.func
+        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+        return name in PREDICATE_CALLS or name.lstrip("_").startswith(("is_", "has_"))
+    return False
+
+
+def test_every_whether_belongs_to_a_truth_valued_return_over_the_standard_library() -> None:
+    checked = 0
+    for name, source in _sample():
+        for target in extract_targets(parse_cell(source)):
+            if not isinstance(target.node, (ast.FunctionDef, ast.AsyncFunctionDef)) or not target.returns_value:
+                continue
+            if not drafts.returns_text(target).startswith("Whether"):
+                continue
+            checked += 1
+            values = [n.value for n in own_scope_nodes(target.node) if isinstance(n, ast.Return)
+                      and n.value is not None and not (isinstance(n.value, ast.Constant) and n.value.value is None)]
+            assert values and all(_bool_valued(v) for v in values), f"{name}: {target.qualname}"
+    assert checked >= 5
+
+
+# 4. Defaults by value --------------------------------------------------------------------------------------
+
+
+def test_a_parameter_named_default_gets_its_default() -> None:
+    found = {t.qualname: t for t in extract_targets(parse_cell(GAPS))}
+    get = found["get"]
+    (default,) = [p for p in get.params if p.name == "default"]
+    assert drafts.param_text(get, default).endswith("Defaults to None.")
+    assert drafts.with_default("The value when missing, ``None`` by default.", default).count("None") == 1
+    assert drafts.with_default("The default table to read.", default).endswith("Defaults to None.")
+    assert not states_default("Defaults to 10.", "1")
+
+
+def test_every_default_is_given_over_the_standard_library() -> None:
+    lost = [f"{name}: {t.qualname}({p.name})" for name, source in _sample()
+            for t in extract_targets(parse_cell(source)) for p in t.params
+            if p.default is not None and not states_default(drafts.param_text(t, p), p.default)]
+    assert lost == []
+
+
+# 5. Placement -----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("style", STYLES)
+def test_the_docstring_takes_the_blank_line_under_the_header(style: str) -> None:
+    code = _document(GAPS, style)
+    assert ast.dump(ast.parse(GAPS)) == ast.dump(_strip(ast.parse(code)))
+    lines = code.splitlines()
+    after = lines[lines.index("def blank(x):") + 1:]
+    closing = next(i for i, line in enumerate(after) if line.strip().endswith('"""') and i > 0)
+    assert after[closing + 1] == "    return x + 1"
+    after = lines[lines.index("class Blank:") + 1:]
+    closing = next(i for i, line in enumerate(after) if line.strip().endswith('"""'))
+    wanted = ["", "    y = 2"] if style != "google" else ["", "", "    y = 2"]
+    assert after[closing + 1: closing + 1 + len(wanted)] == wanted
+
+
+def _strip(tree: ast.Module) -> ast.Module:
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and \
+                ast.get_docstring(node, clean=False) is not None:
+            node.body = node.body[1:] or [ast.Pass()]
+    return tree
+
+
+@pytest.mark.parametrize("style", STYLES)
+def test_ruff_accepts_the_placement_over_the_standard_library(style: str, tmp_path: Path) -> None:
+    for name, code in [*_documented_sample(style), ("gaps", _document(GAPS, style))]:
+        (tmp_path / f"{name}.py").write_text(code, encoding="utf-8")
+    proc = subprocess.run([str(RUFF), "check", "--isolated", "--select", "D2",
+                           "--config", f"lint.pydocstyle.convention='{RUFF_CONVENTION[style]}'",
+                           "--output-format", "concise", str(tmp_path)], capture_output=True, text=True, timeout=300)
+    assert [line for line in proc.stdout.splitlines() if ": D" in line] == []
