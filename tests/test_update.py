@@ -117,8 +117,8 @@ def test_google_entries_go_in_signature_order_in_the_authors_indentation(tmp_pat
             '          to a second line.\n      c: Third.\n    """\n    return None\n')
     new = update_file(tmp_path, code).decode()
     assert author_lines_kept(code, new)
-    assert ("      a: First, whose text runs on\n          to a second line.\n      b: TODO: describe ``b``.\n"
-            "      c: Third.\n      d: TODO: describe ``d``.\n") in new
+    assert ("      a: First, whose text runs on\n          to a second line.\n      b: TODO describe ``b``.\n"
+            "      c: Third.\n      d: TODO describe ``d``.\n") in new
 
 
 def test_numpy_sections_go_in_numpydocs_order_before_the_examples(tmp_path: Path, offline: None) -> None:
