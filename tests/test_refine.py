@@ -240,3 +240,38 @@ def test_a_problem_reported_by_the_provider_is_sent_back() -> None:
     gen = run(provider)
     assert gen.docstring is not None and gen.attempts == 2
     assert provider.requests[1].problems == (truncated,)
+
+
+def test_a_truncated_answers_usable_prefix_is_salvaged_and_the_truncation_sent_back() -> None:
+    # A provider hands over what a cut-off answer did write (closed into one object) with the problem.
+    truncated = Problem(Code.TRUNCATED, "The answer was cut off by the token limit.")
+    prefix = json.dumps({"summary": "Add two numbers.", "args": [{"name": "a", "description": "The first."}]})
+    provider = ScriptedProvider([reply(prefix, problem=truncated)] * 3)
+    gen = run(provider)
+    assert gen.docstring is not None and gen.error is None and gen.attempts == 3
+    assert gen.docstring.summary == "Add two numbers." and gen.docstring.args[0].description == "The first."
+    assert [p.code for p in provider.requests[1].problems][:1] == ["truncated"]
+    assert provider.requests[1].previous_arguments == prefix
+    assert gen.notes == ["parameter b, Returns written from the code (the model's answers disagreed with it 3 "
+                         "time(s))"]
+
+
+def test_a_provider_failure_after_a_usable_answer_keeps_that_answer() -> None:
+    from docgen_magic.core.errors import ProviderTransientError
+
+    provider = ScriptedProvider([reply(answer(["a"])), ProviderTransientError("openai: timed out after 60 s")])
+    gen = run(provider)
+    assert gen.docstring is not None and gen.error is None and gen.attempts == 1
+    assert [a.name for a in gen.docstring.args] == ["a", "b"]
+    assert gen.notes == ["parameter b written from the code (the model's answers disagreed with it 1 time(s); "
+                         "then openai: timed out after 60 s)"]
+
+
+def test_a_placeholder_in_an_answer_is_asked_again() -> None:
+    placeholder = json.loads(answer(["a", "b"]))
+    placeholder["args"][1]["description"] = "TODO: describe b."
+    provider = ScriptedProvider([reply(json.dumps(placeholder)), reply(answer(["a", "b"]))])
+    gen = run(provider)
+    assert gen.docstring is not None and gen.attempts == 2 and gen.problems_fixed == ["placeholder"]
+    assert provider.requests[1].problems[0].message == (
+        'The description of `b` is a placeholder ("TODO: describe b."); write what it is.')

@@ -212,3 +212,11 @@ def test_returns_text_naming_a_container_the_code_does_not_return(text: str,
                                         found.expected)) == fault
     assert prose_fault("A list of counts.", _one("def count(text):\n    return helper(text)\n"),
                        part="returns") is None  # nothing evident in the code: no claim to contradict
+
+
+def test_a_summary_opening_with_return_is_judged_against_the_returned_type() -> None:
+    target = _one("def count(text: str) -> dict[str, int]:\n    return {}\n")
+    fault = prose_fault("Return the list of words.", target, part="summary")
+    assert fault is not None and (fault.code, fault.found, fault.expected) == (Code.CONTRADICTS_CODE, "list", "dict")
+    assert prose_fault("Return a dict of word counts.", target, part="summary") is None
+    assert prose_fault("List the words of a text.", target, part="summary") is None  # a verb, not a claim

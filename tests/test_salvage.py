@@ -137,7 +137,7 @@ def test_a_returns_text_naming_a_container_the_code_does_not_return_is_replaced(
     fake_openai.enqueue("wrong-container", "wrong-container", "wrong-container")
     gen = refine(fake_openai, COUNTS)
     assert gen.docstring is not None and gen.error is None
-    assert ("The returns text says a list is returned, but the code returns a dict; describe the dict."
+    assert ("The returns text says a list is returned, but the code returns a dict; say what the dict holds."
             in refinement_text(fake_openai, 1))
     returns = gen.docstring.returns
     assert returns is not None and returns.type == "dict[str, int]"

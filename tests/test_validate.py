@@ -15,7 +15,7 @@ from docgen_magic.core.check import check_target, coverage
 from docgen_magic.core.facts import Target, extract_targets
 from docgen_magic.core.model import Docstring, docstring_schema
 from docgen_magic.core.ports import GenerationRequest
-from docgen_magic.core.rules import words
+from docgen_magic.core.rules import Code, is_placeholder, words
 from docgen_magic.core.validate import (
     conform,
     parse_arguments,
@@ -66,8 +66,13 @@ def targets() -> dict[str, Target]:
 
 
 def good(target: Target) -> dict[str, Any]:
+    """A draft made a model's answer: a placeholder is not an answer, so each is written as prose."""
     data = template(target)
     data["summary"] = "Do the thing."
+    for key in ("args", "raises", "attributes", "returns", "yields"):
+        for entry in data[key] if isinstance(data[key], list) else [data[key]] if data[key] else []:
+            if is_placeholder(entry["description"]):
+                entry["description"] = "Model prose on what it means."
     return data
 
 
@@ -278,7 +283,9 @@ def test_offline_answers_validate_for_every_shape(shape_id: str, text: str) -> N
     for target in extract_targets(parse_cell(text)):
         reply = asyncio.run(provider.generate(GenerationRequest(target=target)))
         data, problems = parse_arguments(reply.arguments)
-        assert problems == [] and validate(data, target) == [], (shape_id, target.qualname)
+        # As a model's answer (schema and prose judged), a draft passes but for its honest placeholders.
+        found = [p for p in validate(data, target) if p.code != Code.PLACEHOLDER]
+        assert problems == [] and found == [], (shape_id, target.qualname)
 
 
 def test_offline_runs_never_import_jsonschema() -> None:

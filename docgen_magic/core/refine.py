@@ -261,12 +261,12 @@ def _salvaged(result: Generation, best: Candidate | None, target: Target, seen: 
     stopped = f"; then {result.error}" if result.error else ""
     if best is not None and best.usable:
         result.docstring, written, cleaned = salvage(best, target)
-        kept = f"the answer of attempt {best.attempt} kept" if best.attempt != result.attempts else ""
+        kept = [f"the answer of attempt {best.attempt} kept"] if best.attempt != result.attempts else []
         if written:
-            why = f"the model's answers disagreed with it {result.attempts} time(s)"
-            result.notes.append(f"{', '.join(written)} written from the code ({why}{'; ' + kept if kept else ''})")
-        elif kept:
-            result.notes.append(f"{kept}, the best of {tried}")
+            why = [f"the model's answers disagreed with it {result.attempts} time(s)", *kept]
+            result.notes.append(f"{', '.join(written)} written from the code ({'; '.join(why)}{stopped})")
+        elif kept or stopped:
+            result.notes.append(f"the answer of attempt {best.attempt} kept, the best of {tried}{stopped}")
         if cleaned:
             result.notes.append(f"markup removed from the {', '.join(cleaned)}")
         logger.info("%s: salvaged from attempt %d of %d: %s", target.qualname, best.attempt, result.attempts,

@@ -540,6 +540,7 @@ _NAMED_KIND = re.compile(
     r"(data\s+frame|" + "|".join(sorted(_CONTAINERS, key=len, reverse=True)) + r")"
     r"(?=\s*(?:$|[.,;:()\[]|(?:of|with|that|which|containing|mapping|holding|where|is|are|was|for|from|in|made|"
     r"keyed|indexed|built|returned|whose|listing|giving|describing|naming)\b))")
+_RETURN_VERB = re.compile(r"returns?\s", re.IGNORECASE)
 _TYPE_KINDS = {
     "dict": "dict", "Dict": "dict", "Mapping": "dict", "MutableMapping": "dict", "OrderedDict": "dict",
     "defaultdict": "dict", "DefaultDict": "dict", "Counter": "dict", "list": "list", "List": "list",
@@ -565,8 +566,8 @@ def prose_fault(text: str | None, target: Target, *, part: str) -> ProseFault | 
     Args:
         text: The prose.
         target: The documented target.
-        part: ``summary`` (judged for saying something), ``returns`` (judged against the returned type) or
-            any other part's label (judged for markup only).
+        part: ``summary`` (judged for saying something, and when it opens with "Return", against the returned
+            type), ``returns`` (judged against the returned type) or any other part's label (markup only).
 
     Returns:
         The first fault found, or None when the text is fine (or empty: emptiness is another rule's).
@@ -579,7 +580,8 @@ def prose_fault(text: str | None, target: Target, *, part: str) -> ProseFault | 
     if markup:
         return ProseFault(Code.MARKUP, markup.group(0))
     if part == "summary":
-        return _vacuous(text, target)
+        vacuous = _vacuous(text, target)
+        return vacuous or (_contradiction(prose, target) if _RETURN_VERB.match(prose.strip()) else None)
     if part == "returns":
         return _contradiction(prose, target)
     return None

@@ -25,6 +25,7 @@ from docgen_magic.core.rules import (
     Code,
     bare_names,
     imperative,
+    is_placeholder,
     is_raised,
     may_document_returns,
     needs_returns,
@@ -306,6 +307,10 @@ def prose_problems(data: dict[str, Any], target: Target) -> list[Problem]:
     """
     problems = []
     for part, label, text in _prose_parts(data):
+        if isinstance(text, str) and is_placeholder(text):
+            problems.append(Problem(Code.PLACEHOLDER, f'The {label} is a placeholder ("{text.strip()[:40]}"); write '
+                                                      "what it is."))
+            continue
         fault = prose_fault(text if isinstance(text, str) else None, target, part=part)
         if fault is None:
             continue
@@ -317,7 +322,7 @@ def prose_problems(data: dict[str, Any], target: Target) -> list[Problem]:
                        "entities.")
         else:
             message = (f'The {label} says a {fault.found} is returned, but the code returns a {fault.expected}; '
-                       f"describe the {fault.expected}.")
+                       f"say what the {fault.expected} holds.")
         problems.append(Problem(fault.code, message))
     return problems
 
