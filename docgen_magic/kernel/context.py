@@ -48,7 +48,7 @@ from docgen_magic.core.observed import (
 )
 from docgen_magic.core.options import KERNEL_CONTEXT_MODES
 
-__all__ = ["KERNEL_CONTEXT_MODES", "describe", "gather", "history_of", "observer"]
+__all__ = ["KERNEL_CONTEXT_MODES", "describe", "forget", "gather", "history_of", "observer", "remember"]
 
 logger = logging.getLogger(__name__)
 
@@ -90,6 +90,11 @@ class _CellCalls:
 
 
 _parsed: dict[str, _CellCalls] = {}
+_DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+# Nodes never entered: leaves that hold no call, and scopes whose names are not the namespace's.
+_UNVISITED = (ast.Name, ast.Constant, ast.expr_context, ast.operator, ast.boolop, ast.cmpop, ast.unaryop,
+              ast.alias, ast.Import, ast.ImportFrom, ast.Pass, ast.Global, ast.Nonlocal, ast.Lambda,
+              ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 
 
 def _module_calls(module: ast.Module) -> _CellCalls:
@@ -99,21 +104,27 @@ def _module_calls(module: ast.Module) -> _CellCalls:
     namespace's.
     """
     calls = _CellCalls()
-    stack: list[ast.AST] = list(reversed(module.body))
+    by_name = calls.by_name
+    stack: list[ast.AST] = list(module.body)
     while stack:
         node = stack.pop()
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            stack.extend(reversed([*node.decorator_list]))
-            continue
-        if isinstance(node, (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+        if isinstance(node, _DEFINITIONS):
+            stack.extend(node.decorator_list)
             continue
         if isinstance(node, ast.Call):
             func = node.func
             if isinstance(func, ast.Name):
-                calls.by_name.setdefault(func.id, []).append(_CallSite(None, node))
+                by_name.setdefault(func.id, []).append(_CallSite(None, node))
             elif isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
-                calls.by_name.setdefault(func.attr, []).append(_CallSite(func.value.id, node))
-        stack.extend(reversed(list(ast.iter_child_nodes(node))))
+                by_name.setdefault(func.attr, []).append(_CallSite(func.value.id, node))
+        for name in node._fields:  # ast.iter_child_nodes, without its generators and the leaves
+            value = getattr(node, name, None)
+            if type(value) is list:
+                stack.extend(item for item in value if isinstance(item, ast.AST) and not isinstance(item, _UNVISITED))
+            elif isinstance(value, ast.AST) and not isinstance(value, _UNVISITED):
+                stack.append(value)
+    for sites in by_name.values():  # source order: what is seen first is listed first
+        sites.sort(key=lambda site: (site.node.lineno, site.node.col_offset))
     return calls
 
 
@@ -134,6 +145,20 @@ def _cell_calls(text: str) -> _CellCalls:
             _parsed.clear()
         _parsed[text] = found
     return found
+
+
+def remember(text: str) -> None:
+    """Index the calls of an executed cell now, so a later run reads it from the index (a post-run hook).
+
+    Args:
+        text: The cell's Python text, as ``In`` holds it.
+    """
+    _cell_calls(text)
+
+
+def forget() -> None:
+    """Forget every executed cell indexed so far (the next run parses the history again)."""
+    _parsed.clear()
 
 
 def history_of(namespace: Mapping[str, Any]) -> list[str]:
@@ -200,7 +225,9 @@ def _resolve_dotted(expr: ast.expr, namespace: Mapping[str, Any]) -> Any:
 
 def _literal(expr: ast.expr) -> Any:
     """Return the value of a literal (``"x"``, ``-1``, ``[1, 2]``, ``{"a": 1}``), or _MISSING."""
-    if not isinstance(expr, (ast.Constant, ast.UnaryOp, ast.List, ast.Tuple, ast.Set, ast.Dict)):
+    if isinstance(expr, ast.Constant):
+        return expr.value
+    if not isinstance(expr, (ast.UnaryOp, ast.List, ast.Tuple, ast.Set, ast.Dict)):
         return _MISSING
     if sum(1 for _ in ast.walk(expr)) > _MAX_LITERAL_NODES:
         return _MISSING
@@ -383,35 +410,69 @@ def _arguments_of(target: Target, site: _CallSite, namespace: Mapping[str, Any])
     return args if _type_qualname_of(type(holder)) == owner else None
 
 
-def _bind(params: Sequence[Param], args: Sequence[ast.expr],
-          keywords: Sequence[ast.keyword]) -> list[tuple[str, ast.expr]]:
-    """Pair a call's arguments with the parameters receiving them (starred arguments end the positional part)."""
-    pairs: list[tuple[str, ast.expr]] = []
-    positional = [p for p in params if p.kind in (ParamKind.POSITIONAL_ONLY, ParamKind.POSITIONAL_OR_KEYWORD)]
-    variadic = next((p for p in params if p.kind is ParamKind.VAR_POSITIONAL), None)
-    for index, arg in enumerate(args):
-        if isinstance(arg, ast.Starred):
-            break
-        if index < len(positional):
-            pairs.append((positional[index].name, arg))
-        elif variadic is not None:
-            pairs.append((variadic.name, arg))
-    by_name = {p.name: p for p in params if p.kind in (ParamKind.POSITIONAL_OR_KEYWORD, ParamKind.KEYWORD_ONLY)}
-    extra = next((p for p in params if p.kind is ParamKind.VAR_KEYWORD), None)
-    for item in keywords:
-        if item.arg is None:
-            continue
-        if item.arg in by_name:
-            pairs.append((item.arg, item.value))
-        elif extra is not None:
-            pairs.append((extra.name, item.value))
-    return pairs
+@dataclass(frozen=True)
+class _Binder:
+    """How a signature receives a call's arguments (worked out once per target, used for each of its calls)."""
+
+    positional: tuple[str, ...]
+    variadic: str | None
+    keywords: frozenset[str]
+    extra: str | None
+
+    @classmethod
+    def of(cls, params: Sequence[Param]) -> _Binder:
+        """Read a signature.
+
+        Args:
+            params: The target's parameters (without ``self`` / ``cls``).
+
+        Returns:
+            The binder.
+        """
+        kinds = {p.kind: p.name for p in reversed(params)}
+        return cls(positional=tuple(p.name for p in params
+                                    if p.kind in (ParamKind.POSITIONAL_ONLY, ParamKind.POSITIONAL_OR_KEYWORD)),
+                   variadic=kinds.get(ParamKind.VAR_POSITIONAL),
+                   keywords=frozenset(p.name for p in params
+                                      if p.kind in (ParamKind.POSITIONAL_OR_KEYWORD, ParamKind.KEYWORD_ONLY)),
+                   extra=kinds.get(ParamKind.VAR_KEYWORD))
+
+    def bind(self, args: Sequence[ast.expr], keywords: Sequence[ast.keyword]) -> list[tuple[str, ast.expr]]:
+        """Pair a call's arguments with the parameters receiving them (a starred argument ends the positional part).
+
+        Args:
+            args: The call's positional arguments, as the target receives them.
+            keywords: The call's keyword arguments.
+
+        Returns:
+            (parameter name, argument expression) pairs; ``**mapping`` arguments are left out.
+        """
+        pairs: list[tuple[str, ast.expr]] = []
+        for index, arg in enumerate(args):
+            if isinstance(arg, ast.Starred):
+                break
+            if index < len(self.positional):
+                pairs.append((self.positional[index], arg))
+            elif self.variadic is not None:
+                pairs.append((self.variadic, arg))
+        for item in keywords:
+            if item.arg is None:
+                continue
+            if item.arg in self.keywords:
+                pairs.append((item.arg, item.value))
+            elif self.extra is not None:
+                pairs.append((self.extra, item.value))
+        return pairs
 
 
 # -- globals and inherited descriptions ---------------------------------------------------------------------
 
-def _global_names(node: ast.FunctionDef | ast.AsyncFunctionDef) -> list[str]:
-    """Names a function reads that it does not bind itself (parameters, assignments, imports), in order."""
+@lru_cache(maxsize=512)
+def _global_names(source: str, qualname: str, node: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[str, ...]:
+    """Return the names a function reads and does not bind itself (parameters, assignments, imports), in order.
+
+    ``source`` and ``qualname`` are the cache key (the node of a later parse of the same text is equivalent).
+    """
     args = node.args
     bound = {a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg) if a}
     declared: set[str] = set()
@@ -428,9 +489,10 @@ def _global_names(node: ast.FunctionDef | ast.AsyncFunctionDef) -> list[str]:
             bound.update((a.asname or a.name).split(".")[0] for a in child.names)
         elif isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and child is not node:
             bound.add(child.name)
-    return [n for n in loaded if n in declared or n not in bound]
+    return tuple(n for n in loaded if n in declared or n not in bound)
 
 
+_SCALARS = frozenset({str, int, float, bool, bytes, complex, type(None)})
 _NOT_DATA = (types.ModuleType, type, types.FunctionType, types.BuiltinFunctionType, types.MethodType,
              types.BuiltinMethodType)
 
@@ -440,7 +502,7 @@ def _globals(target: Target, namespace: Mapping[str, Any], defined: set[str], mo
     if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
         return {}
     found: dict[str, Seen] = {}
-    for name in _global_names(node):
+    for name in _global_names(target.source, target.qualname, node):
         if name.startswith("_") or name in defined or name in _IPYTHON_NAMES:
             continue
         value = _lookup(namespace, name)
@@ -520,27 +582,43 @@ def _first_sentences(text: str) -> str:
     return kept[:_MAX_INHERITED_CHARS].rsplit(" ", 1)[0] + " …"
 
 
+_Passed = tuple[int | None, str | None, str]  # (position, keyword, the target's parameter)
+
+
+@lru_cache(maxsize=512)
+def _passed_on(source: str, qualname: str, node: ast.FunctionDef | ast.AsyncFunctionDef,
+               ) -> tuple[tuple[str, ast.expr, tuple[_Passed, ...]], ...]:
+    """Return the calls of a function's own scope that pass a parameter straight on, once per definition text.
+
+    ``source`` and ``qualname`` are the cache key (the node of a later parse of the same text is equivalent).
+    """
+    args = node.args
+    params = {a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg) if a}
+    found = []
+    for call in own_scope_nodes(node):
+        if not isinstance(call, ast.Call) or any(isinstance(a, ast.Starred) for a in call.args):
+            continue
+        passed: list[_Passed] = [
+            (i, None, a.id) for i, a in enumerate(call.args) if isinstance(a, ast.Name) and a.id in params]
+        passed += [(None, k.arg, k.value.id) for k in call.keywords
+                   if k.arg and isinstance(k.value, ast.Name) and k.value.id in params]
+        name = dotted_name(call.func)
+        if passed and name is not None and name.split(".")[0] not in params:
+            found.append((name, call.func, tuple(passed)))
+    return tuple(found)
+
+
 def _inherited(target: Target, namespace: Mapping[str, Any], defined: set[str]) -> dict[str, Inherited]:
     """Parameters passed straight to a documented callable of the kernel (``pd.read_csv(path, sep=sep)``)."""
     node = target.node
     if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
         return {}
-    params = {p.name for p in target.params}
     found: dict[str, Inherited] = {}
-    for call in own_scope_nodes(node):
-        if not isinstance(call, ast.Call):
+    for name, func_node, passed_on in _passed_on(target.source, target.qualname, node):
+        passed = [p for p in passed_on if p[2] not in found]
+        if not passed or name in defined:
             continue
-        passed: list[tuple[int | None, str | None, str]] = [
-            (i, None, a.id) for i, a in enumerate(call.args) if isinstance(a, ast.Name) and a.id in params]
-        passed += [(None, k.arg, k.value.id) for k in call.keywords
-                   if k.arg and isinstance(k.value, ast.Name) and k.value.id in params]
-        passed = [p for p in passed if p[2] not in found]
-        if not passed or any(isinstance(a, ast.Starred) for a in call.args):
-            continue
-        name = dotted_name(call.func)
-        if name is None or name.split(".")[0] in params or name in defined:
-            continue
-        func = _resolve_dotted(call.func, namespace)
+        func = _resolve_dotted(func_node, namespace)
         documented = _documented_callable(func) if func is not _MISSING else None
         if documented is None:
             continue
@@ -574,16 +652,19 @@ def gather(targets: Sequence[Target], namespace: Mapping[str, Any], *, history: 
     """
     if mode == "off" or not targets:
         return {}
-    indexes = [_cell_calls(text) for text in history]
+    names = {_lookup_name(t) for t in targets if not t.is_class}
+    mentions = re.compile("|".join(sorted(map(re.escape, names))) or "(?!)")
+    indexes = [_cell_calls(text) for text in history if mentions.search(text)]  # most cells call none of them
     if cell is not None:
         indexes.append(_module_calls(cell.module))
     defined = {t.name for t in targets}
     observed: dict[str, Observation] = {}
+    described: dict[int, Seen] = {}  # the namespace's objects stay alive meanwhile, so their ids are stable
     for target in targets:
         if target.is_class:
             continue
         try:
-            observation = _observe(target, indexes, namespace, defined, mode)
+            observation = _observe(target, indexes, namespace, defined, mode, described)
         except RecursionError:
             continue
         if not observation.empty:
@@ -591,12 +672,18 @@ def gather(targets: Sequence[Target], namespace: Mapping[str, Any], *, history: 
     return observed
 
 
+def _lookup_name(target: Target) -> str:
+    """Return the name a call of the target ends with: the function's, or the class's for ``__init__``."""
+    return _owner(target).rsplit(".", 1)[-1] if target.name == "__init__" else target.name
+
+
 def _observe(target: Target, indexes: Sequence[_CellCalls], namespace: Mapping[str, Any], defined: set[str],
-             mode: str) -> Observation:
-    lookup = _owner(target).rsplit(".", 1)[-1] if target.name == "__init__" else target.name
+             mode: str, described: dict[int, Seen]) -> Observation:
+    lookup = _lookup_name(target)
     seen: dict[str, list[Seen]] = {}
     calls = 0
-    described: dict[int, Seen] = {}  # the namespace's objects stay alive, so their ids are stable
+    binder = _Binder.of(target.params)
+    described_scalars: dict[type, Seen] = {}
     for index in indexes:
         for site in index.by_name.get(lookup, ()):
             if target.name == "__init__" and site.base is None and site.node.func.id != lookup:  # type: ignore[attr-defined]
@@ -605,12 +692,19 @@ def _observe(target: Target, indexes: Sequence[_CellCalls], namespace: Mapping[s
             if args is None:
                 continue
             calls += 1
-            for name, expr in _bind(target.params, args, site.node.keywords):
+            for name, expr in binder.bind(args, site.node.keywords):
                 value, alive = _argument(expr, namespace)
                 if value is _MISSING:
                     continue
-                if not alive:  # a literal: described afresh (its id may be reused once it is freed)
-                    seen.setdefault(name, []).append(describe(value, mode))
+                if not alive:  # a literal: its id may be reused once it is freed; a scalar's type says it all
+                    scalar = type(value) in _SCALARS
+                    if not scalar or type(value) not in described_scalars:
+                        found = describe(value, mode)
+                        if not scalar:
+                            seen.setdefault(name, []).append(found)
+                            continue
+                        described_scalars[type(value)] = found
+                    seen.setdefault(name, []).append(described_scalars[type(value)])
                     continue
                 if id(value) not in described:  # one object passed by many calls is described once
                     described[id(value)] = describe(value, mode)
