@@ -420,12 +420,15 @@ class CheckReport:
         return not self.findings
 
 
-def check(source: str, *, settings: Settings | None = None, **options: Unpack[SettingOverrides]) -> CheckReport:
+def check(source: str, *, settings: Settings | None = None, namespace: Mapping[str, Any] | None = None,
+          **options: Unpack[SettingOverrides]) -> CheckReport:
     """Report undocumented or incomplete targets, without asking any model.
 
     Args:
         source: The cell text.
         settings: Resolved settings; resolved from the environment when None.
+        namespace: A live namespace (see :func:`document_async`): a parameter seen called with a frame or an
+            array that its docstring never mentions is reported. None for the code alone.
         **options: Setting overrides (e.g. ``nested_functions=True``).
 
     Returns:
@@ -437,8 +440,10 @@ def check(source: str, *, settings: Settings | None = None, **options: Unpack[Se
     resolved = _settings_for(settings, dict(options))
     planned = plan_cell(source, resolved.run_options().with_changes(overwrite=True))
     targets = [t for t in planned.targets if is_public(t.qualname)]
-    findings = [f for f in (check_target(t) for t in targets) if f is not None]
-    complete, total = coverage(targets)
+    observe = _observer(namespace, resolved)
+    observed = observe(planned.cell, targets) if observe is not None and targets else {}
+    findings = [f for f in (check_target(t, observed.get(t.qualname)) for t in targets) if f is not None]
+    complete, total = coverage(targets, observed)
     return CheckReport(total=total, complete=complete, findings=findings, notes=planned.notes)
 
 

@@ -340,3 +340,18 @@ def test_off_sends_exactly_what_the_code_alone_sends(azure_env: dict[str, str], 
     fake_openai.requests.clear()
     api.document(DEFINING, use_cache=False, namespace=namespace(), kernel_context="off")
     assert sorted(_messages(fake_openai)) == alone and "Seen in this kernel" not in "".join(alone)
+
+
+def test_check_reports_a_frame_the_docstring_does_not_mention() -> None:
+    cell = ('def clean(df, col):\n    """Drop the gaps.\n\n    Args:\n        df: Rows to clean, one order each.\n'
+            '        col: A column name.\n\n    Returns:\n        The rows kept.\n    """\n'
+            '    return df.dropna(subset=[col])\n')
+    ns = namespace()
+    alone = api.check(cell)
+    seen = api.check(cell, namespace=ns)
+    assert alone.ok and not seen.ok and seen.complete == 0
+    assert "df (seen called with a DataFrame)" in seen.findings[0].message
+    assert seen.findings[0].codes == ("unsaid-type",)
+    said = api.check(cell.replace("Rows to clean", "Sales frame to clean"), namespace=ns)
+    assert said.ok
+    assert api.check(cell, namespace=ns, kernel_context="off").ok

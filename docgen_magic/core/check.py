@@ -7,11 +7,12 @@ Yields for generators, Raises for the exceptions raised directly.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from docgen_magic.core.facts import Target, is_documented
+from docgen_magic.core.observed import Observation, unsaid
 from docgen_magic.core.rules import (
     Code,
     bare_names,
@@ -175,11 +176,30 @@ def _prose_gaps(target: Target) -> list[tuple[Code, str]]:
     return [(code, prefix[code] + "; ".join(dict.fromkeys(texts))) for code, texts in found.items()]
 
 
-def gaps(target: Target) -> list[tuple[Code, str]]:
+def _unsaid_types(target: Target, observed: Observation | None) -> list[tuple[Code, str]]:
+    """Parameters a live kernel saw called with a frame or an array that their docstring entry never mentions."""
+    if observed is None or not observed.params:
+        return []
+    import docstring_parser
+
+    try:
+        parsed = docstring_parser.parse(target.docstring or "")
+    except docstring_parser.ParseError:
+        return []
+    documented = {name: f"{p.type_name or ''} {p.description or ''}" for p in parsed.params
+                  for name in bare_names(p.arg_name)}
+    found = unsaid(target, observed, documented)
+    return [(Code.UNSAID_TYPE, f"seen in this kernel, the docstring does not say so: {', '.join(found)}")] \
+        if found else []
+
+
+def gaps(target: Target, observed: Observation | None = None) -> list[tuple[Code, str]]:
     """Return what a target's existing docstring lacks, compared with the code.
 
     Args:
         target: The target, with its existing docstring.
+        observed: What a live kernel saw the target called with (a frame the docstring never mentions is a
+            gap), or None.
 
     Returns:
         (code, text) pairs, empty when the docstring is complete.
@@ -202,33 +222,37 @@ def gaps(target: Target) -> list[tuple[Code, str]]:
     undocumented = undocumented_raises(target, raises)
     if undocumented:
         found.append((Code.MISSING_RAISE, f"raises {', '.join(undocumented)} but does not document it"))
-    return found + _empty_words(target) + _prose_gaps(target)
+    return found + _empty_words(target) + _prose_gaps(target) + _unsaid_types(target, observed)
 
 
-def check_target(target: Target) -> CheckFinding | None:
+def check_target(target: Target, observed: Observation | None = None) -> CheckFinding | None:
     """Check one target's documentation.
 
     Args:
         target: The target, with its existing docstring.
+        observed: What a live kernel saw the target called with, or None.
 
     Returns:
         A finding naming what is missing, or None when the docstring is complete.
     """
-    found = gaps(target)
+    found = gaps(target, observed)
     if not found:
         return None
     return CheckFinding(qualname=target.qualname, lineno=target.lineno, kind=target.kind.value,
                         message="; ".join(text for _, text in found), codes=tuple(code for code, _ in found))
 
 
-def coverage(targets: Sequence[Target]) -> tuple[int, int]:
+def coverage(targets: Sequence[Target],
+             observed: Mapping[str, Observation] | None = None) -> tuple[int, int]:
     """How many targets are documented completely.
 
     Args:
         targets: The targets to count.
+        observed: What a live kernel saw each target called with (qualname -> observation), or None.
 
     Returns:
         (complete, total).
     """
-    complete = sum(1 for t in targets if not gaps(t))
+    observed = observed or {}
+    complete = sum(1 for t in targets if not gaps(t, observed.get(t.qualname)))
     return complete, len(targets)

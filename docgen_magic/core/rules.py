@@ -65,6 +65,7 @@ class Code(_StrEnum):
     VACUOUS_SUMMARY = "vacuous-summary"
     MARKUP = "markup"
     CONTRADICTS_CODE = "contradicts-code"
+    UNSAID_TYPE = "unsaid-type"
 
 
 DROPPABLE = frozenset({Code.UNKNOWN_PARAM, Code.UNKNOWN_RAISE, Code.UNKNOWN_ATTRIBUTE, Code.DUPLICATE_PARAM})
