@@ -242,6 +242,8 @@ def test_crlf_and_tabs_are_kept_byte_for_byte(tmp_path: Path, offline: None) -> 
      "Arguments section's entries do not read as google entries"),
     ('def f(a, b):\n    """Add.\n\n    Args:\n        a -- the first.\n    """\n    return a + b\n',
      "Args section's entries do not read as google entries"),
+    ('def f(a):\n    """Check.\n\n    Args:\n        a: A.\n\n    Returns:\n    True when it holds.\n    """\n'
+     '    if a:\n        raise ValueError(a)\n    return True\n', "Returns section's text is not laid out"),
     ('def f(a, b):\n    """Add.""" """More."""\n    return a + b\n', "not one triple-quoted string"),
     ('def f(a, b):\n    ("""Add."""\n     """More.""")\n    return a + b\n', "not one triple-quoted string"),
 ])

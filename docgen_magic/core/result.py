@@ -37,7 +37,7 @@ class TargetOutcome:
         edit: This target's own edit of the original lines, when documented (per-function review).
         notes: Remarks on a documented target, e.g. parts written from the code because the model kept
             disagreeing with it, or what ``--update`` changed.
-        changes: For ``--update``: what was added, removed and kept; None otherwise.
+        changes: For ``--update``: what was inserted and which entries are stale; None otherwise.
         kernel: What was taken from the live kernel for this target, one line per parameter or global
             (types and columns seen, descriptions inherited, annotations that disagree); empty outside a kernel.
     """
