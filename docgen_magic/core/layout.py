@@ -60,6 +60,8 @@ SPHINX_FIELDS: dict[str, tuple[str, float | None]] = {
 }
 """Sphinx field names: their key and rank (the renderer's order). Other fields (``:meta:``) are free."""
 
+_TABLES = {Style.GOOGLE: GOOGLE_TITLES, Style.NUMPY: NUMPY_TITLES, Style.SPHINX: SPHINX_FIELDS}
+
 _GOOGLE_HEADER = re.compile(r"^[ \t]*([A-Za-z][A-Za-z ]*?)[ \t]*:[ \t]*$")
 _UNDERLINE = re.compile(r"^[ \t]*-{3,}[ \t]*$")
 _FIELD = re.compile(r"^[ \t]*:([A-Za-z]+)([^:\n]*):")
@@ -169,6 +171,19 @@ class Layout:
             The section, or None.
         """
         return next((s for s in self.sections if s.key == key), None)
+
+
+def rank(style: str, key: str) -> float:
+    """Return the place of a section in a style's order.
+
+    Args:
+        style: ``google``, ``numpy`` or ``sphinx``.
+        key: A section key that has a place, e.g. ``returns``.
+
+    Returns:
+        The rank its titles have in the style's table.
+    """
+    return min(r for k, r in _TABLES[Style(style)].values() if k == key and r is not None)
 
 
 def _depth(line: str) -> int:

@@ -18,8 +18,9 @@ The docstring is edited as a careful colleague would, line by line, never re-ren
   them is the author's call.
 
 When an insertion cannot be made without touching the author's text (styles mixed in one docstring, sections
-out of the style's order around the gap, a string that is not one triple-quoted literal on lines of its own),
-the target is reported with the reason and left alone. The edited literal is evaluated and compared with the
+out of the style's order around the gap, a section whose entries do not read as the style's entries, a string
+that is not one triple-quoted literal on lines of its own, a line continuation where the new text goes), the
+target is reported with the reason and left alone. The edited literal is evaluated and compared with the
 original value with the new text spliced in before anything is written.
 """
 
@@ -44,6 +45,7 @@ from docgen_magic.core.layout import (
     YIELDS,
     Layout,
     Section,
+    rank,
     read_layout,
 )
 from docgen_magic.core.model import ArgDoc, AttributeDoc, Docstring, RaisesDoc, ReturnsDoc, YieldsDoc
@@ -52,10 +54,6 @@ from docgen_magic.core.render.text import indent_columns
 from docgen_magic.core.rules import Style, is_raised, needs_returns_section, needs_yields, undocumented_raises
 
 _OPENING = re.compile(r"([A-Za-z]*)(\"\"\"|''')")
-_RANKS = {Style.GOOGLE: {PARAMS: 0, RETURNS: 3, YIELDS: 4, RAISES: 5, ATTRIBUTES: 6},
-          Style.NUMPY: {PARAMS: 0, ATTRIBUTES: 1, RETURNS: 3, YIELDS: 4, RAISES: 6},
-          Style.SPHINX: {PARAMS: 0, RETURNS: 1, YIELDS: 2, RAISES: 3, ATTRIBUTES: 4}}
-"""A new section's rank in each style's order (see the titles' ranks in :mod:`~docgen_magic.core.layout`)."""
 _HEADER_LINES = {Style.GOOGLE: 1, Style.NUMPY: 2, Style.SPHINX: 0}
 _ITEM = "    "  # the renderers' item indentation, one level
 
@@ -286,8 +284,8 @@ def edit(plan: Plan, target: Target, answer: Docstring | None, *, width: int) ->
     inserts: dict[int, list[str]] = {}
     sectioned: set[int] = set()
     content = _content(plan.missing, target, answer)
-    ranks = _RANKS[Style(plan.style)]
-    for key in sorted(ranks, key=ranks.__getitem__):  # new sections at one place go in the style's order
+    keys = sorted((PARAMS, RETURNS, YIELDS, RAISES, ATTRIBUTES), key=lambda k: rank(plan.style, k))
+    for key in keys:  # new sections at one place go in the style's order
         parts = [p for p in plan.missing if p.key == key]
         if not parts:
             continue
@@ -482,12 +480,12 @@ def _section_point(plan: Plan, key: str) -> tuple[int, bool] | str:
     Returns:
         The line to insert after and the adjacency, or why the place cannot be told.
     """
-    rank = _RANKS[Style(plan.style)][key]
+    place = rank(plan.style, key)
     sections = plan.layout.sections
     fields = plan.style == Style.SPHINX
     ranked = [s for s in sections if s.rank is not None]
-    before = [s for s in ranked if s.rank is not None and s.rank < rank]
-    after = [s for s in ranked if s.rank is not None and s.rank > rank]
+    before = [s for s in ranked if s.rank is not None and s.rank < place]
+    after = [s for s in ranked if s.rank is not None and s.rank > place]
     if before:
         previous = max(before, key=lambda s: s.start)
         if any(s.start < previous.start for s in after):
