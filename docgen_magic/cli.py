@@ -168,6 +168,8 @@ def _syntax_error(where: str, exc: CellSyntaxError) -> InputError:
 
 
 def _report_failures(label: str, results: Sequence[Any], cells: Sequence[int] | None = None) -> None:
+    from docgen_magic.core.result import FROM_CODE, SALVAGED
+
     for n, result in enumerate(results):
         where = label if cells is None else f"{label}[cell {cells[n] + 1}]"
         by_error: dict[str | None, list[Any]] = {}
@@ -179,6 +181,10 @@ def _report_failures(label: str, results: Sequence[Any], cells: Sequence[int] | 
             else:
                 names = ", ".join(f"{o.name} (line {o.lineno})" for o in outcomes)
                 logger.error("%s: %d targets failed: %s: %s", where, len(outcomes), error, names)
+        for outcome in result.documented:  # what the code wrote for a weak model, named per target
+            if outcome.origin in (SALVAGED, FROM_CODE):
+                for note in outcome.notes:
+                    logger.info("%s:%d: %s: %s", where, outcome.lineno, outcome.name, note)
         for note in result.notes:
             logger.debug("%s: %s", where, note)
 

@@ -182,3 +182,24 @@ def test_check_flags_vacuous_markup_and_contradicting_text_in_existing_docstring
     assert lines == [
         f"{path}:1: count_words: summary says nothing about what it does: \"This is\"; markup in: parameter text "
         "(\"&#34;\"); Returns names a list, the code returns a dict"], proc.stdout
+
+
+def test_the_report_names_what_was_salvaged_and_from_the_code(fake_openai: FakeOpenAI, tmp_path: Path) -> None:
+    path = tmp_path / "cell.py"
+    path.write_text(SCALE + "\n\n" + COUNTS)
+    fake_openai.enqueue("missing-param-and-raise", "malformed", "malformed",  # scale: salvaged from attempt 1
+                        "malformed", "malformed", "malformed")  # count_words: no usable answer, drafted
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "OPENAI_BASE_URL": fake_openai.openai_base_url,
+           "OPENAI_API_KEY": DISTINCTIVE_KEY, "DOCGEN_MODEL": "weak-model", "DOCGEN_CACHE_DIR": str(tmp_path / "c")}
+    command = [sys.executable, "-m", "docgen_magic", str(path), "--provider", "openai", "--concurrency", "1"]
+    proc = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert f"{path}:1: scale: parameter factor, Raises ValueError written from the code" in proc.stderr
+    assert f"{path}:7: count_words: written from the code: no usable answer in 3 attempt(s)" in proc.stderr
+    assert "2 documented (1 salvaged, 1 from the code alone)" in proc.stderr
+    proc = subprocess.run([*command, "--json"], capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
+    assert [t["origin"] for t in json.loads(proc.stdout)["targets"]] == ["cache", "cache"]  # the rerun is free
+    fake_openai.enqueue("missing-param-and-raise", "malformed", "malformed", "malformed", "malformed", "malformed")
+    proc = subprocess.run([*command, "--json", "--no-cache"], capture_output=True, text=True, cwd=ROOT, env=env,
+                          timeout=120)
+    assert [t["origin"] for t in json.loads(proc.stdout)["targets"]] == ["salvaged", "code"], proc.stderr

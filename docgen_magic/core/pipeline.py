@@ -21,7 +21,7 @@ from docgen_magic.core.ports import Provider
 from docgen_magic.core.prompt import build_context
 from docgen_magic.core.refine import Abort, Generation, TokenBudget, generate_docstring
 from docgen_magic.core.render import render
-from docgen_magic.core.result import DOCUMENTED, FAILED, SKIPPED, Result, TargetOutcome
+from docgen_magic.core.result import DOCUMENTED, FAILED, FROM_CACHE, SKIPPED, Result, TargetOutcome
 from docgen_magic.core.splice import Insertion, body_indent, splice
 from docgen_magic.core.usage import Usage
 from docgen_magic.core.validate import prepare_schema_check, schema_valid
@@ -286,7 +286,7 @@ async def _generate_one(target: Target, planned: _Planned, run: RunContext) -> T
         return outcome
     outcome.attempts, outcome.cached, outcome.elapsed_s = generation.attempts, cached, elapsed
     outcome.usage, outcome.problems_fixed = generation.usage, generation.problems_fixed
-    outcome.notes = list(generation.notes)
+    outcome.notes, outcome.origin = list(generation.notes), FROM_CACHE if cached else generation.origin
     outcome.kernel = report(target, planned.observed.get(target.qualname))
     if generation.docstring is None:
         outcome.error = generation.error or "no docstring"

@@ -22,6 +22,7 @@ from docgen_magic.core.observed import Observation
 from docgen_magic.core.options import RunOptions
 from docgen_magic.core.ports import GenerationRequest, Provider, Reply
 from docgen_magic.core.prompt import complete_answer, prompt_chars
+from docgen_magic.core.result import FROM_CODE, FROM_MODEL, FROM_TEMPLATE, SALVAGED
 from docgen_magic.core.salvage import Candidate, candidate, from_code, salvage
 from docgen_magic.core.usage import Usage
 from docgen_magic.core.validate import Problem, conform, parse_arguments, validate
@@ -129,6 +130,8 @@ class Generation:
         problems_fixed: Codes of problems seen in earlier attempts and fixed later.
         error: One-line reason of failure, or None.
         notes: Parts of the docstring written from the code because the answers kept getting them wrong.
+        origin: Where the docstring came from (``model``, ``template``, ``salvaged``, ``code``; see
+            :mod:`~docgen_magic.core.result`); empty on failure.
     """
 
     docstring: Docstring | None = None
@@ -137,6 +140,7 @@ class Generation:
     problems_fixed: list[str] = field(default_factory=list)
     error: str | None = None
     notes: list[str] = field(default_factory=list)
+    origin: str = ""
 
 
 def _summarise(problems: list[Problem] | tuple[Problem, ...]) -> str:
@@ -244,6 +248,7 @@ async def generate_docstring(
         if data is not None and not problems:
             result.docstring = conform(Docstring.from_dict(data), target)
             result.problems_fixed = list(dict.fromkeys(seen))
+            result.origin = FROM_TEMPLATE if provider.is_template else FROM_MODEL
             return result
         logger.debug("%s: attempt %d has %d problem(s): %s", target.qualname, attempt, len(problems),
                      [str(p.code) for p in problems])
@@ -271,7 +276,7 @@ def _salvaged(result: Generation, best: Candidate | None, target: Target, seen: 
             result.notes.append(f"markup removed from the {', '.join(cleaned)}")
         logger.info("%s: salvaged from attempt %d of %d: %s", target.qualname, best.attempt, result.attempts,
                     "; ".join(p.message for p in best.problems))
-        result.problems_fixed, result.error = list(dict.fromkeys(seen)), None
+        result.problems_fixed, result.error, result.origin = list(dict.fromkeys(seen)), None, SALVAGED
         return result
     if not result.attempts or abort.reason:  # no answer came, or the run stopped: nothing to salvage
         result.error = result.error or f"no valid docstring after {tried}: {_summarise([])}"
@@ -282,7 +287,7 @@ def _salvaged(result: Generation, best: Candidate | None, target: Target, seen: 
         result.error = (f"no usable answer in {tried} ({_summarise(last)}{stopped}), and the code alone cannot "
                         f"describe {', '.join(unknown)}")
         return result
-    result.docstring, result.error = draft, None
+    result.docstring, result.error, result.origin = draft, None, FROM_CODE
     result.notes.append(f"written from the code: no usable answer in {tried} ({_summarise(last)}{stopped})")
     result.problems_fixed = list(dict.fromkeys(seen))
     return result

@@ -16,6 +16,17 @@ DOCUMENTED = "documented"
 SKIPPED = "skipped"
 FAILED = "failed"
 
+FROM_MODEL = "model"
+"""Origin of a docstring: a model's answer passed validation as it was."""
+SALVAGED = "salvaged"
+"""Origin of a docstring: no answer passed; the best one was kept and completed from the code."""
+FROM_CODE = "code"
+"""Origin of a docstring: no answer was usable; the code's own draft was used."""
+FROM_TEMPLATE = "template"
+"""Origin of a docstring: the offline provider's draft (no model configured)."""
+FROM_CACHE = "cache"
+"""Origin of a docstring: the local cache."""
+
 
 @dataclass
 class TargetOutcome:
@@ -40,6 +51,8 @@ class TargetOutcome:
         changes: For ``--update``: what was inserted and which entries are stale; None otherwise.
         kernel: What was taken from the live kernel for this target, one line per parameter or global
             (types and columns seen, descriptions inherited, annotations that disagree); empty outside a kernel.
+        origin: Where a documented target's docstring came from: ``model``, ``salvaged``, ``code``,
+            ``template`` or ``cache``; empty when none was obtained.
     """
 
     name: str
@@ -58,6 +71,7 @@ class TargetOutcome:
     notes: list[str] = field(default_factory=list)
     changes: Changes | None = None
     kernel: list[str] = field(default_factory=list)
+    origin: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """Return the outcome in the CLI's JSON shape.
@@ -78,6 +92,7 @@ class TargetOutcome:
             "problems_fixed": list(self.problems_fixed),
             "notes": list(self.notes),
             "changes": self.changes.to_dict() if self.changes is not None else None,
+            "origin": self.origin,
             "usage": self.usage.to_dict(),
             "elapsed_s": round(self.elapsed_s, 4),
         } | ({"kernel": list(self.kernel)} if self.kernel else {})
@@ -173,10 +188,12 @@ class Result:
         """One line summing up the run, for people.
 
         Returns:
-            e.g. ``3 documented, 1 skipped · 3 requests · 1,234 prompt + 210 completion tokens · 1 from the
+            e.g. ``3 documented (1 salvaged), 1 skipped · 3 requests · 1,234 prompt + 210 completion tokens · 1 from the
             local cache · 2.10 s · azure:gpt-4o``.
         """
-        counts = [f"{len(self.documented)} documented"]
+        rescued = [f"{n} {what}" for what, origin in (("salvaged", SALVAGED), ("from the code alone", FROM_CODE))
+                   if (n := sum(1 for t in self.documented if t.origin == origin))]
+        counts = [f"{len(self.documented)} documented" + (f" ({', '.join(rescued)})" if rescued else "")]
         skipped = len(self.targets) - len(self.documented) - len(self.failed)
         if skipped:
             counts.append(f"{skipped} skipped")
