@@ -9,6 +9,7 @@ import logging
 from pathlib import Path
 from typing import Any, ClassVar
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -355,3 +356,10 @@ def test_check_reports_a_frame_the_docstring_does_not_mention() -> None:
     said = api.check(cell.replace("Rows to clean", "Sales frame to clean"), namespace=ns)
     assert said.ok
     assert api.check(cell, namespace=ns, kernel_context="off").ok
+
+
+def test_a_very_wide_frame_is_counted_not_read_column_by_column() -> None:
+    wide = pd.DataFrame(np.zeros((2, 2500)), columns=[f"c{i}" for i in range(2500)])
+    seen = describe(wide)
+    assert seen.kind == FRAME and seen.field_count == 2500 and seen.fields == ()
+    assert phrase([seen]) == "Frame with 2500 columns."

@@ -48,7 +48,7 @@ from docgen_magic.core.observed import (
 )
 from docgen_magic.core.options import KERNEL_CONTEXT_MODES
 
-__all__ = ["KERNEL_CONTEXT_MODES", "describe", "forget", "gather", "history_of", "observer", "remember"]
+__all__ = ["KERNEL_CONTEXT_MODES", "context_report", "describe", "forget", "gather", "history_of", "observer"]
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +58,7 @@ DESCRIBE_SECONDS = 0.005
 _MAX_HISTORY = 1000  # the most recent executed cells read
 _MAX_SAMPLE = 50  # elements, items or columns read from one container
 _MAX_FIELDS = 30  # columns or keys listed
+_MAX_WIDE = 2000  # a frame wider than this is described by its column count (reading its dtypes takes long)
 _MAX_RECORD_KEYS = 20  # a dict with more keys holds data, not a record
 _MAX_NAME_CHARS = 64  # a longer column name is data-like
 _MAX_GLOBALS = 10
@@ -145,15 +146,6 @@ def _cell_calls(text: str) -> _CellCalls:
             _parsed.clear()
         _parsed[text] = found
     return found
-
-
-def remember(text: str) -> None:
-    """Index the calls of an executed cell now, so a later run reads it from the index (a post-run hook).
-
-    Args:
-        text: The cell's Python text, as ``In`` holds it.
-    """
-    _cell_calls(text)
 
 
 def forget() -> None:
@@ -329,6 +321,9 @@ def _describe_known(obj: Any, cls: type, base: Seen, names: bool, deadline: floa
     if pandas is not None:
         if cls is pandas.DataFrame:
             columns = obj.columns
+            if len(columns) > _MAX_WIDE:  # the dtypes of every column would be read: count them only
+                return _replace(base, kind=FRAME, field_count=len(columns),
+                                index=type_name(type(obj.index)).rsplit(".", 1)[-1])
             listed = columns[:_MAX_FIELDS]
             dtypes = obj.dtypes.iloc[:_MAX_FIELDS]
             fields = tuple((label, str(dtype)) for label, dtype in zip(listed, dtypes, strict=True))
@@ -733,3 +728,64 @@ def observer(namespace: Mapping[str, Any], mode: str = "schema",
 
     return observe
 
+
+def _magic_body(text: str) -> str:
+    """Return the body of a ``%%docgen`` cell as ``In`` holds it (a ``run_cell_magic`` call), else the text."""
+    if "run_cell_magic" not in text:
+        return text
+    try:
+        module = ast.parse(text)
+    except SyntaxError:
+        return text
+    if len(module.body) == 1 and isinstance(module.body[0], ast.Expr) and isinstance(module.body[0].value, ast.Call):
+        call = module.body[0].value
+        args = call.args
+        if (isinstance(call.func, ast.Attribute) and call.func.attr == "run_cell_magic" and len(args) == 3
+                and all(isinstance(a, ast.Constant) and isinstance(a.value, str) for a in args)
+                and args[0].value == "docgen"):  # type: ignore[attr-defined]
+            return str(args[2].value)  # type: ignore[attr-defined]
+    return text
+
+
+def context_report(namespace: Mapping[str, Any], mode: str = "schema") -> str:
+    """Say what would be taken from the kernel for the last executed cell that defines functions or classes.
+
+    Args:
+        namespace: The kernel's ``user_ns`` (its ``In`` is the history; the newest entry, the command asking,
+            is not looked at).
+        mode: The ``kernel_context`` setting.
+
+    Returns:
+        Plain text: per target, the lines the review would show and the line a model would be sent.
+    """
+    from docgen_magic.core.cell import CellSyntaxError, parse_cell
+    from docgen_magic.core.facts import extract_targets
+    from docgen_magic.core.observed import report, seen_line
+
+    if mode == "off":
+        return "docgen context: kernel_context is off, so nothing is taken from the kernel"
+    cells = _lookup(namespace, "In")
+    cells = cells if type(cells) is list else []
+    for number in range(len(cells) - 2, 0, -1):
+        text = cells[number]
+        if type(text) is not str:
+            continue
+        try:
+            cell = parse_cell(_magic_body(text))
+        except CellSyntaxError:
+            continue
+        targets = extract_targets(cell)
+        if targets:
+            break
+    else:
+        return "docgen context: no executed cell defines a function or class yet"
+    observed = gather(targets, namespace, history=history_of(namespace), cell=cell, mode=mode)
+    lines = [f"docgen context (kernel_context = {mode}) for In[{number}], the last cell defining functions:"]
+    for target in targets:
+        found = report(target, observed.get(target.qualname))
+        lines.append(f"  {target.qualname}: {'' if found else 'nothing seen in this kernel'}".rstrip())
+        lines += [f"    {line}" for line in found]
+        sent = seen_line(target, observed.get(target.qualname))
+        if sent:
+            lines.append(f"    sent to a model: {sent}")
+    return "\n".join(lines)
