@@ -363,3 +363,32 @@ def test_a_very_wide_frame_is_counted_not_read_column_by_column() -> None:
     seen = describe(wide)
     assert seen.kind == FRAME and seen.field_count == 2500 and seen.fields == ()
     assert phrase([seen]) == "Frame with 2500 columns."
+
+
+def test_libraries_are_described_only_when_the_user_imported_them() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom docgen_magic.kernel.context import describe\n"
+            "print(describe({'a': [1.5]}).short, describe(object()).type)\n"
+            "print(sorted(m for m in ('numpy', 'pandas', 'polars') if m in sys.modules))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.splitlines() == ["dict[str, list] object", "[]"]
+
+
+def test_a_polars_frame_is_described_from_its_schema_when_polars_is_loaded(monkeypatch: pytest.MonkeyPatch) -> None:
+    import types
+
+    polars = types.ModuleType("polars")
+
+    class DataFrame:  # polars' own shape: a schema mapping names to dtypes
+        schema: ClassVar[dict[str, str]] = {"city": "String", "temp_c": "Float64"}
+
+    class Series:
+        dtype = "Int64"
+
+    polars.DataFrame, polars.Series = DataFrame, Series  # type: ignore[attr-defined]
+    monkeypatch.setitem(__import__("sys").modules, "polars", polars)
+    frame = describe(DataFrame())
+    assert frame.kind == FRAME and frame.fields == (("city", "String"), ("temp_c", "Float64"))
+    assert describe(Series()).dtype == "Int64"
