@@ -392,3 +392,17 @@ def test_a_polars_frame_is_described_from_its_schema_when_polars_is_loaded(monke
     frame = describe(DataFrame())
     assert frame.kind == FRAME and frame.fields == (("city", "String"), ("temp_c", "Float64"))
     assert describe(Series()).dtype == "Int64"
+
+
+def test_only_real_module_level_calls_count_however_the_history_is_written() -> None:
+    ns = {"xs": [1], "ys": {"a": 1.0}}
+    cell = parse_cell("def total(values):\n    return sum(values)\n")
+    history = [
+        'doc = """\ntotal(ys)\n"""\n',  # a call inside a string is no call
+        "def later():\n    total(ys)\n",  # inside a function: its names are not the namespace's
+        "[total(v) for v in ys]\n",  # a comprehension's variable is gone
+        "s = ')'\ntotal(\nxs)\nq = [1,\n2]; total(xs)\n",  # brackets in strings, calls over lines, semicolons
+        "x = (\n1\ntotal(ys)\n",  # not Python: skipped
+    ]
+    seen = gather(extract_targets(cell), ns, history=history, mode="schema")
+    assert seen["total"].calls == 2 and type_text(seen["total"].params["values"]) == "list[int]"

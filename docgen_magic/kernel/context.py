@@ -90,7 +90,8 @@ class _CellCalls:
     by_name: dict[str, list[_CallSite]] = field(default_factory=dict)
 
 
-_parsed: dict[str, _CellCalls] = {}
+_parsed: dict[str, _CellCalls | None] = {}
+_split: dict[str, tuple[str, ...]] = {}
 _DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 # Nodes never entered: leaves that hold no call, and scopes whose names are not the namespace's.
 _UNVISITED = (ast.Name, ast.Constant, ast.expr_context, ast.operator, ast.boolop, ast.cmpop, ast.unaryop,
@@ -129,28 +130,77 @@ def _module_calls(module: ast.Module) -> _CellCalls:
     return calls
 
 
-def _cell_calls(text: str) -> _CellCalls:
-    """Return the calls of one executed cell (its Python text as ``In`` holds it), parsed once per text."""
-    found = _parsed.get(text)
-    if found is None:
+def _parse_calls(text: str) -> _CellCalls | None:
+    """Return the calls of a piece of Python text, parsed once per text; None when it does not parse."""
+    found = _parsed.get(text, _MISSING)
+    if found is _MISSING:
         try:
             module = compile(text, "<cell>", "exec", flags=ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT,
                              dont_inherit=True)
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
-            module = ast.Module(body=[], type_ignores=[])
-        try:
             found = _module_calls(module)
-        except RecursionError:
-            found = _CellCalls()
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            found = None
         if len(_parsed) >= _PARSED_CACHE:
             _parsed.clear()
         _parsed[text] = found
-    return found
+    return found  # type: ignore[return-value]
+
+
+_BRACKETS = str.maketrans("[{]}", "(())")
+
+
+def _statements(text: str) -> tuple[str, ...]:
+    """Split a cell's text into its top-level statements, cheaply, for parsing only those that name a target.
+
+    A statement starts on a line with no indentation, outside brackets, after no backslash or decorator, that
+    does not continue a compound statement (``else``, ``except`` ...). A cell with a triple-quoted string is
+    not split (a line inside it could look like a statement). A wrong split fails to parse, and then the
+    whole cell is parsed instead.
+    """
+    cached = _split.get(text)
+    if cached is not None:
+        return cached
+    if len(_split) >= _PARSED_CACHE:
+        _split.clear()
+    if '"""' in text or "'''" in text:
+        _split[text] = (text,)
+        return (text,)
+    chunks: list[str] = []
+    current: list[str] = []
+    depth = 0
+    for line in text.splitlines(keepends=True):
+        starts = (depth == 0 and current and line[:1] not in _NOT_A_START and not line.startswith(_CONTINUATIONS)
+                  and not current[-1].rstrip().endswith("\\") and not current[-1].startswith("@"))
+        if starts:
+            chunks.append("".join(current))
+            current = []
+        current.append(line)
+        brackets = line.translate(_BRACKETS)
+        depth = max(depth + brackets.count("(") - brackets.count(")"), 0)
+    if current:
+        chunks.append("".join(current))
+    _split[text] = tuple(chunks)
+    return _split[text]
+
+
+_NOT_A_START = frozenset({" ", "\t", ")", "]", "}", "#", "\n", "\r", ""})
+_CONTINUATIONS = ("else", "elif", "except", "finally", "case")
+
+
+def _history_calls(text: str, mentions: re.Pattern[str]) -> list[_CellCalls]:
+    """Return the calls of the statements of an executed cell that name one of the targets."""
+    chunks = [chunk for chunk in _statements(text) if mentions.search(chunk)]
+    found = [_parse_calls(chunk) for chunk in chunks]
+    if all(calls is not None for calls in found):
+        return found  # type: ignore[return-value]
+    whole = _parse_calls(text)  # split wrongly (or not valid Python at all)
+    return [whole] if whole is not None else []
 
 
 def forget() -> None:
     """Forget every executed cell indexed so far (the next run parses the history again)."""
     _parsed.clear()
+    _split.clear()
 
 
 def history_of(namespace: Mapping[str, Any]) -> list[str]:
@@ -649,7 +699,8 @@ def gather(targets: Sequence[Target], namespace: Mapping[str, Any], *, history: 
         return {}
     names = {_lookup_name(t) for t in targets if not t.is_class}
     mentions = re.compile("|".join(sorted(map(re.escape, names))) or "(?!)")
-    indexes = [_cell_calls(text) for text in history if mentions.search(text)]  # most cells call none of them
+    indexes = [calls for text in history if mentions.search(text)  # most cells call none of them
+               for calls in _history_calls(text, mentions)]
     if cell is not None:
         indexes.append(_module_calls(cell.module))
     defined = {t.name for t in targets}
