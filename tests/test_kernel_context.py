@@ -406,3 +406,13 @@ def test_only_real_module_level_calls_count_however_the_history_is_written() -> 
     ]
     seen = gather(extract_targets(cell), ns, history=history, mode="schema")
     assert seen["total"].calls == 2 and type_text(seen["total"].params["values"]) == "list[int]"
+
+
+def test_a_target_no_answer_of_which_passed_is_written_from_the_code_with_the_kernel_types(
+        azure_env: dict[str, str], fake_openai: FakeOpenAI) -> None:
+    cell = "def scale(values, factor: int = 2):\n    return values * factor\n"
+    fake_openai.enqueue("malformed", "malformed", "malformed")
+    result = api.document(cell, namespace=namespace(), use_cache=False)
+    (outcome,) = result.targets
+    assert outcome.origin == "code" and len(fake_openai.requests) == 3
+    assert "values (numpy.ndarray): Array of float64" in " ".join(result.code.split())

@@ -256,11 +256,11 @@ async def generate_docstring(
         found = candidate(data, problems, target, attempt)
         best = found if best is None or found.score > best.score else best
         previous = reply.arguments
-    return _salvaged(result, best, target, seen, abort)
+    return _salvaged(result, best, target, seen, abort, observed)
 
 
 def _salvaged(result: Generation, best: Candidate | None, target: Target, seen: list[str],
-              abort: Abort) -> Generation:
+              abort: Abort, observed: Observation | None = None) -> Generation:
     """Finish a target no answer of which passed: keep the best answer, or write it from the code, or fail."""
     tried = f"{result.attempts} attempt(s)"
     stopped = f"; then {result.error}" if result.error else ""
@@ -282,7 +282,7 @@ def _salvaged(result: Generation, best: Candidate | None, target: Target, seen: 
         result.error = result.error or f"no valid docstring after {tried}: {_summarise([])}"
         return result
     last = best.problems if best is not None else ()
-    draft, unknown = from_code(target)
+    draft, unknown = from_code(target, observed)
     if draft is None:
         result.error = (f"no usable answer in {tried} ({_summarise(last)}{stopped}), and the code alone cannot "
                         f"describe {', '.join(unknown)}")

@@ -20,6 +20,7 @@ from typing import Any
 from docgen_magic.core import drafts
 from docgen_magic.core.facts import Target
 from docgen_magic.core.model import ArgDoc, AttributeDoc, Docstring, RaisesDoc, ReturnsDoc, YieldsDoc
+from docgen_magic.core.observed import Observation
 from docgen_magic.core.rules import (
     Code,
     bare_names,
@@ -205,17 +206,18 @@ def salvage(kept: Candidate, target: Target) -> tuple[Docstring, list[str], list
     return conformed, written + filled, cleaned
 
 
-def from_code(target: Target) -> tuple[Docstring | None, list[str]]:
+def from_code(target: Target, observed: Observation | None = None) -> tuple[Docstring | None, list[str]]:
     """Return the code's own draft, when it can describe the target without a placeholder.
 
     Args:
         target: The facts of the target (its code, parameters and sections).
+        observed: What a live kernel saw the target called with (types and columns the draft may use), or None.
 
     Returns:
         (draft, []) when every part of the draft says something the code states; (None, parts) naming the
         parts the code cannot tell (``parameter strict``, ``Returns``, ...) otherwise.
     """
-    draft = drafts.draft(target)
+    draft = drafts.draft(target, observed)
     parts = [("summary", draft.summary)]
     parts += [(f"parameter {a.name}", a.description) for a in draft.args]
     parts += [("Returns", draft.returns.description)] if draft.returns is not None else []
