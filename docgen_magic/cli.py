@@ -185,6 +185,9 @@ def _report_failures(label: str, results: Sequence[Any], cells: Sequence[int] | 
             if outcome.origin in (SALVAGED, FROM_CODE):
                 for note in outcome.notes:
                     logger.info("%s:%d: %s: %s", where, outcome.lineno, outcome.name, note)
+        for outcome in result.targets:  # --update: what only the author can settle
+            if outcome.changes is not None and outcome.changes.needs_author:
+                logger.warning("%s:%d: %s: %s", where, outcome.lineno, outcome.name, outcome.changes.summary())
         for note in result.notes:
             logger.debug("%s: %s", where, note)
 

@@ -184,6 +184,7 @@ class _Planned:
     notes: list[str]
     updates: dict[str, update.Plan] = field(default_factory=dict)
     skip_reasons: dict[str, str] = field(default_factory=dict)
+    update_reports: dict[str, update.Changes] = field(default_factory=dict)
     observed: Mapping[str, Observation] = field(default_factory=dict)
 
 
@@ -196,14 +197,21 @@ def _plan_updates(planned: _Planned, options: RunOptions) -> None:
             continue
         plan = update.plan(target, planned.cell, options.style)
         if isinstance(plan, str):
-            planned.skip_reasons[target.qualname] = f"--update cannot edit this docstring safely: {plan}; left as is"
+            planned.skip_reasons[target.qualname] = _refusal(plan)
+            planned.update_reports[target.qualname] = update.Changes(refused=plan)
         elif not plan.missing:
             stale = f"; stale, left in place: {', '.join(plan.stale)}" if plan.stale else ""
             planned.skip_reasons[target.qualname] = f"up to date: nothing missing{stale}; left as is"
+            if plan.stale:
+                planned.update_reports[target.qualname] = update.Changes(stale=plan.stale, style=plan.style)
         else:
             planned.updates[target.qualname] = plan
             selected.append(target)
     planned.selected = selected
+
+
+def _refusal(reason: str) -> str:
+    return f"--update cannot edit this docstring safely: {reason}; left as is"
 
 
 def plan_cell(source: str, options: RunOptions) -> _Planned:
@@ -347,8 +355,8 @@ def _update_insertion(target: Target, plan: update.Plan, outcome: TargetOutcome,
         logger.debug("editing %s failed", target.qualname, exc_info=True)
         edited = f"{type(exc).__name__}: {exc}"
     if isinstance(edited, str):
-        outcome.status, outcome.docstring = SKIPPED, None
-        outcome.reason = f"--update cannot edit this docstring safely: {edited}; left as is"
+        outcome.status, outcome.docstring, outcome.reason = SKIPPED, None, _refusal(edited)
+        outcome.changes = update.Changes(stale=plan.stale, style=plan.style, refused=edited)
         return None
     outcome.changes = edited.changes
     outcome.notes.append(edited.changes.summary())
@@ -383,7 +391,8 @@ async def _document_planned(planned: _Planned, run: RunContext, started: float) 
             outcomes[target.qualname] = TargetOutcome(
                 name=target.qualname, kind=target.kind.value, status=SKIPPED, lineno=target.lineno,
                 reason=planned.skip_reasons.get(target.qualname,
-                                                "already documented (use overwrite to replace, update to fill gaps)"))
+                                                "already documented (use overwrite to replace, update to fill gaps)"),
+                changes=planned.update_reports.get(target.qualname))
             run.emit(target.qualname, SKIPPED, finished=True)
     if provider.is_template:  # no I/O to overlap: one task per target would only add overhead
         generated = [await _generate_one(t, planned, run) for t in planned.selected]

@@ -67,21 +67,29 @@ class Changes:
         stale: Entries for what the code no longer has, e.g. ``parameter old``: reported, left in place.
         style: The style the docstring was read and edited in.
         notes: Edits of the author's lines that keep their text (closing quotes moved, ``r`` prefix added).
+        refused: Why the docstring was left alone, when it could not be edited without touching the author's
+            text; None otherwise.
     """
 
     added: list[str] = field(default_factory=list)
     stale: list[str] = field(default_factory=list)
     style: str = Style.GOOGLE
     notes: list[str] = field(default_factory=list)
+    refused: str | None = None
+
+    @property
+    def needs_author(self) -> bool:
+        """True when the author has something to do: a docstring left alone, or stale entries."""
+        return bool(self.refused or self.stale)
 
     def summary(self) -> str:
         """One line for the report.
 
         Returns:
-            E.g. ``added parameter limit, Returns; stale (left in place): parameter old``.
+            E.g. ``added parameter limit, Returns; stale, left in place: parameter old``, or why it was left alone.
         """
-        parts = []
-        if self.added:
+        parts = [f"--update left it as is: {self.refused}"] if self.refused else []
+        if self.added and not self.refused:
             parts.append("added " + ", ".join(self.added))
         if self.stale:
             parts.append("stale, left in place: " + ", ".join(self.stale))
@@ -92,10 +100,10 @@ class Changes:
         """Return the changes as JSON-ready data.
 
         Returns:
-            added, stale, style and notes.
+            added, stale, style, notes and refused.
         """
         return {"added": list(self.added), "stale": list(self.stale), "style": str(self.style),
-                "notes": list(self.notes)}
+                "notes": list(self.notes), "refused": self.refused}
 
 
 @dataclass(frozen=True)
