@@ -145,9 +145,11 @@ SUMMARY = _one("class Summary:\n    pass\n")
 
 
 @pytest.mark.parametrize("summary", [
-    "This is a docstring for the function.", "This function loads the data.", "The function returns the text.",
-    "A function that reads a file.", "Docstring for load_data.", "This method reads.", "Here is the code.",
-    "`load_data`.", "The load_data function.", "Function to read the file.",
+    "This is a docstring for the function.", "This function loads the data.", "Here is the documentation.",
+    "The function returns the text.",
+    "A function that reads a file.", "Docstring for load_data.", "This method reads.", "-a", "¶",
+    "`load_data`.", "The load_data function.", "Function to read the file.", "Return the result.", "Docstring.",
+    "The function.",
 ])
 def test_vacuous_summaries_are_faults(summary: str) -> None:
     fault = prose_fault(summary, LOAD, part="summary")
@@ -157,7 +159,8 @@ def test_vacuous_summaries_are_faults(summary: str) -> None:
 @pytest.mark.parametrize(("summary", "target"), [
     ("Load the data.", LOAD), ("Read the whole file at a path.", LOAD), ("Summary.", SUMMARY),
     ("A docstring style.", SUMMARY), ("Function names found in a module.", LOAD),
-    ("Documentation coverage of a module.", SUMMARY),
+    ("Documentation coverage of a module.", SUMMARY), ("Load data.", LOAD), ("ABC.", _one("class ABC:\n    x = 1\n")),
+    ("This is the same as read, without a copy.", LOAD), ("Data.", _one("class Data:\n    x = 1\n")),
 ])
 def test_summaries_that_say_something_or_are_the_codes_drafts_pass(summary: str, target: Target) -> None:
     assert prose_fault(summary, target, part="summary") is None
@@ -220,3 +223,8 @@ def test_a_summary_opening_with_return_is_judged_against_the_returned_type() -> 
     assert fault is not None and (fault.code, fault.found, fault.expected) == (Code.CONTRADICTS_CODE, "list", "dict")
     assert prose_fault("Return a dict of word counts.", target, part="summary") is None
     assert prose_fault("List the words of a text.", target, part="summary") is None  # a verb, not a claim
+
+
+def test_a_tuple_described_by_its_parts_is_no_contradiction() -> None:
+    target = _one("def stack(frame):\n    return [frame], 0\n")
+    assert prose_fault("Return a list of frames and a size.", target, part="summary") is None

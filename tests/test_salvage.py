@@ -101,8 +101,8 @@ def test_a_vacuous_summary_is_asked_again_with_the_problem_then_written_from_the
     gen = refine(fake_openai, SCALE)
     assert gen.docstring is not None and gen.error is None
     for number in (1, 2):
-        assert ('The summary says nothing about what `scale` does ("This is" describes the code or restates its '
-                'name); say what it does in one sentence.') in refinement_text(fake_openai, number)
+        assert ('The summary talks about the code ("This is a docstring") instead of saying what `scale` does; '
+                "start with what it does.") in refinement_text(fake_openai, number)
     assert gen.docstring.summary == "Scale the values."  # the code's draft, from the name and the parameter
     assert gen.docstring.args[0].description.startswith("Model prose")  # the rest of the answer is kept
     assert gen.notes == ["summary written from the code (the model's answers disagreed with it 3 time(s))"]
@@ -180,8 +180,8 @@ def test_check_flags_vacuous_markup_and_contradicting_text_in_existing_docstring
     assert proc.returncode == 1, proc.stderr
     lines = [line for line in proc.stdout.splitlines() if "module.py" in line]
     assert lines == [
-        f"{path}:1: count_words: summary says nothing about what it does: \"This is\"; markup in: parameter text "
-        "(\"&#34;\"); Returns names a list, the code returns a dict"], proc.stdout
+        f'{path}:1: count_words: summary talks about the code ("This is a docstring") instead of saying what it '
+        'does; markup in: parameter text ("&#34;"); Returns names a list, the code returns a dict'], proc.stdout
 
 
 def test_the_report_names_what_was_salvaged_and_from_the_code(fake_openai: FakeOpenAI, tmp_path: Path) -> None:

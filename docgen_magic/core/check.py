@@ -166,7 +166,9 @@ def _prose_gaps(target: Target) -> list[tuple[Code, str]]:
         if fault is None:
             continue
         if fault.code is Code.VACUOUS_SUMMARY:
-            found.setdefault(fault.code, []).append(f'says nothing about what it does: "{fault.found}"')
+            found.setdefault(fault.code, []).append(f'talks about the code ("{fault.found}") instead of saying what '
+                                                    "it does" if fault.about_code else
+                                                    f'says nothing beyond the name: "{fault.found}"')
         elif fault.code is Code.MARKUP:
             found.setdefault(fault.code, []).append(f'{label} ("{fault.found}")')
         else:

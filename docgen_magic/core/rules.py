@@ -506,17 +506,22 @@ class ProseFault:
 
     Attributes:
         code: :attr:`Code.VACUOUS_SUMMARY`, :attr:`Code.MARKUP` or :attr:`Code.CONTRADICTS_CODE`.
-        found: The words at fault as written (``This function``, ``&#34;``, ``list``).
+        found: The words at fault as written (``This function``, ``&#34;``, ``list``), or the whole summary
+            when it says nothing.
         expected: For a contradiction, what the code returns (``dict``); empty otherwise.
+        about_code: For a vacuous summary: True when it talks about the code (``This function ...``), False
+            when it says nothing of its own (``Return the result.``, the name in code).
     """
 
     code: Code
     found: str
     expected: str = ""
+    about_code: bool = False
 
 
 _META_START = re.compile(
-    r"^(?:this|here)\s+is\s+"
+    r"^(?:this|here)\s+is\s+(?:a|an|the|my|our)\s+(?:[a-z]+\s+)?(?:docstring|documentation|function|method|"
+    r"code|implementation)\b"
     r"|^this\s+(?:function|method|routine|class|code|property|object|module|decorator|generator|coroutine|"
     r"docstring|snippet|helper)\b"
     r"|^(?:(?:the|a|an)\s+)?(?:(?:python|helper|simple|small|utility|wrapper|main)\s+)?(?:function|method|routine)"
@@ -596,12 +601,14 @@ def _vacuous(summary: str, target: Target) -> ProseFault | None:
     if meta and meta.group("verb") and _base_form(meta.group("verb").lower()) is None:
         meta = None  # "Function names ...": a noun, not "Function returns ..."
     if meta and not own & _META_WORDS & set(_WORD.findall(meta.group(0).lower())):
-        return ProseFault(Code.VACUOUS_SUMMARY, meta.group(0).strip())
+        return ProseFault(Code.VACUOUS_SUMMARY, meta.group(0).strip(), about_code=True)
     found = _WORD.findall(plain.lower().replace("_", " "))
     said = [w for w in found if w not in _FILLER and w not in _META_WORDS and w.rstrip("s") not in own]
-    mixed_case = target.name not in (target.name.lower(), target.name.capitalize())
-    code_like = target.name in summary and ("`" in summary or "_" in target.name or mixed_case)
-    if not said and code_like:
+    mixed_case = any(c.isupper() for c in target.name[1:]) and any(c.islower() for c in target.name)
+    code_like = bool(words(target.name)) and target.name in summary and (
+        "`" in summary or "_" in target.name or mixed_case)
+    named = any(w.rstrip("s") in own for w in found) or not words(target.name)
+    if not said and (code_like or not named):  # the name in code, or only words like "Return the result."
         return ProseFault(Code.VACUOUS_SUMMARY, summary)
     return None
 
@@ -613,7 +620,7 @@ def _contradiction(prose: str, target: Target) -> ProseFault | None:
         return None
     kind = "DataFrame" if named.group(1).replace(" ", "") == "dataframe" else _CONTAINERS[named.group(1)]
     returned = returned_kinds(target)
-    if returned is None or kind in returned:
+    if returned is None or kind in returned or "tuple" in returned:  # "a list of X and a count" is a tuple's parts
         return None
     return ProseFault(Code.CONTRADICTS_CODE, named.group(1), " or ".join(sorted(returned - {"None"})) or "None")
 

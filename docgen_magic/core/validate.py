@@ -315,8 +315,10 @@ def prose_problems(data: dict[str, Any], target: Target) -> list[Problem]:
         if fault is None:
             continue
         if fault.code is Code.VACUOUS_SUMMARY:
-            message = (f'The summary says nothing about what `{target.qualname}` does ("{fault.found}" describes '
-                       "the code or restates its name); say what it does in one sentence.")
+            message = (f'The summary talks about the code ("{fault.found}") instead of saying what '
+                       f"`{target.qualname}` does; start with what it does." if fault.about_code else
+                       f'The summary ("{fault.found}") says nothing about what `{target.qualname}` does beyond its '
+                       "name; say what it does in one sentence.")
         elif fault.code is Code.MARKUP:
             message = (f'The {label} contains markup ("{fault.found}"); write plain text, without HTML tags or '
                        "entities.")
