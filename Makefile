@@ -37,12 +37,12 @@ $(NODE_MODULES): labextension/package-lock.json
 	touch $@
 
 # ruff (with the D rules: Google convention, imperative summaries), mypy (strict on core/), the project's own check;
-# then the frontend: tsc (tests included) and stylelint.
+# then the frontend: tsc (tests included), stylelint, prettier, eslint.
 lint: setup $(NODE_MODULES)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/docgen --check docgen_magic
-	cd labextension && npm run --silent typecheck && npm run --silent stylelint:check
+	cd labextension && npm run --silent lint:check
 
 test: lint tools
 	cd labextension && npm test

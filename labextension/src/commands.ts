@@ -5,12 +5,18 @@
  */
 import { Dialog, showDialog } from '@jupyterlab/apputils';
 import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
+import type { TranslationBundle } from '@jupyterlab/translation';
 import { JSONObject } from '@lumino/coreutils';
 import { Widget } from '@lumino/widgets';
 
+import {
+  KernelRequestError,
+  documentIntoOutput,
+  kernelOf,
+  runRequest
+} from './kernel';
 import { REVIEW_MIME } from './protocol';
-import { KernelRequestError, kernelOf, runRequest } from './kernel';
-import { documentIntoOutput } from './review';
+import { button, el } from './review/dom';
 
 export const DOCUMENT_CELL = 'docgen:document-cell';
 export const CHECK_NOTEBOOK = 'docgen:check-notebook';
@@ -23,7 +29,10 @@ async function tell(title: string, message: string): Promise<void> {
 /** The minimal output-area API used here (IOutputAreaModel). */
 interface IOutputsLike {
   readonly length: number;
-  get(index: number): { data: Record<string, unknown>; setData(o: { data: JSONObject }): void };
+  get(index: number): {
+    data: Record<string, unknown>;
+    setData(o: { data: JSONObject }): void;
+  };
   add(output: JSONObject): number;
 }
 
@@ -43,27 +52,39 @@ function writeReview(outputs: IOutputsLike, bundle: JSONObject): void {
 }
 
 /** Document the active code cell of the current notebook. */
-export async function documentActiveCell(notebooks: INotebookTracker): Promise<void> {
+export async function documentActiveCell(
+  notebooks: INotebookTracker,
+  trans: TranslationBundle
+): Promise<void> {
+  const title = trans.__('Document this cell');
   const panel = notebooks.currentWidget;
   const cell = panel?.content.activeCell;
   if (!panel || !cell || cell.model.type !== 'code') {
-    await tell('Document this cell', 'Select a code cell first.');
+    await tell(title, trans.__('Select a code cell first.'));
     return;
   }
   const source = cell.model.sharedModel.getSource();
   if (!source.trim()) {
-    await tell('Document this cell', 'The cell is empty: nothing to document.');
+    await tell(title, trans.__('The cell is empty: nothing to document.'));
     return;
   }
   const outputs = (cell.model as unknown as { outputs: IOutputsLike }).outputs;
   try {
-    await documentIntoOutput(panel.sessionContext, source, cell.model.id, false, 'add', bundle =>
-      writeReview(outputs, bundle)
+    await documentIntoOutput(
+      panel.sessionContext,
+      source,
+      cell.model.id,
+      false,
+      'add',
+      bundle => writeReview(outputs, bundle),
+      trans
     );
   } catch (err) {
     await tell(
-      'Document this cell',
-      err instanceof KernelRequestError ? err.message : `Failed: ${String(err)}`
+      title,
+      err instanceof KernelRequestError
+        ? err.message
+        : trans.__('Failed: %1', String(err))
     );
   }
 }
@@ -78,36 +99,58 @@ interface ICellFindings {
 }
 
 /** Check every code cell of the current notebook and show the findings per cell. */
-export async function checkNotebook(notebooks: INotebookTracker): Promise<void> {
+export async function checkNotebook(
+  notebooks: INotebookTracker,
+  trans: TranslationBundle
+): Promise<void> {
+  const title = trans.__('Check this notebook');
   const panel = notebooks.currentWidget;
   if (!panel) {
     return;
   }
   const cells = panel.content.widgets
-    .filter(c => c.model.type === 'code' && c.model.sharedModel.getSource().trim())
-    .map(c => ({ cell_id: c.model.id, source: c.model.sharedModel.getSource() }));
+    .filter(
+      c => c.model.type === 'code' && c.model.sharedModel.getSource().trim()
+    )
+    .map(c => ({
+      cell_id: c.model.id,
+      source: c.model.sharedModel.getSource()
+    }));
   let reply: JSONObject;
   try {
-    reply = await runRequest(kernelOf(panel.sessionContext), 'check', { cells }, () => undefined);
+    const kernel = kernelOf(panel.sessionContext, trans);
+    reply = await runRequest(
+      kernel,
+      'check',
+      { cells },
+      () => undefined,
+      trans
+    );
   } catch (err) {
-    await tell('Check this notebook', err instanceof KernelRequestError ? err.message : String(err));
+    await tell(
+      title,
+      err instanceof KernelRequestError ? err.message : String(err)
+    );
     return;
   }
   if (typeof reply.error === 'string') {
-    await tell('Check this notebook', `docgen: ${reply.error}`);
+    await tell(title, `docgen: ${reply.error}`);
     return;
   }
   const findings = (reply.cells ?? []) as unknown as ICellFindings[];
-  const body = findingsWidget(panel, findings);
   await showDialog({
-    title: 'Docstring check of this notebook',
-    body,
-    buttons: [Dialog.okButton({ label: 'Close' })]
+    title: trans.__('Docstring check of this notebook'),
+    body: findingsWidget(panel, findings, trans),
+    buttons: [Dialog.okButton({ label: trans.__('Close') })]
   });
 }
 
 /** The dialog body: a summary, then per cell with gaps its findings and a "Go to cell" button. */
-function findingsWidget(panel: NotebookPanel, findings: ICellFindings[]): Widget {
+function findingsWidget(
+  panel: NotebookPanel,
+  findings: ICellFindings[],
+  trans: TranslationBundle
+): Widget {
   const widget = new Widget();
   widget.addClass('docgen-check');
   const node = widget.node;
@@ -118,12 +161,22 @@ function findingsWidget(panel: NotebookPanel, findings: ICellFindings[]): Widget
     complete += f.complete ?? 0;
   }
   const percent = total ? Math.round((100 * complete) / total) : 100;
-  const summary = document.createElement('p');
-  summary.className = 'docgen-check-summary';
-  summary.textContent = total
-    ? `${complete}/${total} public functions and classes fully documented (${percent}%) in ${findings.length} code cell${findings.length === 1 ? '' : 's'}.`
-    : 'No functions or classes in this notebook.';
-  node.appendChild(summary);
+  node.appendChild(
+    el(
+      'p',
+      'docgen-check-summary',
+      total
+        ? trans._n(
+            '%2/%3 public functions and classes fully documented (%4%) in %1 code cell.',
+            '%2/%3 public functions and classes fully documented (%4%) in %1 code cells.',
+            findings.length,
+            complete,
+            total,
+            percent
+          )
+        : trans.__('No functions or classes in this notebook.')
+    )
+  );
   const order = new Map(panel.content.widgets.map((c, i) => [c.model.id, i]));
   for (const f of findings) {
     const index = order.get(f.cell_id ?? '') ?? -1;
@@ -131,25 +184,23 @@ function findingsWidget(panel: NotebookPanel, findings: ICellFindings[]): Widget
     if (!f.error && gaps === 0) {
       continue;
     }
-    const section = document.createElement('section');
-    section.className = 'docgen-check-cell';
+    const section = el('section', 'docgen-check-cell');
     section.dataset.cellId = f.cell_id ?? '';
-    const head = document.createElement('h3');
-    head.textContent = `Cell ${index + 1}` + (f.error ? ': cannot be read' : `: ${gaps} to complete`);
-    const go = document.createElement('button');
-    go.type = 'button';
-    go.className = 'docgen-button docgen-go';
-    go.textContent = 'Go to cell';
-    go.addEventListener('click', () => {
+    const head = el(
+      'h3',
+      '',
+      f.error
+        ? trans.__('Cell %1: cannot be read', index + 1)
+        : trans.__('Cell %1: %2 to complete', index + 1, gaps)
+    );
+    const go = button(trans.__('Go to cell'), 'docgen-go', '', () => {
       if (index >= 0) {
         panel.content.activeCellIndex = index;
         panel.content.scrollToItem(index).catch(() => undefined);
       }
     });
     head.appendChild(go);
-    const pre = document.createElement('pre');
-    pre.textContent = f.error ?? f.text ?? '';
-    section.append(head, pre);
+    section.append(head, el('pre', '', f.error ?? f.text ?? ''));
     node.appendChild(section);
   }
   return widget;

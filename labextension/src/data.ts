@@ -2,7 +2,7 @@
  * The review's data (mime type REVIEW_MIME), as the kernel writes it, and the
  * pure functions over it.
  */
-import { PartialJSONObject } from '@lumino/coreutils';
+import type { TranslationBundle } from '@jupyterlab/translation';
 
 import { REVIEW_VERSION, RUNNING_STATES, ReviewStatus } from './protocol';
 
@@ -60,7 +60,11 @@ export function readReview(data: unknown): IReview | null {
     return null;
   }
   const d = data as Partial<IReview>;
-  if (d.version !== REVIEW_VERSION || !Array.isArray(d.targets) || typeof d.status !== 'string') {
+  if (
+    d.version !== REVIEW_VERSION ||
+    !Array.isArray(d.targets) ||
+    typeof d.status !== 'string'
+  ) {
     return null;
   }
   return d as IReview;
@@ -94,18 +98,21 @@ export function applyEdits(lines: string[], targets: ITarget[]): string {
 }
 
 /** Why Replace cell would change nothing, or null when it would. */
-export function nothingToReplace(review: IReview): string | null {
+export function nothingToReplace(
+  review: IReview,
+  trans: TranslationBundle
+): string | null {
   if (review.status === 'running') {
-    return 'Still documenting…';
+    return trans.__('Still documenting…');
   }
   if (review.status !== 'done' || !review.lines) {
-    return 'Nothing to replace: the run did not finish.';
+    return trans.__('Nothing to replace: the run did not finish.');
   }
   if (documented(review).length === 0) {
-    return 'Nothing to replace: no docstring was written.';
+    return trans.__('Nothing to replace: no docstring was written.');
   }
   if (accepted(review).length === 0) {
-    return 'Nothing to replace: every docstring is rejected.';
+    return trans.__('Nothing to replace: every docstring is rejected.');
   }
   return null;
 }
@@ -116,15 +123,12 @@ export function isRunning(state: string): boolean {
 }
 
 /** Seconds as people read them (tenths below 10 s; rounded before splitting, so never "1 min 60 s"). */
-export function seconds(s: number): string {
+export function seconds(s: number, trans: TranslationBundle): string {
   if (s < 9.95) {
-    return `${s.toFixed(1)} s`;
+    return trans.__('%1 s', s.toFixed(1));
   }
   const whole = Math.round(s);
-  return whole < 60 ? `${whole} s` : `${Math.floor(whole / 60)} min ${whole % 60} s`;
-}
-
-/** The review as JSON for the output model. */
-export function toJSON(review: IReview): PartialJSONObject {
-  return review as unknown as PartialJSONObject;
+  return whole < 60
+    ? trans.__('%1 s', whole)
+    : trans.__('%1 min %2 s', Math.floor(whole / 60), whole % 60);
 }

@@ -4,7 +4,8 @@
  * Two plugins: the review renderer for the project's mime type (drawn from
  * the saved data alone, with its own Replace cell / Copy / Regenerate), and
  * the "Document this cell" / "Check this notebook" commands, which ask the
- * kernel for work over the comm target in ./protocol (kernel.ts).
+ * kernel for work over the comm target in ./protocol (kernel.ts). Their words
+ * go through the application's translator (domain docgen_magic).
  */
 import {
   JupyterFrontEnd,
@@ -12,27 +13,46 @@ import {
 } from '@jupyterlab/application';
 import { ICommandPalette } from '@jupyterlab/apputils';
 import { IEditorLanguageRegistry } from '@jupyterlab/codemirror';
-import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
-import { editIcon } from '@jupyterlab/ui-components';
 import { INotebookTracker } from '@jupyterlab/notebook';
+import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
+import {
+  ITranslator,
+  TranslationBundle,
+  nullTranslator
+} from '@jupyterlab/translation';
+import { editIcon } from '@jupyterlab/ui-components';
 
-import { CHECK_NOTEBOOK, DOCUMENT_CELL, checkNotebook, documentActiveCell } from './commands';
-import { reviewFactory } from './review';
+import {
+  CHECK_NOTEBOOK,
+  DOCUMENT_CELL,
+  checkNotebook,
+  documentActiveCell
+} from './commands';
+import { EXTENSION } from './protocol';
+import { reviewFactory } from './review/renderer';
+
+/** The extension's words in the user's language (English without a language pack). */
+function wordsOf(translator: ITranslator | null): TranslationBundle {
+  return (translator ?? nullTranslator).load(EXTENSION);
+}
 
 /** The review renderer for REVIEW_MIME (./protocol). */
 const review: JupyterFrontEndPlugin<void> = {
   id: 'docgen-magic:review',
-  description: 'Shows the %%docgen review, also in saved and reopened notebooks.',
+  description:
+    'Shows the %%docgen review, also in saved and reopened notebooks.',
   autoStart: true,
   requires: [INotebookTracker, IRenderMimeRegistry],
-  optional: [IEditorLanguageRegistry],
+  optional: [IEditorLanguageRegistry, ITranslator],
   activate: (
     _app: JupyterFrontEnd,
     notebooks: INotebookTracker,
     rendermime: IRenderMimeRegistry,
-    languages: IEditorLanguageRegistry | null
+    languages: IEditorLanguageRegistry | null,
+    translator: ITranslator | null
   ): void => {
-    const factory = reviewFactory({ notebooks, languages });
+    const trans = wordsOf(translator);
+    const factory = reviewFactory({ notebooks, languages, trans });
     rendermime.addFactory(factory, factory.defaultRank);
   }
 };
@@ -40,32 +60,40 @@ const review: JupyterFrontEndPlugin<void> = {
 /** "Document this cell" and "Check this notebook": palette, context menu, cell toolbar, keyboard. */
 const commands: JupyterFrontEndPlugin<void> = {
   id: 'docgen-magic:commands',
-  description: 'Document the active cell or check the notebook without typing %%docgen.',
+  description:
+    'Document the active cell or check the notebook without typing %%docgen.',
   autoStart: true,
   requires: [INotebookTracker],
-  optional: [ICommandPalette],
+  optional: [ICommandPalette, ITranslator],
   activate: (
     app: JupyterFrontEnd,
     notebooks: INotebookTracker,
-    palette: ICommandPalette | null
+    palette: ICommandPalette | null,
+    translator: ITranslator | null
   ): void => {
+    const trans = wordsOf(translator);
     const enabled = () => notebooks.currentWidget !== null;
     app.commands.addCommand(DOCUMENT_CELL, {
-      label: 'Document this cell',
-      caption: 'Write docstrings for the functions and classes of the active cell (docgen)',
+      label: trans.__('Document this cell'),
+      caption: trans.__(
+        'Write docstrings for the functions and classes of the active cell (docgen)'
+      ),
       icon: args => (args.toolbar ? editIcon : undefined),
       isEnabled: enabled,
-      execute: () => documentActiveCell(notebooks)
+      execute: () => documentActiveCell(notebooks, trans)
     });
     app.commands.addCommand(CHECK_NOTEBOOK, {
-      label: 'Check this notebook (docstrings)',
-      caption: 'List, per cell, the functions and classes whose docstrings are missing or incomplete',
+      label: trans.__('Check this notebook (docstrings)'),
+      caption: trans.__(
+        'List, per cell, the functions and classes whose docstrings are missing or incomplete'
+      ),
       isEnabled: enabled,
-      execute: () => checkNotebook(notebooks)
+      execute: () => checkNotebook(notebooks, trans)
     });
     if (palette) {
-      palette.addItem({ command: DOCUMENT_CELL, category: 'docgen' });
-      palette.addItem({ command: CHECK_NOTEBOOK, category: 'docgen' });
+      const category = 'docgen';
+      palette.addItem({ command: DOCUMENT_CELL, category });
+      palette.addItem({ command: CHECK_NOTEBOOK, category });
     }
   }
 };

@@ -5,6 +5,7 @@
  */
 import { ISessionContext } from '@jupyterlab/apputils';
 import { Kernel, KernelMessage } from '@jupyterlab/services';
+import type { TranslationBundle } from '@jupyterlab/translation';
 import { JSONObject } from '@lumino/coreutils';
 
 import { Action, EXTENSION, RUN_TARGET } from './protocol';
@@ -17,12 +18,15 @@ export class KernelRequestError extends Error {}
 
 /** The kernel of a session, or an error saying how to get one. */
 export function kernelOf(
-  session: ISessionContext
+  session: ISessionContext,
+  trans: TranslationBundle
 ): Kernel.IKernelConnection {
   const kernel = session.session?.kernel;
   if (!kernel || kernel.isDisposed) {
     throw new KernelRequestError(
-      'This needs a running kernel: start one (Kernel menu) and try again.'
+      trans.__(
+        'This needs a running kernel: start one (Kernel menu) and try again.'
+      )
     );
   }
   return kernel;
@@ -30,7 +34,8 @@ export function kernelOf(
 
 /** Load docgen_magic in the kernel (a no-op when already loaded). */
 export async function ensureLoaded(
-  kernel: Kernel.IKernelConnection
+  kernel: Kernel.IKernelConnection,
+  trans: TranslationBundle
 ): Promise<void> {
   const future = kernel.requestExecute({
     code: LOAD_CODE,
@@ -43,8 +48,12 @@ export async function ensureLoaded(
   const content = reply.content;
   if (content.status === 'error') {
     throw new KernelRequestError(
-      `The kernel could not load ${EXTENSION} (${content.ename}: ${content.evalue}); ` +
-        `install it in the kernel\u2019s environment: pip install ${EXTENSION}`
+      trans.__(
+        'The kernel could not load %1 (%2: %3); install it in the kernel\u2019s environment: pip install %1',
+        EXTENSION,
+        content.ename,
+        content.evalue
+      )
     );
   }
 }
@@ -57,9 +66,10 @@ export async function runRequest(
   kernel: Kernel.IKernelConnection,
   action: Action,
   data: JSONObject,
-  onUpdate: (msg: JSONObject) => void
+  onUpdate: (msg: JSONObject) => void,
+  trans: TranslationBundle
 ): Promise<JSONObject> {
-  await ensureLoaded(kernel);
+  await ensureLoaded(kernel, trans);
   return new Promise<JSONObject>((resolve, reject) => {
     let finished = false;
     const comm = kernel.createComm(RUN_TARGET);
@@ -86,7 +96,9 @@ export async function runRequest(
       } else {
         reject(
           new KernelRequestError(
-            'The kernel closed the request without an answer (was it restarted?).'
+            trans.__(
+              'The kernel closed the request without an answer (was it restarted?).'
+            )
           )
         );
       }
@@ -95,7 +107,41 @@ export async function runRequest(
       comm.open({ ...data, action });
     } catch (err) {
       finished = true;
-      reject(new KernelRequestError(`Could not reach the kernel: ${String(err)}`));
+      reject(
+        new KernelRequestError(
+          trans.__('Could not reach the kernel: %1', String(err))
+        )
+      );
     }
   });
+}
+
+/**
+ * Ask the kernel to document `source`, handing every bundle (progress, then
+ * the result) to `write`. Throws KernelRequestError with a sentence for people.
+ */
+export async function documentIntoOutput(
+  session: ISessionContext,
+  source: string,
+  cellId: string,
+  refresh: boolean | string[],
+  mode: string,
+  write: (bundle: JSONObject) => void,
+  trans: TranslationBundle
+): Promise<void> {
+  const kernel = kernelOf(session, trans);
+  const last = await runRequest(
+    kernel,
+    'document',
+    { source, cell_id: cellId, refresh, mode },
+    msg => {
+      if (msg.bundle) {
+        write({ ...(msg.bundle as JSONObject) });
+      }
+    },
+    trans
+  );
+  if (typeof last.error === 'string') {
+    throw new KernelRequestError(`docgen: ${last.error}`);
+  }
 }

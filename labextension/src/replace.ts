@@ -1,19 +1,16 @@
 /**
- * Setting a cell's text as one undoable edit, and asking before overwriting
- * edits made since %%docgen ran: the review's Replace cell button (review.ts).
+ * Setting a cell's text as one undoable edit, for the review's Replace cell
+ * (review/actions.ts, which asks first when the cell changed since the run).
  */
-import { Dialog, showDialog } from '@jupyterlab/apputils';
 
 /** The subset of a shared cell this plugin needs (ISharedCell from @jupyter/ydoc). */
 export interface ISharedCellLike {
   getSource(): string;
   transact(f: () => void, undoable?: boolean): void;
-  readonly undoManager: { stopCapturing(): void } | null;
+  /** Not in ydoc's ISharedCell interface, but its cells (YBaseCell) have one. */
+  readonly undoManager?: { stopCapturing(): void } | null;
   updateSource(start: number, end: number, value?: string): void;
 }
-
-const CHANGED_TITLE = 'Replace cell?';
-const CHANGED_BODY = 'The cell changed since %%docgen ran. Replace anyway?';
 
 /**
  * Replace the cell's text with `source` as ONE undo step.
@@ -46,19 +43,3 @@ export function replaceSource(cell: ISharedCellLike, source: string): void {
   }, true);
   cell.undoManager?.stopCapturing();
 }
-
-/** Ask the user whether to overwrite a cell edited since %%docgen ran. */
-export async function confirmOverwrite(): Promise<boolean> {
-  const result = await showDialog({
-    title: CHANGED_TITLE,
-    body: CHANGED_BODY,
-    buttons: [
-      Dialog.cancelButton({ label: 'Keep my edits' }),
-      Dialog.warnButton({ label: 'Replace' })
-    ],
-    // Enter keeps the user's edits; overwriting them takes a deliberate click.
-    defaultButton: 0
-  });
-  return result.button.accept;
-}
-

@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 
 import {
   IReview,
-  ITarget,
   accepted,
   applyEdits,
   documented,
@@ -10,44 +9,7 @@ import {
   readReview,
   seconds
 } from '../src/data';
-
-/** A cell of three functions; `f` and `h` got a docstring, `g` did not. */
-const LINES = [
-  'def f(x):\n',
-  '    return x\n',
-  '\n',
-  'def g():\n',
-  '    pass\n',
-  '\n',
-  'def h(y):\r\n',
-  '    return y'
-];
-
-function target(name: string, edit?: ITarget['edit']): ITarget {
-  return { name, state: edit ? 'documented' : 'failed', edit };
-}
-
-const F = target('f', [1, 1, ['    """Return x."""\n']]);
-const G = target('g');
-const H = target('h', [7, 7, ['    """Return y."""\r\n']]);
-
-function review(over: Partial<IReview> = {}): IReview {
-  return {
-    version: 1,
-    status: 'done',
-    cell_id: 'c1',
-    source: LINES.join(''),
-    line: '%%docgen',
-    done: 3,
-    total: 3,
-    elapsed_s: 1.5,
-    message: '',
-    ran: false,
-    targets: [F, G, H],
-    lines: LINES,
-    ...over
-  };
-}
+import { F, G, H, LINES, review, target, trans } from './fixtures';
 
 describe('readReview', () => {
   it('reads version 1 with targets and a status', () => {
@@ -147,7 +109,7 @@ describe('applyEdits', () => {
 
 describe('nothingToReplace', () => {
   it('is null when an accepted docstring exists', () => {
-    expect(nothingToReplace(review())).toBeNull();
+    expect(nothingToReplace(review(), trans)).toBeNull();
   });
 
   it.each<[string, Partial<IReview>, string]>([
@@ -173,7 +135,7 @@ describe('nothingToReplace', () => {
       'Nothing to replace: every docstring is rejected.'
     ]
   ])('says why when %s', (_, over, why) => {
-    expect(nothingToReplace(review(over))).toBe(why);
+    expect(nothingToReplace(review(over), trans)).toBe(why);
   });
 });
 
@@ -190,6 +152,6 @@ describe('seconds', () => {
     [119.6, '2 min 0 s'],
     [125.6, '2 min 6 s']
   ])('%s s reads "%s"', (s, text) => {
-    expect(seconds(s)).toBe(text);
+    expect(seconds(s, trans)).toBe(text);
   });
 });
