@@ -121,7 +121,7 @@ def _observer(namespace: Mapping[str, Any] | None, settings: Settings) -> Observ
     """Return the hook that reads what a namespace knows of a cell's targets, unless there is none or it is off."""
     if namespace is None or settings.kernel_context == "off":
         return None
-    from docgen_magic.kernel.context import observer
+    from docgen_magic.kernel.context import observer  # on first use: start-up time (a run without a namespace)
 
     return observer(namespace, settings.kernel_context)
 

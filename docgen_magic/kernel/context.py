@@ -30,8 +30,16 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from docgen_magic.core.cell import Cell
-from docgen_magic.core.facts import Param, ParamKind, Target, TargetKind, dotted_name, own_scope_nodes
+from docgen_magic.core.cell import Cell, CellSyntaxError, parse_cell
+from docgen_magic.core.facts import (
+    Param,
+    ParamKind,
+    Target,
+    TargetKind,
+    dotted_name,
+    extract_targets,
+    own_scope_nodes,
+)
 from docgen_magic.core.observed import (
     ARRAY,
     FRAME,
@@ -45,6 +53,8 @@ from docgen_magic.core.observed import (
     Observation,
     Seen,
     merge,
+    report,
+    seen_line,
 )
 from docgen_magic.core.options import KERNEL_CONTEXT_MODES
 
@@ -809,10 +819,6 @@ def context_report(namespace: Mapping[str, Any], mode: str = "schema") -> str:
     Returns:
         Plain text: per target, the lines the review would show and the line a model would be sent.
     """
-    from docgen_magic.core.cell import CellSyntaxError, parse_cell
-    from docgen_magic.core.facts import extract_targets
-    from docgen_magic.core.observed import report, seen_line
-
     if mode == "off":
         return "docgen context: kernel_context is off, so nothing is taken from the kernel"
     cells = _lookup(namespace, "In")
