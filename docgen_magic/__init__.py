@@ -103,7 +103,7 @@ def load_ipython_extension(ipython: Any) -> None:
     Args:
         ipython: The InteractiveShell.
     """
-    from docgen_magic.magic import load_ipython_extension as load
+    from docgen_magic.kernel.magic import load_ipython_extension as load  # IPython's, only when loaded
 
     load(ipython)
 
@@ -114,6 +114,6 @@ def unload_ipython_extension(ipython: Any) -> None:
     Args:
         ipython: The InteractiveShell.
     """
-    from docgen_magic.magic import unload_ipython_extension as unload
+    from docgen_magic.kernel.magic import unload_ipython_extension as unload  # IPython's, only when loaded
 
     unload(ipython)

@@ -1,22 +1,23 @@
 """The Python API: ``document``, ``document_async``, ``check`` and session helpers.
 
-Shells (CLI, magic, widget) call these; the async pipeline runs on a private event loop so a caller's own
-loop (an IPython kernel's) is never touched.
+The one door both shells (the ``docgen`` command and the kernel's magics and review) use, and the one users
+call: the core's types and errors reach the shells from here. The async pipeline runs on a private event loop
+so a caller's own loop (an IPython kernel's) is never touched.
 """
 
 from __future__ import annotations
 
 import asyncio
 import atexit
+import concurrent.futures
 import dataclasses
 import threading
 from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from docgen_magic.core.cell import CellSyntaxError
-from docgen_magic.core.check import CheckFinding, check_target, coverage
-from docgen_magic.core.errors import SettingsError
+from docgen_magic.core.check import CheckFinding, CheckReport, check_target, coverage
+from docgen_magic.core.errors import FileError, InputError, SettingsError, WriteConflictError
 from docgen_magic.core.model import SCHEMA_VERSION
 from docgen_magic.core.pipeline import (
     KeyFunction,
@@ -30,18 +31,33 @@ from docgen_magic.core.pipeline import (
 )
 from docgen_magic.core.ports import Provider
 from docgen_magic.core.prompt import PROMPT_VERSION
-from docgen_magic.core.result import Result, register_renderer
+from docgen_magic.core.result import FROM_CODE, SALVAGED, Result, TargetOutcome, register_renderer, usage_line
 from docgen_magic.core.usage import Usage
+from docgen_magic.infra.cache import DocstringCache, cache_key
+from docgen_magic.infra.loop_thread import default_loop_thread, run_sync
 from docgen_magic.providers.connections import Connections
 from docgen_magic.providers.select import ProviderChoice, build_provider, choose_provider
 from docgen_magic.settings import SettingOverrides, Settings, resolve_settings
+from docgen_magic.views.result import result_bundle
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
 __all__ = [
+    "FROM_CODE",
+    "SALVAGED",
+    "CellSyntaxError",
+    "CheckFinding",
     "CheckReport",
+    "FileError",
+    "InputError",
     "ProgressEvent",
+    "ProviderChoice",
+    "Result",
+    "SettingsError",
+    "TargetOutcome",
+    "Usage",
+    "WriteConflictError",
     "check",
     "clear_cache",
     "close",
@@ -53,19 +69,15 @@ __all__ = [
     "document_files_async",
     "document_files_sync",
     "is_public",
+    "provider_choice",
     "session_usage",
+    "start_document",
+    "target_names",
+    "usage_line",
 ]
 
 
-
-def _result_bundle(result: Result) -> dict[str, Any]:
-    """Return a result's mimebundle: the magic's plain text/plain and text/html (display imported on first use)."""
-    from docgen_magic.display import result_bundle
-
-    return result_bundle(result)
-
-
-register_renderer(_result_bundle)
+register_renderer(result_bundle)  # a Result shown by IPython: the same text/plain and text/html as the magic's
 
 
 def close() -> None:
@@ -74,8 +86,6 @@ def close() -> None:
     Called by ``%unload_ext docgen_magic`` and at interpreter exit; the next run starts afresh. Safe to call
     twice, and cheap when nothing was started.
     """
-    from docgen_magic.infra.loop_thread import default_loop_thread
-
     loop_thread = default_loop_thread()
     if not loop_thread.started:
         return
@@ -101,8 +111,6 @@ def _settings_for(settings: Settings | None, options: Mapping[str, Any]) -> Sett
 
 
 def _cache_key_function(provider: Provider, settings: Settings, endpoint: str | None) -> KeyFunction:
-    from docgen_magic.infra.cache import cache_key
-
     def key(target: Any, context: str) -> str:
         return cache_key(source=target.source, qualname=target.qualname, kind=target.kind.value,
                          context=context, provider=provider.name, model=provider.model, endpoint=endpoint,
@@ -112,8 +120,6 @@ def _cache_key_function(provider: Provider, settings: Settings, endpoint: str | 
 
 
 def _open_cache(settings: Settings) -> Any:
-    from docgen_magic.infra.cache import DocstringCache
-
     return DocstringCache(settings.resolved_cache_dir())
 
 
@@ -152,8 +158,8 @@ def _run_context(settings: Settings, provider: Provider | None,
 
 def _batch_provider(provider: Provider, settings: Settings) -> Provider:
     """Wrap a chat provider for batch mode (its state kept in the cache folder, so a rerun resumes)."""
-    from docgen_magic.providers.batch import BatchProvider
-    from docgen_magic.providers.chat import ChatProvider
+    from docgen_magic.providers.batch import BatchProvider  # batch mode only: ~8 ms the other runs skip
+    from docgen_magic.providers.chat import ChatProvider  # (imported by batch anyway)
 
     if not isinstance(provider, ChatProvider):
         raise SettingsError(f"batch mode needs Azure OpenAI or OpenAI, not {provider.name}")
@@ -290,8 +296,6 @@ def document(
         SettingsError: A setting has an unusable value (wrong type, unknown name or choice).
         KeyboardInterrupt: Interrupted; the work was cancelled.
     """
-    from docgen_magic.infra.loop_thread import run_sync
-
     return run_sync(document_async(source, settings=settings, provider=provider, on_progress=on_progress,
                                    refresh=refresh, namespace=namespace, **options))
 
@@ -321,8 +325,6 @@ def document_cells_sync(
         SettingsError: A setting has an unusable value (wrong type, unknown name or choice).
         KeyboardInterrupt: Interrupted; the work was cancelled.
     """
-    from docgen_magic.infra.loop_thread import run_sync
-
     return run_sync(document_cells_async(sources, settings=settings, provider=provider, on_progress=on_progress,
                                          **options))
 
@@ -392,32 +394,8 @@ def document_files_sync(
     Returns:
         Per file: its results, or its syntax error.
     """
-    from docgen_magic.infra.loop_thread import run_sync
-
     return run_sync(document_files_async(files, settings=settings, provider=provider, on_progress=on_progress,
                                          on_file=on_file, **options))
-
-
-@dataclass
-class CheckReport:
-    """Documentation coverage of a cell, without any model call.
-
-    Attributes:
-        total: Targets found.
-        complete: Targets whose docstring is complete.
-        findings: What is missing, per target.
-        notes: Remarks (e.g. a cell magic cell).
-    """
-
-    total: int
-    complete: int
-    findings: list[CheckFinding] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        """True when every target is complete."""
-        return not self.findings
 
 
 def check(source: str, *, settings: Settings | None = None, namespace: Mapping[str, Any] | None = None,
@@ -444,7 +422,8 @@ def check(source: str, *, settings: Settings | None = None, namespace: Mapping[s
     observed = observe(planned.cell, targets) if observe is not None and targets else {}
     findings = [f for f in (check_target(t, observed.get(t.qualname)) for t in targets) if f is not None]
     complete, total = coverage(targets, observed)
-    return CheckReport(total=total, complete=complete, findings=findings, notes=planned.notes)
+    return CheckReport(total=total, complete=complete, findings=findings, notes=planned.notes,
+                       cell_magic=planned.cell.cell_magic)
 
 
 def is_public(qualname: str) -> bool:
@@ -492,6 +471,21 @@ def clear_cache(settings: Settings | None = None) -> int:
         cache.close()
 
 
+def provider_choice(settings: Settings | None = None) -> ProviderChoice:
+    """Which provider a run would use and why, with its endpoint, without building it (``%docgen status``).
+
+    Args:
+        settings: Resolved settings; from the environment when None.
+
+    Returns:
+        The choice: name, model, reason, endpoint and whether offline only for want of a configured model.
+
+    Raises:
+        SettingsError: The settings name a provider that cannot be used.
+    """
+    return choose_provider(settings or resolve_settings())
+
+
 def describe_provider(settings: Settings | None = None) -> tuple[str, str | None, str]:
     """Which provider a run would use, without building it.
 
@@ -501,5 +495,47 @@ def describe_provider(settings: Settings | None = None) -> tuple[str, str | None
     Returns:
         (provider name, model or None, the reason it is picked).
     """
-    choice = choose_provider(settings or resolve_settings())
+    choice = provider_choice(settings)
     return choice.name, choice.model, choice.reason
+
+
+def target_names(source: str, *, settings: Settings | None = None) -> list[str]:
+    """Return the functions, classes and methods a run would find in a cell, without documenting anything.
+
+    Args:
+        source: The cell text.
+        settings: Resolved settings (``nested_functions`` counts); from the environment when None.
+
+    Returns:
+        Their qualified names, in source order.
+
+    Raises:
+        CellSyntaxError: The cell does not parse.
+    """
+    options = (settings or resolve_settings()).run_options()
+    return [t.qualname for t in plan_cell(source, options).targets]
+
+
+def start_document(
+    source: str,
+    *,
+    settings: Settings | None = None,
+    on_progress: Callable[[ProgressEvent], None] | None = None,
+    refresh: Collection[str] = (),
+) -> concurrent.futures.Future[Result]:
+    """Start documenting one cell on the private event loop and return at once.
+
+    For a caller that must not wait, like the kernel's shell thread answering the extension's requests while
+    the run progresses.
+
+    Args:
+        source: The cell text.
+        settings: Resolved settings; from the environment when None.
+        on_progress: Called with a ProgressEvent as targets start and finish (on the loop's thread).
+        refresh: Qualified names of targets to ask again even when the cache has them.
+
+    Returns:
+        The run's future: its result, or the exception :func:`document` would raise; cancel it to stop the run.
+    """
+    return default_loop_thread().submit(document_async(source, settings=settings, on_progress=on_progress,
+                                                       refresh=refresh))

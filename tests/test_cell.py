@@ -38,16 +38,36 @@ def test_empty_and_whitespace_cells_have_no_statements() -> None:
 
 
 @pytest.mark.parametrize(("text", "name"), [
-    ("%%time\ndef timed(x):\n    return x\n", "time"),
     ("\n  \n%%bash -l\necho hi\n", "bash"),
     ("%%writefile out.py\nprint(1)\n", "writefile"),
-    ("  %%time\n  x = 1\n", "time"),
+    ("%%html\n<b>x</b>\n", "html"),
+    ("%%sql\nselect 1\n", "sql"),
 ])
-def test_cell_magic_cells_are_not_parsed(text: str, name: str) -> None:
+def test_cells_under_a_non_python_cell_magic_are_not_parsed(text: str, name: str) -> None:
     cell = parse_cell(text)
     assert cell.cell_magic == name
     assert cell.module.body == []
     assert cell.text == text
+
+
+@pytest.mark.parametrize("line", ["%%time", "%%timeit -n 3 -r 1 y = 2", "%%capture out --no-stderr",
+                                  "%%prun -s cumulative", "%%memit", "%%time  ", "\n\n%%time"])
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_python_bodied_cell_magics_are_read_through_their_body(line: str, newline: str) -> None:
+    body = f"def timed(x):{newline}    %time y = x{newline}    return x{newline}"
+    text = line.replace("\n", newline) + newline + body
+    cell = parse_cell(text)
+    assert cell.cell_magic is None
+    assert cell.text == text
+    assert [type(node).__name__ for node in cell.module.body] == ["FunctionDef"]
+    body_line = text.count(newline, 0, text.index("def timed")) + 1
+    assert cell.original_line(cell.module.body[0].lineno) == body_line
+
+
+def test_a_python_bodied_cell_magic_with_a_syntax_error_names_the_body_line() -> None:
+    with pytest.raises(CellSyntaxError) as error:
+        parse_cell("%%time\nx = 1\ndef broken(:\n    pass\n")
+    assert error.value.lineno == 3
 
 
 def test_not_a_cell_magic() -> None:

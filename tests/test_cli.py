@@ -160,7 +160,9 @@ def test_notebook_write_keeps_outputs_and_metadata(tmp_path: Path, no_model_env:
              "outputs": [{"output_type": "stream", "name": "stdout", "text": ["hi\n"]}],
              "source": ["%matplotlib inline\n", "def mean(xs):\n", "    return sum(xs) / len(xs)\n"]},
             {"cell_type": "code", "id": "c2", "execution_count": None, "metadata": {}, "outputs": [],
-             "source": "%%time\ndef untouched(): pass\n"},
+             "source": "%%time\ndef timed(xs):\n    return xs\n"},
+            {"cell_type": "code", "id": "c3", "execution_count": None, "metadata": {}, "outputs": [],
+             "source": "%%bash\necho hi\n"},
         ],
         "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
         "nbformat": 4, "nbformat_minor": 5,
@@ -170,16 +172,22 @@ def test_notebook_write_keeps_outputs_and_metadata(tmp_path: Path, no_model_env:
     as_json = run_cli("--json", str(path))
     assert as_json.returncode == 0
     payload = json.loads(as_json.stdout)
-    assert len(payload["cells"]) == 2 and set(payload["usage"]) >= {"requests", "cache_hits"}
-    assert payload["cells"][1]["code"] == "%%time\ndef untouched(): pass\n"
+    assert len(payload["cells"]) == 3 and set(payload["usage"]) >= {"requests", "cache_hits"}
+    timed = payload["cells"][1]["code"]
+    assert timed.startswith("%%time\ndef timed(xs):\n    \"\"\"") and timed.endswith("    return xs\n")
+    assert payload["cells"][2]["code"] == "%%bash\necho hi\n"
     proc = run_cli("--write", str(path))
     assert proc.returncode == 0, proc.stderr
+    # The %%bash cell is reported once; the summary is the usage line every run prints, not a dict.
+    assert proc.stderr.count("%%bash") == 1 and "[cell 4]: %%bash cell: its body is not Python" in proc.stderr
+    assert f"{path}: 3 code cells · 2 documented · 0 requests · " in proc.stderr and "{" not in proc.stderr
     after = json.loads(path.read_text())
     code = after["cells"][1]
     assert code["outputs"] == nb["cells"][1]["outputs"] and code["metadata"] == {"tags": ["keep"]}
     assert code["execution_count"] == 3 and code["id"] == "c1"
     assert code["source"][0] == "%matplotlib inline\n" and '"""' in "".join(code["source"])
-    assert after["cells"][0] == nb["cells"][0] and after["cells"][2] == nb["cells"][2]
+    assert after["cells"][0] == nb["cells"][0] and after["cells"][3] == nb["cells"][3]
+    assert "".join(after["cells"][2]["source"]) == timed
     assert after["metadata"] == nb["metadata"]
 
 
@@ -249,3 +257,26 @@ def test_notebook_syntax_error_names_the_cell(tmp_path: Path, no_model_env: None
 def test_nonexistent_path_with_check_is_one_line_exit_2(no_model_env: None) -> None:
     proc = run_cli("--check", "does/not/exist.py")
     assert proc.returncode == 2 and proc.stderr.strip().count("\n") == 0 and "cannot read" in proc.stderr
+
+
+@pytest.mark.parametrize("mode", [[], ["--check"], ["--write"], ["--json"]])
+def test_a_symlink_loop_is_one_line_and_exit_2(tmp_path: Path, no_model_env: None, mode: list[str]) -> None:
+    (tmp_path / "a.py").symlink_to(tmp_path / "b.py")
+    (tmp_path / "b.py").symlink_to(tmp_path / "a.py")
+    good = tmp_path / "pkg" / "good.py"
+    good.parent.mkdir()
+    good.write_text("def f(x):\n    return x\n")
+    (tmp_path / "pkg" / "loop.py").symlink_to(tmp_path / "a.py")
+    for args in ([str(tmp_path / "a.py")], [str(tmp_path / "pkg")], [str(tmp_path / "*.py")]):
+        proc = run_cli(*mode, *args)
+        assert proc.returncode == 2, (args, proc.stderr)
+        errors = [line for line in proc.stderr.splitlines() if "loop.py" in line or "a.py" in line]
+        assert len(errors) == 1 and "symbolic links" in errors[0], (args, proc.stderr)
+        assert "Traceback" not in proc.stderr and "RuntimeError" not in proc.stderr
+    if not mode:  # the readable file of the folder is still documented
+        assert '"""' in run_cli(str(tmp_path / "pkg")).stdout
+
+
+def test_a_path_too_long_is_one_line_and_exit_2(no_model_env: None) -> None:
+    proc = run_cli("x" * 5000 + ".py")
+    assert proc.returncode == 2 and len(proc.stderr.splitlines()) == 1 and "Traceback" not in proc.stderr

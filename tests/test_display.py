@@ -10,20 +10,10 @@ import pytest
 from docgen_magic import api
 from docgen_magic.core.result import FAILED, Result, TargetOutcome
 from docgen_magic.core.usage import Usage
-from docgen_magic.display import (
-    AZURE_HINT,
-    ReviewState,
-    check_bundle,
-    code_html,
-    highlight,
-    notes_for,
-    report_html,
-    result_bundle,
-    result_html,
-    result_text,
-    review_bundle,
-    review_data,
-)
+from docgen_magic.kernel.check_view import check_bundle
+from docgen_magic.kernel.review_state import ReviewState, review_bundle, review_data
+from docgen_magic.views.result import AZURE_HINT, notes_for, report_html, result_bundle, result_html, result_text
+from docgen_magic.views.style import code_html, highlight
 
 CELL = ("def add(a, b):\n    return a + b\n\n\n"
         "def scale(values, factor=2.0):\n    for v in values:\n        yield v * factor\n")

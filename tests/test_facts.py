@@ -226,9 +226,14 @@ def test_magic_inside_a_body_is_kept_in_the_source() -> None:
     assert f.end_lineno == 3
 
 
-def test_cell_magic_and_empty_cells_have_no_targets() -> None:
-    for shape_id in ("cell_magic", "cell_magic_bash", "empty", "whitespace"):
+def test_non_python_cell_magic_and_empty_cells_have_no_targets() -> None:
+    for shape_id in ("cell_magic_bash", "empty", "whitespace"):
         assert targets_of(shape_id) == {}
+
+
+def test_a_python_bodied_cell_magic_has_the_targets_of_its_body() -> None:
+    timed = targets_of("cell_magic")["timed"]
+    assert timed.lineno == 2 and timed.returns_value
 
 
 def test_async_function_and_await_cell() -> None:

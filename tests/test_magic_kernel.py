@@ -468,6 +468,41 @@ def test_live_progress_can_be_turned_off(kernel: Kernel) -> None:
     assert review_of(execution.final_bundle)["status"] == "done"
 
 
+@pytest.mark.parametrize("magic", ["%%time", "%%capture captured --no-stderr", "%%timeit -n 1 -r 1"])
+def test_python_bodied_cell_magics_are_documented_inside(kernel: Kernel, magic: str) -> None:
+    """The body under %%time / %%capture / %%timeit is documented; the magic's line is kept byte for byte."""
+    body = "def timed(x):\n    return x\n"
+    execution = kernel.ok(f"%%docgen -o wrapped\n{magic}\n{body}")
+    review = review_of(execution.final_bundle)
+    assert [t["name"] for t in review["targets"]] == ["timed"] and review["targets"][0]["state"] == "documented"
+    assert review["lines"][0] == magic + "\n" and review["targets"][0]["edit"][0] == 2
+    code = kernel.ok("print(wrapped.code, end='')").stdout
+    assert code.startswith(f"{magic}\ndef timed(x):\n    \"\"\"") and code.endswith("    return x\n")
+    applied = kernel.ok(f"%%docgen --apply\n{magic}\n{body}")
+    text = next(p["text"] for p in applied.reply["payload"] if p["source"] == "set_next_input")
+    assert text == code
+
+
+def test_run_runs_the_documented_body_under_its_cell_magic(kernel: Kernel) -> None:
+    """--run on a %%capture cell: the magic captures the output and the documented function is defined."""
+    kernel.ok("%%docgen --run\n%%capture captured\ndef shout(x):\n    print('hidden')\n    return x\nshout(1)\n")
+    out = kernel.ok("print(shout.__doc__ is not None, 'hidden' in captured.stdout)").stdout
+    assert out.strip() == "True True"
+
+
+def test_a_cell_magic_whose_body_is_not_python_says_so_once(kernel: Kernel) -> None:
+    """%%bash (or %%html, %%sql...) is not read: the review and --check say why, once, and nothing changes."""
+    execution = kernel.ok("%%docgen\n%%bash\necho hi\n")
+    final = execution.final_bundle
+    note = "%%bash cell: its body is not Python, so nothing was documented"
+    assert final["text/plain"].count(note) == 1 and final["text/html"].count(note) == 1
+    assert [n["text"] for n in review_of(final)["notes"]] == [note]
+    checked = kernel.ok("%%docgen --check\n%%html\n<b>hi</b>\n").final_bundle["text/plain"]
+    assert checked.count("%%html cell: its body is not Python") == 1
+    asked = ask(kernel, {"action": "check", "cells": [{"cell_id": "s", "source": "%%sql\nselect 1\n"}]})[-1]
+    assert asked["cells"][0]["text"].count("%%sql cell: its body is not Python") == 1
+
+
 # ------------------------------------------------------------------ options
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from docgen_magic.paths import expand_paths
+from docgen_magic.cli.paths import expand_paths
 from tests.conftest import FAKE_KEY
 from tests.fake_openai import FakeOpenAI
 from tests.test_cli import run_cli

@@ -10,8 +10,8 @@ from IPython.core.formatters import format_display_data
 
 import docgen_magic
 from docgen_magic import api
-from docgen_magic.display import result_bundle, result_text
 from docgen_magic.settings import SETTINGS, SettingOverrides
+from docgen_magic.views.result import result_bundle, result_text
 from tests.shapes import SHAPES
 
 ERRORS = ("CellSyntaxError", "SettingsError", "InputError", "FileError", "WriteConflictError", "ProviderError",

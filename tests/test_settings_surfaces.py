@@ -9,9 +9,11 @@ from typing import Any
 import pytest
 from traitlets.config import Config
 
-from docgen_magic.cli import OPTION_NAMES, build_parser
+from docgen_magic.cli.main import OPTION_NAMES, build_parser
 from docgen_magic.core.options import RunOptions
-from docgen_magic.magic import CONFIG_NAMES, MAGIC_OPTION_NAMES, DocgenMagics
+from docgen_magic.kernel.config import CONFIG_NAMES, MAGIC_OPTION_NAMES
+from docgen_magic.kernel.magic import DocgenMagics
+from docgen_magic.kernel.status import status_text
 from docgen_magic.settings import SETTINGS, Prices, Secret, Setting, Settings, resolve_settings
 
 ROWS = list(SETTINGS.values())
@@ -109,7 +111,7 @@ def test_surfaces_hold_exactly_what_the_table_says() -> None:
 def test_status_page_shows_it(row: Setting) -> None:
     text, value = sample(row)
     settings = resolve_settings({row.name: value}, environ={})
-    status = DocgenMagics.status_text(settings)
+    status = status_text(settings)
     shown = "set (hidden)" if row.secret else str(value)
     assert f"  {row.name} = {shown}  [option]" in status
     if row.secret:

@@ -30,6 +30,12 @@ _COMPILE_FLAGS = ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
 _CELL_MAGIC_HELP = re.compile(r"%%\w+\?")
 
+PYTHON_BODY_MAGICS = frozenset({"time", "timeit", "capture", "prun", "memit", "debug", "snakeviz",
+                                "pyinstrument", "python", "python3"})
+"""Cell magics whose body is Python (they time, profile, capture or run it): the body is read and documented,
+the magic's line is kept byte for byte. The body of any other cell magic (``%%bash``, ``%%html``, ``%%sql``,
+``%%writefile``...) is not Python and is not read."""
+
 
 @cache
 def _transformer() -> TransformerManager:
@@ -56,7 +62,8 @@ class Cell:
         module: The AST of ``python`` (empty for an empty cell or a cell magic).
         line_map: Python line -> original line (both 1-based), only for lines that are the same text.
         approx_map: Python line -> nearest original line, for every python line (for messages).
-        cell_magic: Name of a leading cell magic (``time`` for ``%%time``), else None.
+        cell_magic: Name of a leading cell magic whose body is not Python (``bash`` for ``%%bash``), else None:
+            the cell is not read. A cell magic in :data:`PYTHON_BODY_MAGICS` is read through its body.
         indent_unit: The cell's indentation step (``"    "`` or ``"\t"``), for one-line bodies.
     """
 
@@ -164,6 +171,25 @@ def dominant_newline(lines: list[str] | tuple[str, ...]) -> str:
     return "\n" if counts.get("\n") == best else max(counts, key=lambda k: counts[k])
 
 
+def _cell_magic_line(lines: list[str]) -> tuple[int, str] | None:
+    """Return the position and name of a leading cell magic, as IPython recognises it.
+
+    Args:
+        lines: The cell's lines.
+
+    Returns:
+        (index of the magic's line, its name), or None when the cell does not start with a cell magic.
+    """
+    for index, line in enumerate(lines):
+        if not line or line.isspace():
+            continue
+        line = line.lstrip(" \t")  # IPython removes a leading indent before it looks for %%
+        if line.startswith("%%") and not _CELL_MAGIC_HELP.match(line):
+            return index, line[2:].split(maxsplit=1)[0] if line[2:].strip() else ""
+        return None
+    return None
+
+
 def find_cell_magic(text: str) -> str | None:
     """Return the name of a leading cell magic, as IPython recognises it.
 
@@ -173,14 +199,40 @@ def find_cell_magic(text: str) -> str | None:
     Returns:
         ``"time"`` for a cell starting with ``%%time`` (leading blank lines and indent allowed), else None.
     """
-    for line in text.splitlines():
-        if not line or line.isspace():
-            continue
-        line = line.lstrip(" \t")  # IPython removes a leading indent before it looks for %%
-        if line.startswith("%%") and not _CELL_MAGIC_HELP.match(line):
-            return line[2:].rstrip().partition(" ")[0]
-        return None
-    return None
+    found = _cell_magic_line(text.splitlines())
+    return found[1] if found is not None else None
+
+
+def cell_magic_note(name: str) -> str:
+    """Say, once, why a cell under a cell magic whose body is not Python was not documented.
+
+    Args:
+        name: The cell magic (``bash`` for ``%%bash``).
+
+    Returns:
+        One line for the user, naming the magic.
+    """
+    return f"%%{name} cell: its body is not Python, so nothing was documented"
+
+
+def _python_body(text: str) -> str:
+    """Return the text with the line of a Python-bodied cell magic blanked, so the body parses as Python.
+
+    The line's ending is kept, so every other line keeps its number.
+
+    Args:
+        text: The cell text.
+
+    Returns:
+        The text to parse: unchanged unless it starts with a cell magic in :data:`PYTHON_BODY_MAGICS`.
+    """
+    lines = split_lines(text)
+    found = _cell_magic_line(lines)
+    if found is None or found[1] not in PYTHON_BODY_MAGICS:
+        return text
+    index = found[0]
+    lines[index] = lines[index][len(lines[index].rstrip("\r\n")):]
+    return "".join(lines)
 
 
 def mask(text: str) -> str:
@@ -250,6 +302,7 @@ def parse_python(text: str) -> tuple[str, ast.Module]:
     Raises:
         SyntaxError: Neither the text nor its transformation parses; positions refer to the transformation.
     """
+    text = _python_body(text)
     try:
         return text, compile_python(text)
     except SyntaxError:
@@ -365,19 +418,21 @@ def parse_cell(text: str) -> Cell:
         text: The cell text as the user wrote it.
 
     Returns:
-        The parsed cell. A cell magic cell or an empty cell gives an empty module.
+        The parsed cell. An empty cell, or one under a cell magic whose body is not Python, gives an empty
+        module; under a cell magic of :data:`PYTHON_BODY_MAGICS` the body is parsed (the magic's line is
+        kept as it is and maps to no Python line).
 
     Raises:
         CellSyntaxError: The cell does not parse; ``lineno`` refers to the original cell text.
     """
     lines = split_lines(text)
     magic = find_cell_magic(text)
-    if magic is not None or not text.strip():
+    if (magic is not None and magic not in PYTHON_BODY_MAGICS) or not text.strip():
         return _empty_cell(text, lines, magic)
     try:
         python, module = parse_python(text)
     except SyntaxError as exc:
-        python_lines = split_lines(mask(text))
+        python_lines = split_lines(mask(_python_body(text)))
         exact, approx = map_lines(lines, python_lines)
         py_line = exc.lineno or 1
         lineno = exact.get(py_line) or approx.get(py_line) or max(1, min(py_line, len(lines)))

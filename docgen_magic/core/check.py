@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from docgen_magic.core.facts import Target, is_documented
+from docgen_magic.core.layout import ATTRIBUTE_FIELDS, PARAM_FIELDS
 from docgen_magic.core.observed import Observation, unsaid
 from docgen_magic.core.rules import (
     Code,
@@ -45,28 +46,40 @@ class CheckFinding:
     codes: tuple[Code, ...] = field(default=())
 
 
-def _parsed_names(text: str) -> tuple[list[str], bool, bool, list[str]]:
-    """Parameter names, whether Returns / Yields sections exist, and the exceptions of a docstring."""
+def _parse(text: str) -> Any:
+    """Read a docstring with docstring_parser (its style detected): the one reader of this module.
+
+    docstring_parser is imported on first use: a run that checks nothing never pays for it.
+
+    Args:
+        text: The docstring.
+
+    Returns:
+        The parsed docstring, or None when it cannot be read.
+    """
     import docstring_parser
 
     try:
-        parsed = docstring_parser.parse(text)
+        return docstring_parser.parse(text)
     except docstring_parser.ParseError:
-        return [], False, False, []
-    return _names_of(parsed)
+        return None
+
+
+def _parsed_names(text: str) -> tuple[list[str], bool, bool, list[str]]:
+    """Parameter names, whether Returns / Yields sections exist, and the exceptions of a docstring."""
+    parsed = _parse(text)
+    return _names_of(parsed) if parsed is not None else ([], False, False, [])
 
 
 def _names_of(parsed: Any) -> tuple[list[str], bool, bool, list[str]]:
-    names = [name for p in parsed.params
-             if p.args and p.args[0] in ("param", "parameter", "arg", "argument", "key", "keyword")
-             for name in bare_names(p.arg_name)]
+    names = [name for p in parsed.params if p.args and p.args[0] in PARAM_FIELDS for name in bare_names(p.arg_name)]
     returns = [r for r in parsed.many_returns if not r.is_generator]
     yields = [r for r in parsed.many_returns if r.is_generator]
     raises = [(r.type_name or "").strip() for r in parsed.raises]
     return names, bool(returns), bool(yields), raises
 
 
-_ATTRIBUTE_KEYS = frozenset({"attribute", "ivar", "cvar", "var"})
+_ATTRIBUTE_KEYS = frozenset({"attribute", *ATTRIBUTE_FIELDS})  # Google / NumPy attributes read as "attribute"
 
 
 def _entries(parsed: Any, target: Target) -> list[tuple[str, str | None, str, bool]]:
@@ -76,7 +89,7 @@ def _entries(parsed: Any, target: Target) -> list[tuple[str, str | None, str, bo
     parameters, attributes (Sphinx's ``:ivar:`` comes back as a generic field), Returns and Yields (where an
     older ``TODO: ...`` is read as a type), Raises, the summary and the description.
     """
-    import docstring_parser
+    import docstring_parser  # the classes of what _parse read (already imported by it)
 
     entries = [("summary", parsed.short_description, "", is_placeholder(parsed.short_description))]
     paragraphs = (parsed.long_description or "").split("\n\n")
@@ -113,11 +126,8 @@ def _empty_words(target: Target) -> list[tuple[Code, str]]:
     Returns:
         At most one placeholder and one restated-name gap, each listing the entries concerned.
     """
-    import docstring_parser
-
-    try:
-        parsed = docstring_parser.parse(target.docstring or "")
-    except docstring_parser.ParseError:
+    parsed = _parse(target.docstring or "")
+    if parsed is None:
         return []
     found: dict[Code, list[str]] = {}
     for label, text, name, marked in _entries(parsed, target):
@@ -144,11 +154,10 @@ def _prose_gaps(target: Target) -> list[tuple[Code, str]]:
     Returns:
         At most one gap per kind of fault, naming the parts concerned and the words at fault.
     """
-    import docstring_parser
+    import docstring_parser  # the classes of what _parse read (already imported by it)
 
-    try:
-        parsed = docstring_parser.parse(target.docstring or "")
-    except docstring_parser.ParseError:
+    parsed = _parse(target.docstring or "")
+    if parsed is None:
         return []
     entries: list[tuple[str, str, str | None]] = [("summary", "summary", parsed.short_description),
                                                   ("description", "description", parsed.long_description)]
@@ -182,11 +191,8 @@ def _unsaid_types(target: Target, observed: Observation | None) -> list[tuple[Co
     """Parameters a live kernel saw called with a frame or an array that their docstring entry never mentions."""
     if observed is None or not observed.params:
         return []
-    import docstring_parser
-
-    try:
-        parsed = docstring_parser.parse(target.docstring or "")
-    except docstring_parser.ParseError:
+    parsed = _parse(target.docstring or "")
+    if parsed is None:
         return []
     documented = {name: f"{p.type_name or ''} {p.description or ''}" for p in parsed.params
                   for name in bare_names(p.arg_name)}
@@ -258,3 +264,28 @@ def coverage(targets: Sequence[Target],
     observed = observed or {}
     complete = sum(1 for t in targets if not gaps(t, observed.get(t.qualname)))
     return complete, len(targets)
+
+
+@dataclass
+class CheckReport:
+    """Documentation coverage of a cell, without any model call.
+
+    Attributes:
+        total: Targets found.
+        complete: Targets whose docstring is complete.
+        findings: What is missing, per target.
+        notes: Remarks (e.g. a cell magic cell).
+        cell_magic: The cell magic (``bash`` for ``%%bash``) whose body is not Python, so the cell was not
+            read; None otherwise.
+    """
+
+    total: int
+    complete: int
+    findings: list[CheckFinding] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    cell_magic: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """True when every target is complete."""
+        return not self.findings

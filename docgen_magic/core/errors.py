@@ -32,6 +32,29 @@ class CellSyntaxError(DocgenError):
         self.lineno = lineno
         self.cell: int | None = None
 
+    def describe(self, source: str = "", *, line_offset: int = 0, where: str | None = None) -> str:
+        """Say what is wrong in one line: where, the offending line's text, the compiler's message.
+
+        The one wording of a syntax error, for the magic, the review's requests and the command line.
+
+        Args:
+            source: The text that was parsed; its offending line is quoted (shortened) when it is not blank.
+            line_offset: Added to :attr:`lineno` (the cell's lines above the text, e.g. a ``%%docgen`` line).
+            where: A file name: the line is then located as compilers do (``where:line: ...``).
+
+        Returns:
+            e.g. ``syntax error on cell line 3 in `def f(:`: invalid syntax``, or with ``where``
+            ``a.py:3: syntax error in `def f(:`: invalid syntax``.
+        """
+        lines = source.splitlines()
+        shown = ""
+        if 1 <= self.lineno <= len(lines) and lines[self.lineno - 1].strip():
+            text = lines[self.lineno - 1].strip()
+            shown = f" in `{text if len(text) <= 60 else text[:57] + '...'}`"
+        line = self.lineno + line_offset
+        head = f"syntax error on cell line {line}" if where is None else f"{where}:{line}: syntax error"
+        return f"{head}{shown}: {self.message}"
+
 
 class SettingsError(DocgenError, ValueError):
     """A setting has a value that cannot be used, or a provider lacks a setting it needs."""

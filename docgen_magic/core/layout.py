@@ -51,12 +51,18 @@ NUMPY_TITLES: dict[str, tuple[str, float | None]] = {
 }
 """NumPy section titles: their key and rank (numpydoc's ``ALLOWED_SECTIONS`` order, which it validates)."""
 
+PARAM_FIELDS = ("param", "parameter", "arg", "argument", "key", "keyword")
+"""The Sphinx fields (docstring_parser's keys) that document a parameter."""
+
+ATTRIBUTE_FIELDS = ("ivar", "cvar", "var")
+"""The Sphinx fields that document an attribute (docstring_parser reads a Google / NumPy one as ``attribute``)."""
+
 SPHINX_FIELDS: dict[str, tuple[str, float | None]] = {
-    **dict.fromkeys(("param", "parameter", "arg", "argument", "key", "keyword", "type"), (PARAMS, 0)),
+    **dict.fromkeys((*PARAM_FIELDS, "type"), (PARAMS, 0)),
     **dict.fromkeys(("returns", "return", "rtype"), (RETURNS, 1)),
     **dict.fromkeys(("yields", "yield", "ytype"), (YIELDS, 2)),
     **dict.fromkeys(("raises", "raise", "except", "exception"), (RAISES, 3)),
-    **dict.fromkeys(("ivar", "cvar", "var", "vartype"), (ATTRIBUTES, 4)),
+    **dict.fromkeys((*ATTRIBUTE_FIELDS, "vartype"), (ATTRIBUTES, 4)),
 }
 """Sphinx field names: their key and rank (the renderer's order). Other fields (``:meta:``) are free."""
 

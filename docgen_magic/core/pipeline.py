@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from docgen_magic.core import update
-from docgen_magic.core.cell import Cell, parse_cell
+from docgen_magic.core.cell import Cell, cell_magic_note, parse_cell
 from docgen_magic.core.errors import CellSyntaxError
 from docgen_magic.core.facts import Target, extract_targets, is_documented
 from docgen_magic.core.model import Docstring
@@ -177,7 +177,18 @@ def _warm_schema_check() -> None:
 
 
 @dataclass
-class _Planned:
+class CellPlan:
+    """A parsed cell and what a run will do with it, before anything is asked.
+
+    Attributes:
+        cell: The parsed cell.
+        targets: Every function, class and method found, in source order.
+        selected: The targets to document (the others are skipped).
+        notes: Remarks for the user (an empty cell, a cell magic whose body is not Python).
+        updates: For ``--update``: per target, how its existing docstring is to be edited.
+        skip_reasons: Why a target that is not selected is skipped, when it is not the usual reason.
+    """
+
     cell: Cell
     targets: list[Target]
     selected: list[Target]
@@ -188,7 +199,7 @@ class _Planned:
     observed: Mapping[str, Observation] = field(default_factory=dict)
 
 
-def _plan_updates(planned: _Planned, options: RunOptions) -> None:
+def _plan_updates(planned: CellPlan, options: RunOptions) -> None:
     """For ``--update``: read each existing docstring; keep only those with something to insert."""
     selected = []
     for target in planned.selected:
@@ -214,7 +225,7 @@ def _refusal(reason: str) -> str:
     return f"--update cannot edit this docstring safely: {reason}; left as is"
 
 
-def plan_cell(source: str, options: RunOptions) -> _Planned:
+def plan_cell(source: str, options: RunOptions) -> CellPlan:
     """Parse a cell and choose its targets.
 
     Args:
@@ -229,23 +240,23 @@ def plan_cell(source: str, options: RunOptions) -> _Planned:
     """
     cell = parse_cell(source)
     notes: list[str] = []
-    if cell.cell_magic:
-        notes.append(f"cell magic %%{cell.cell_magic}: nothing to document")
-        return _Planned(cell, [], [], notes)
+    if cell.cell_magic is not None:
+        notes.append(cell_magic_note(cell.cell_magic))
+        return CellPlan(cell, [], [], notes)
     if not source.strip():
         notes.append("empty cell: nothing to document")
-        return _Planned(cell, [], [], notes)
+        return CellPlan(cell, [], [], notes)
     targets = extract_targets(cell, nested_functions=options.nested_functions)
     selected = [t for t in targets if options.overwrite or options.update or not is_documented(t)]
     if not targets:
         notes.append("no functions or classes to document")
-    planned = _Planned(cell, targets, selected, notes)
+    planned = CellPlan(cell, targets, selected, notes)
     if options.update:
         _plan_updates(planned, options)
     return planned
 
 
-async def _obtain(target: Target, planned: _Planned, run: RunContext) -> tuple[Generation, bool, float]:
+async def _obtain(target: Target, planned: CellPlan, run: RunContext) -> tuple[Generation, bool, float]:
     started = time.perf_counter()
     provider = run.provider
     context = "" if provider.is_template else build_context(planned.cell, target)
@@ -276,7 +287,7 @@ async def _obtain(target: Target, planned: _Planned, run: RunContext) -> tuple[G
     return generation, False, time.perf_counter() - started
 
 
-async def _generate_one(target: Target, planned: _Planned, run: RunContext) -> TargetOutcome:
+async def _generate_one(target: Target, planned: CellPlan, run: RunContext) -> TargetOutcome:
     outcome = TargetOutcome(name=target.qualname, kind=target.kind.value, status=FAILED, lineno=target.lineno)
     try:
         generation, cached, elapsed = await _obtain(target, planned, run)
@@ -305,7 +316,7 @@ async def _generate_one(target: Target, planned: _Planned, run: RunContext) -> T
     return outcome
 
 
-def _observe(planned: _Planned, run: RunContext) -> Mapping[str, Observation]:
+def _observe(planned: CellPlan, run: RunContext) -> Mapping[str, Observation]:
     """Read what the kernel saw the selected targets called with; a failure there never stops the run."""
     if run.observe is None or not planned.selected:
         return {}
@@ -316,12 +327,12 @@ def _observe(planned: _Planned, run: RunContext) -> Mapping[str, Observation]:
         return {}
 
 
-def _missing_parts(target: Target, planned: _Planned) -> tuple[str, ...]:
+def _missing_parts(target: Target, planned: CellPlan) -> tuple[str, ...]:
     plan = planned.updates.get(target.qualname)
     return plan.labels if plan is not None else ()
 
 
-def _insertions(planned: _Planned, outcomes: dict[str, TargetOutcome], options: RunOptions) -> list[Insertion]:
+def _insertions(planned: CellPlan, outcomes: dict[str, TargetOutcome], options: RunOptions) -> list[Insertion]:
     insertions = []
     for target in planned.selected:
         outcome = outcomes[target.qualname]
@@ -379,7 +390,7 @@ async def document_cell(source: str, run: RunContext) -> Result:
     return await _document_planned(plan_cell(source, run.options), run, time.perf_counter())
 
 
-async def _document_planned(planned: _Planned, run: RunContext, started: float) -> Result:
+async def _document_planned(planned: CellPlan, run: RunContext, started: float) -> Result:
     source, options, provider = planned.cell.text, run.options, run.provider
     planned.observed = _observe(planned, run)
     run.total += len(planned.targets)
@@ -416,7 +427,8 @@ async def _document_planned(planned: _Planned, run: RunContext, started: float) 
         usage.add(outcome.usage)
     result = Result(code=code, original=source, targets=ordered, usage=usage, provider=provider.name,
                     model=provider.model, template=provider.is_template, style=options.style,
-                    elapsed_s=time.perf_counter() - started, notes=planned.notes)
+                    elapsed_s=time.perf_counter() - started, notes=planned.notes,
+                    cell_magic=planned.cell.cell_magic)
     return result
 
 

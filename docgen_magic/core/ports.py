@@ -18,6 +18,7 @@ from docgen_magic.core.errors import (
 )
 from docgen_magic.core.facts import Target
 from docgen_magic.core.observed import Observation
+from docgen_magic.core.prompt import build_messages
 from docgen_magic.core.usage import Usage
 from docgen_magic.core.validate import Problem
 
@@ -66,8 +67,6 @@ class GenerationRequest:
         Returns:
             Chat Completions messages.
         """
-        from docgen_magic.core.prompt import build_messages
-
         return build_messages(self)
 
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from docgen_magic.core.cell import split_lines
 from docgen_magic.core.model import Docstring
 from docgen_magic.core.splice import LineEdit
 from docgen_magic.core.update import Changes
@@ -115,6 +116,8 @@ class Result:
         style: The rendering style.
         elapsed_s: Wall time of the run.
         notes: Remarks for the user (e.g. a cell magic cell has nothing to document).
+        cell_magic: The cell magic (``bash`` for ``%%bash``) whose body is not Python, so the cell was not read;
+            None otherwise.
         cost: Estimated cost from the user's price table, or None.
         currency: The currency of ``cost``.
     """
@@ -133,6 +136,7 @@ class Result:
     notes: list[str] = field(default_factory=list)
     cost: float | None = None
     currency: str = "USD"
+    cell_magic: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -184,27 +188,22 @@ class Result:
         lines = difflib.unified_diff(before, after, f"a/{name}", f"b/{name}", n=context)
         return "".join(line if line.endswith(("\n", "\r")) else line + "\n" for line in lines)
 
+    def original_lines(self) -> list[str]:
+        """Return the original text's lines, each with its ending, as the targets' edits count them.
+
+        Returns:
+            Each line of :attr:`original` with its own line ending (the last may have none).
+        """
+        return split_lines(self.original)
+
     def usage_line(self) -> str:
         """One line summing up the run, for people.
 
         Returns:
-            e.g. ``3 documented (1 salvaged), 1 skipped · 3 requests · 1,234 prompt + 210 completion tokens · 1 from the
-            local cache · 2.10 s · azure:gpt-4o``.
+            e.g. ``3 documented (1 salvaged), 1 skipped · 3 requests · 1,234 prompt + 210 completion tokens · 1
+            from the local cache · 2.10 s · azure:gpt-4o``.
         """
-        rescued = [f"{n} {what}" for what, origin in (("salvaged", SALVAGED), ("from the code alone", FROM_CODE))
-                   if (n := sum(1 for t in self.documented if t.origin == origin))]
-        counts = [f"{len(self.documented)} documented" + (f" ({', '.join(rescued)})" if rescued else "")]
-        skipped = len(self.targets) - len(self.documented) - len(self.failed)
-        if skipped:
-            counts.append(f"{skipped} skipped")
-        if self.failed:
-            counts.append(f"{len(self.failed)} failed")
-        parts = [", ".join(counts), self.usage.summary(), f"{self.elapsed_s:.2f} s"]
-        if self.cost is not None:
-            parts.append(f"≈ {self.cost:.4f} {self.currency}")
-        source = self.provider if self.model is None else f"{self.provider}:{self.model}"
-        parts.append(source + (" (template)" if self.template else ""))
-        return " · ".join(parts)
+        return usage_line([self])
 
     def to_dict(self) -> dict[str, Any]:
         """Return the result in the CLI's JSON shape.
@@ -225,6 +224,40 @@ class Result:
             "notes": list(self.notes),
             "cost": self.cost,
         }
+
+
+def usage_line(results: Sequence[Result]) -> str:
+    """One line summing up the results of one run (a cell, or a notebook's cells), for people.
+
+    Args:
+        results: The results; the provider, model and currency are the first one's (one run has one provider).
+
+    Returns:
+        e.g. ``3 documented (1 salvaged), 1 skipped · 3 requests · 1,234 prompt + 210 completion tokens · 1 from
+        the local cache · 2.10 s · azure:gpt-4o``; the time is the longest (a run's cells are documented
+        concurrently).
+    """
+    targets = [t for r in results for t in r.targets]
+    documented = [t for r in results for t in r.documented]
+    failed = sum(len(r.failed) for r in results)
+    rescued = [f"{n} {what}" for what, origin in (("salvaged", SALVAGED), ("from the code alone", FROM_CODE))
+               if (n := sum(1 for t in documented if t.origin == origin))]
+    counts = [f"{len(documented)} documented" + (f" ({', '.join(rescued)})" if rescued else "")]
+    if len(targets) - len(documented) - failed:
+        counts.append(f"{len(targets) - len(documented) - failed} skipped")
+    if failed:
+        counts.append(f"{failed} failed")
+    usage = Usage()
+    for result in results:
+        usage.add(result.usage)
+    parts = [", ".join(counts), usage.summary(), f"{max((r.elapsed_s for r in results), default=0.0):.2f} s"]
+    costs = [r.cost for r in results]
+    if results and all(cost is not None for cost in costs):
+        parts.append(f"≈ {sum(c for c in costs if c is not None):.4f} {results[0].currency}")
+    first = results[0] if results else Result(code="", original="")
+    source = first.provider if first.model is None else f"{first.provider}:{first.model}"
+    parts.append(source + (" (template)" if first.template else ""))
+    return " · ".join(parts)
 
 
 _renderer: Callable[[Result], dict[str, Any]] | None = None

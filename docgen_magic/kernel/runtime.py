@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
-__all__ = ["current_cell_id", "register_run_target", "unregister_run_target"]
+__all__ = ["current_cell_id", "execute_request_code", "register_run_target", "unregister_run_target"]
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +51,23 @@ def current_cell_id() -> str | None:
     metadata = parent.get("metadata") if isinstance(parent, Mapping) else None
     cell_id = metadata.get("cellId") if isinstance(metadata, Mapping) else None
     return cell_id if isinstance(cell_id, str) and cell_id else None
+
+
+def execute_request_code() -> str | None:
+    """Return the code of the execute request being handled: the cell exactly as the frontend sent it.
+
+    Returns:
+        The code, or None outside an ipykernel or when the request being handled is not an execution.
+    """
+    kernel = _kernel()
+    if kernel is None:
+        return None
+    try:
+        code = kernel.get_parent("shell")["content"]["code"]
+    except Exception:  # not an execute request (a comm message), or an unusual kernel
+        logger.debug("no execute request to read the cell from", exc_info=True)
+        return None
+    return code if isinstance(code, str) else None
 
 
 def _route_replies_here(comm: Any) -> None:

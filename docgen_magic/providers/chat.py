@@ -37,7 +37,7 @@ from docgen_magic.core.validate import Problem, no_tool_call
 from docgen_magic.infra.redact import MIN_MASKED_LENGTH, install_log_redaction, redact, register_secret
 from docgen_magic.providers.connections import ClientKey, Connections
 from docgen_magic.providers.ratelimit import RateHeaders, RateLimiter, retry_after_seconds
-from docgen_magic.settings import shown_url
+from docgen_magic.settings import DEFAULT_OPENAI_MODEL, shown_url
 
 logger = logging.getLogger(__name__)
 
@@ -586,8 +586,6 @@ def make_openai_provider(*, model: str | None, base_url: str | None, api_key: st
     Returns:
         The provider (its client is created on the first request).
     """
-    from docgen_magic.settings import DEFAULT_OPENAI_MODEL
-
     return ChatProvider(name="openai", model=model or DEFAULT_OPENAI_MODEL, endpoint=base_url,
                         api_key=api_key, timeout=timeout, max_retries=max_retries, strict=strict,
                         max_completion_tokens=max_completion_tokens, send_temperature=send_temperature,

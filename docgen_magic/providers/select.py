@@ -91,10 +91,10 @@ def build_provider(choice: ProviderChoice, settings: Settings, connections: Conn
         The offline or chat provider the choice names.
     """
     if choice.name == "offline":
-        from docgen_magic.providers.offline import OfflineProvider
+        from docgen_magic.providers.offline import OfflineProvider  # the drafts: ~18 ms only offline runs pay
 
         return OfflineProvider()
-    from docgen_magic.providers import chat
+    from docgen_magic.providers import chat  # ~4 ms (its rate limiter) only model runs pay
 
     common: dict[str, Any] = {"timeout": settings.timeout, "max_retries": settings.max_retries,
                               "strict": settings.strict, "max_completion_tokens": settings.max_completion_tokens,

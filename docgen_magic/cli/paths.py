@@ -16,9 +16,45 @@ from pathlib import Path
 
 import pathspec
 
+from docgen_magic.api import InputError
+
+__all__ = ["SUFFIXES", "expand_paths"]
+
 SUFFIXES = (".py", ".ipynb")
 _ALWAYS_SKIPPED = frozenset({"__pycache__", "node_modules", "site-packages", "venv", "env"})
 _GLOB_CHARS = frozenset("*?[")
+
+
+def _resolved(path: Path) -> Path:
+    """Return the path resolved, or made absolute where it cannot be (a symlink loop, a name too long).
+
+    Such a path is kept: reading it then says why in one line.
+
+    Args:
+        path: A path.
+
+    Returns:
+        The path to compare with others.
+    """
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):  # RuntimeError: Python < 3.13 reports a symlink loop so
+        return Path(os.path.abspath(path))
+
+
+def _is_dir(path: Path) -> bool:
+    """Whether the path is a folder; False where it cannot be told (it is then read, and says why).
+
+    Args:
+        path: A path.
+
+    Returns:
+        True for a folder.
+    """
+    try:
+        return path.is_dir()
+    except OSError:
+        return False
 
 
 class _Ignored:
@@ -50,8 +86,8 @@ class _Ignored:
             return False
         candidates = {path.as_posix()}
         with contextlib.suppress(ValueError):
-            candidates.add(path.resolve().relative_to(Path.cwd().resolve()).as_posix())
-        suffix = "/" if path.is_dir() else ""
+            candidates.add(_resolved(path).relative_to(Path.cwd().resolve()).as_posix())
+        suffix = "/" if _is_dir(path) else ""
         return any(self._excludes.match_file(c + suffix) for c in candidates)
 
     def ignored(self, path: Path, root: Path) -> bool:
@@ -64,7 +100,7 @@ class _Ignored:
         Returns:
             True when ignored.
         """
-        suffix = "/" if path.is_dir() else ""
+        suffix = "/" if _is_dir(path) else ""
         folder = path.parent
         while True:
             spec = self._spec(folder)
@@ -86,10 +122,22 @@ def _skipped_folder(name: str) -> bool:
     return name.startswith(".") or name in _ALWAYS_SKIPPED
 
 
+def _unreadable(error: OSError) -> None:
+    """Stop the walk at a folder that cannot be listed: one line, exit status 2.
+
+    Args:
+        error: The error ``os.walk`` met.
+
+    Raises:
+        InputError: Always.
+    """
+    raise InputError(f"{error.filename}: cannot read: {error.strerror or error}")
+
+
 def _walk(folder: Path, ignored: _Ignored) -> Iterator[Path]:
-    folder = folder.resolve()
+    folder = _resolved(folder)
     root = _repository_root(folder)
-    for current, dirs, files in os.walk(folder):
+    for current, dirs, files in os.walk(folder, onerror=_unreadable):
         here = Path(current)
         dirs[:] = sorted(d for d in dirs if not _skipped_folder(d) and not ignored.ignored(here / d, root)
                          and not ignored.excluded(here / d))
@@ -115,14 +163,18 @@ def expand_paths(paths: Iterable[str], *, exclude: Sequence[str] = ()) -> list[s
         exclude: Gitignore-style patterns to leave out (relative to the current folder).
 
     Returns:
-        File paths (as the user would write them), in the order given, folders sorted.
+        File paths (as the user would write them), in the order given, folders sorted. A path that cannot be
+        examined (a symlink loop) is kept as named: reading it says why.
+
+    Raises:
+        InputError: A folder cannot be listed.
     """
     ignored = _Ignored(exclude)
     seen: set[Path] = set()
     found: list[str] = []
 
     def add(path: Path, shown: str) -> None:
-        key = path.resolve()
+        key = _resolved(path)
         if key not in seen:
             seen.add(key)
             found.append(shown)
@@ -132,19 +184,19 @@ def expand_paths(paths: Iterable[str], *, exclude: Sequence[str] = ()) -> list[s
             found.append(arg)
             continue
         path = Path(arg)
-        if path.is_dir():
+        if _is_dir(path):
             for file in _walk(path, ignored):
                 add(file, _shown(file, arg))
         elif _GLOB_CHARS & set(arg) and not path.exists():
             for match in sorted(glob.glob(arg, recursive=True)):
                 candidate = Path(match)
-                if candidate.is_dir():
+                if _is_dir(candidate):
                     for file in _walk(candidate, ignored):
                         add(file, _shown(file, match))
                 elif (candidate.suffix in SUFFIXES and not ignored.excluded(candidate)
                       and not any(_skipped_folder(part) for part in candidate.parts[:-1] if part not in (".", ".."))):
-                    root = _repository_root(candidate.resolve().parent)
-                    if not ignored.ignored(candidate.resolve(), root):
+                    root = _repository_root(_resolved(candidate).parent)
+                    if not ignored.ignored(_resolved(candidate), root):
                         add(candidate, match)
         elif not ignored.excluded(path):
             add(path, arg)  # named explicitly: read it (a missing file is reported when read)

@@ -1,53 +1,46 @@
 """The IPython magics: ``%%docgen`` documents a cell, ``%docgen`` reports settings, usage and the cache.
 
-Loading stays cheap: this module imports only IPython, traitlets and the settings module. The pipeline, the
-SDK and the cache are imported on the first ``%%docgen``. The pipeline runs on docgen_magic's
-private event loop thread, so the kernel's own event loop is never touched.
+This module parses the magic's line and dispatches; the work is the API's (reached through
+:mod:`docgen_magic.api`, imported on the first ``%%docgen``), the review's (:mod:`docgen_magic.kernel.review`)
+and the kernel runtime's (:mod:`docgen_magic.kernel.runtime`). Loading stays cheap: at ``%load_ext`` only
+IPython, traitlets, the settings table and this package's light modules are imported; the pipeline, the SDK and
+the cache wait for the first ``%%docgen``. The pipeline runs on docgen_magic's private event loop thread, so the
+kernel's own event loop is never touched.
 """
 
 from __future__ import annotations
 
 import keyword
 import logging
-import re
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class
 from IPython.core.magic_arguments import argument, argument_group, magic_arguments, parse_argstring
-from traitlets import Bool, Dict, Float, Int, TraitType, Unicode, Union
-from traitlets.config import Configurable
-from traitlets.traitlets import MetaHasTraits
+from IPython.display import display
+from traitlets import Bool
 
-from docgen_magic.kernel.protocol import RUN_TARGET, split_magic_line
-from docgen_magic.settings import (
-    URL_SETTINGS,
-    Secret,
-    Setting,
-    Settings,
-    SettingsError,
-    option_arguments,
-    resolve_settings,
-    rows_for,
-    shown_url,
+from docgen_magic.kernel.config import CONFIG_NAMES, SettingTraits, explicit_settings, setting_options
+from docgen_magic.kernel.help import help_page
+from docgen_magic.kernel.protocol import MAGIC, RUN_TARGET, split_magic_line
+from docgen_magic.kernel.runtime import (
+    current_cell_id,
+    execute_request_code,
+    register_run_target,
+    unregister_run_target,
 )
+from docgen_magic.settings import Settings, SettingsError, resolve_settings
 
 if TYPE_CHECKING:
-    from docgen_magic.core.result import Result
+    from docgen_magic.api import CellSyntaxError, CheckReport, Result
 
-__all__ = ["DocgenMagics", "load_ipython_extension", "unload_ipython_extension"]
+__all__ = ["DocgenMagics", "is_variable_name", "load_ipython_extension", "unload_ipython_extension"]
 
 logger = logging.getLogger(__name__)
 
-CONFIG_NAMES = tuple(row.name for row in rows_for("trait"))
-"""Settings that ``%config DocgenMagics.<name> = ...`` (or ``ipython_config.py``) can set (from the table)."""
-MAGIC_OPTION_NAMES = tuple(row.name for row in rows_for("magic"))
-"""Settings that ``%%docgen`` options can set (from the table)."""
-
 _COMMANDS = ("status", "usage", "clear-cache")
-_SOURCE_LABELS = {"explicit": "option", "config": "IPython config"}
 
 
 def _raw_cell_text(line: str, cell: str) -> str:
@@ -60,39 +53,11 @@ def _raw_cell_text(line: str, cell: str) -> str:
     Returns:
         The execute request's code when it is this cell, else the cell rebuilt from line and body.
     """
-    rebuilt = f"%%docgen {line}".rstrip() + "\n" + cell
-    kernelbase = sys.modules.get("ipykernel.kernelbase")
-    if kernelbase is None or not kernelbase.Kernel.initialized():
-        return rebuilt
-    try:
-        parent = kernelbase.Kernel.instance().get_parent("shell")
-        code = parent["content"]["code"]
-    except Exception:
-        logger.debug("no execute request to read the cell from", exc_info=True)
-        return rebuilt
-    if isinstance(code, str) and split_magic_line(code).present and code.rstrip().endswith(cell.rstrip()):
+    rebuilt = f"{MAGIC} {line}".rstrip() + "\n" + cell
+    code = execute_request_code()
+    if code is not None and split_magic_line(code).present and code.rstrip().endswith(cell.rstrip()):
         return code
     return rebuilt
-
-
-def _syntax_error_message(exc: Any, cell: str, first_line: int) -> str:
-    """One line naming a syntax error's line as the notebook numbers it, and that line's text.
-
-    Args:
-        exc: The CellSyntaxError (``lineno`` counts in the body).
-        cell: The cell body.
-        first_line: The notebook line of the ``%%docgen`` line.
-
-    Returns:
-        The message.
-    """
-    lines = cell.splitlines()
-    shown = ""
-    if 1 <= exc.lineno <= len(lines) and lines[exc.lineno - 1].strip():
-        text = lines[exc.lineno - 1].strip()
-        shown = f" in `{text if len(text) <= 60 else text[:57] + '...'}`"
-    return (f"%%docgen: syntax error on cell line {exc.lineno + first_line}{shown}: {exc.message}; "
-            "nothing was documented")
 
 
 def _option_message(exc: UsageError, cell: str | None) -> str:
@@ -107,54 +72,6 @@ def _option_message(exc: UsageError, cell: str | None) -> str:
     """
     name = "%docgen" if cell is None else "%%docgen"
     return f"{name}: {exc} (see {name}?)"
-
-
-def _show_value(settings: Settings, name: str) -> str:
-    """Return a setting's value for people; secrets only say whether they are set.
-
-    Args:
-        settings: The resolved settings.
-        name: The setting name.
-
-    Returns:
-        The text.
-    """
-    value = getattr(settings, name)
-    if isinstance(value, Secret):
-        return "set (hidden)"
-    if name in URL_SETTINGS:
-        return str(shown_url(value))
-    if value is None:
-        return "not set"
-    return str(value)
-
-
-def _trait(row: Setting) -> TraitType[Any, Any]:
-    """Return the ``%config`` trait of one setting; None means "not configured" (environment and defaults decide)."""
-    help = row.help[0].upper() + row.help[1:] + "."
-    trait: TraitType[Any, Any]
-    if row.kind == "bool":
-        trait = Bool(None, allow_none=True, help=help)
-    elif row.kind == "int":
-        trait = Int(None, allow_none=True, help=help)
-    elif row.kind == "float":
-        trait = Float(None, allow_none=True, help=help)
-    elif row.kind == "prices":
-        trait = Union([Unicode(), Dict()], default_value=None, allow_none=True, help=help)
-    else:
-        trait = Unicode(None, allow_none=True, help=help)
-    return trait.tag(config=True)
-
-
-SettingTraits = MetaHasTraits("SettingTraits", (Configurable,), {row.name: _trait(row) for row in rows_for("trait")})
-"""A configurable with one trait per setting the table marks ``trait`` (generated, not written out)."""
-
-
-def _setting_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Add the magic's setting options, generated from the settings table, to a magic_arguments function."""
-    for flags, options in reversed(option_arguments("magic")):
-        func = argument(*flags, **options)(func)
-    return func
 
 
 @magics_class
@@ -212,7 +129,7 @@ class DocgenMagics(Magics, SettingTraits):  # type: ignore[misc, valid-type]
             args = parse_argstring(self.docgen, line)
         except UsageError as exc:
             raise UsageError(_option_message(exc, "")) from None
-        return self.resolve(_explicit(args), environ)
+        return self.resolve(explicit_settings(args), environ)
 
     def store_result(self, line: str, result: Any) -> None:
         """Store a result the frontend asked for (Regenerate) in the line's ``-o VAR``, as the magic would.
@@ -225,7 +142,7 @@ class DocgenMagics(Magics, SettingTraits):  # type: ignore[misc, valid-type]
             out = parse_argstring(self.docgen, line).out
         except UsageError:
             return
-        if out is not None and _is_variable_name(out) and self.shell is not None:
+        if out is not None and is_variable_name(out) and self.shell is not None:
             self.shell.user_ns[out] = result
 
     # ------------------------------------------------------------------ the magic
@@ -240,7 +157,7 @@ class DocgenMagics(Magics, SettingTraits):  # type: ignore[misc, valid-type]
     @argument("--run", action="store_true", help="also run the documented code in the notebook's namespace")
     @argument("-o", "--out", default=None, metavar="VAR", help="store the Result in the variable VAR")
     @argument_group("settings (also %config DocgenMagics.<name> = value, or the environment variable)")
-    @_setting_options
+    @setting_options
     @line_cell_magic
     def docgen(self, line: str, cell: str | None = None) -> None:
         """Document the functions and classes of a cell with docstrings, without running it.
@@ -271,12 +188,12 @@ class DocgenMagics(Magics, SettingTraits):  # type: ignore[misc, valid-type]
             return
         if args.command is not None:
             raise UsageError(f"%%docgen: unexpected argument {args.command!r} (see %%docgen?)")
-        if args.out is not None and not _is_variable_name(args.out):
+        if args.out is not None and not is_variable_name(args.out):
             raise UsageError(f"%%docgen: -o needs a variable name, got {args.out!r}")
         if args.check and (args.apply or args.run):
             both = " and ".join(o for o, on in (("--apply", args.apply), ("--run", args.run)) if on)
             raise UsageError(f"%%docgen: --check changes and runs nothing, so it cannot be combined with {both}")
-        settings = self.resolve(_explicit(args))
+        settings = self.resolve(explicit_settings(args))
         if not cell.strip():
             self._show_text("%%docgen: nothing to document (the cell is empty)")
             return
@@ -284,7 +201,7 @@ class DocgenMagics(Magics, SettingTraits):  # type: ignore[misc, valid-type]
         if cell.endswith("\n") and not raw.endswith("\n"):
             cell = cell[:-1]  # IPython appends a newline the user never typed; keep the text byte for byte
         first_line = split_magic_line(raw).line
-        self._parse_or_fail(cell, first_line)
+        self._parse_or_fail(cell, settings, first_line)
         shell = self.shell
         assert shell is not None, "the magics are registered with a shell"
         if args.check:
@@ -313,21 +230,22 @@ class DocgenMagics(Magics, SettingTraits):  # type: ignore[misc, valid-type]
     # ------------------------------------------------------------------ pieces
 
     @staticmethod
-    def _parse_or_fail(cell: str, first_line: int = 1) -> None:
+    def _parse_or_fail(cell: str, settings: Settings, first_line: int = 1) -> None:
         """Parse the cell first so a syntax error is one line naming the cell line, before any output.
 
         Args:
             cell: The cell body.
+            settings: The resolved settings.
             first_line: The notebook line of the ``%%docgen`` line (the body starts on the next one).
 
         Raises:
             UsageError: The cell does not parse.
         """
-        from docgen_magic.core.cell import CellSyntaxError, parse_cell
+        from docgen_magic import api  # the first %%docgen imports the API: %load_ext stays light
 
         try:
-            parse_cell(cell)
-        except CellSyntaxError as exc:
+            api.target_names(cell, settings=settings)
+        except api.CellSyntaxError as exc:
             raise UsageError(_syntax_error_message(exc, cell, first_line)) from None
 
     def _show_text(self, text: str) -> None:
@@ -336,11 +254,9 @@ class DocgenMagics(Magics, SettingTraits):  # type: ignore[misc, valid-type]
         Args:
             text: The message.
         """
-        from IPython.display import display
-
         display({"text/plain": text}, raw=True)
 
-    def _check(self, cell: str, settings: Settings, first_line: int = 1) -> Any:
+    def _check(self, cell: str, settings: Settings, first_line: int = 1) -> CheckReport:
         """Show coverage and what each target is missing, without asking any model.
 
         Args:
@@ -351,10 +267,8 @@ class DocgenMagics(Magics, SettingTraits):  # type: ignore[misc, valid-type]
         Returns:
             The CheckReport (line numbers as in the body).
         """
-        from IPython.display import display
-
-        from docgen_magic import api
-        from docgen_magic.display import check_bundle
+        from docgen_magic import api  # the first %%docgen imports the API: %load_ext stays light
+        from docgen_magic.kernel.check_view import check_bundle  # imports the API too
 
         report = api.check(cell, settings=settings)
         display(check_bundle(report, line_offset=first_line), raw=True)
@@ -383,12 +297,9 @@ class DocgenMagics(Magics, SettingTraits):  # type: ignore[misc, valid-type]
         Raises:
             UsageError: An unusable setting, an unexpected failure, or an interrupt.
         """
-        from IPython.display import display
-
-        from docgen_magic import api
-        from docgen_magic.display import ReviewState, review_bundle
-        from docgen_magic.kernel.runtime import current_cell_id
-        from docgen_magic.review import LiveReview
+        from docgen_magic import api  # the first %%docgen imports the API: %load_ext stays light
+        from docgen_magic.kernel.review import LiveReview, take_model_hint  # imports the API's renderings
+        from docgen_magic.kernel.review_state import ReviewState, review_bundle  # the views: not at %load_ext
 
         state = ReviewState(cell_id=current_cell_id(), source=raw, body=cell,
                             line=split_magic_line(raw).options, ran=ran)
@@ -413,8 +324,6 @@ class DocgenMagics(Magics, SettingTraits):  # type: ignore[misc, valid-type]
         if live is not None:
             live.finish(result)
         else:
-            from docgen_magic.review import take_model_hint
-
             state.status, state.result, state.hint = "done", result, take_model_hint(result)
             display(review_bundle(state), raw=True)
         return result
@@ -437,124 +346,47 @@ class DocgenMagics(Magics, SettingTraits):  # type: ignore[misc, valid-type]
         if cell_only:
             raise UsageError(f"%docgen: {', '.join(cell_only)} {'is' if len(cell_only) == 1 else 'are'} for the "
                              "cell magic only: put %%docgen (two %) on the first line of the cell")
-        settings = self.resolve(_explicit(args))
+        settings = self.resolve(explicit_settings(args))
+        from docgen_magic import api  # the status page and the usage read the API: not at %load_ext
+        from docgen_magic.kernel.status import status_text, usage_text  # (it imports the API)
+
         if command == "status":
-            self._show_text(self.status_text(settings))
+            self._show_text(status_text(settings))
         elif command == "usage":
             self._show_text(usage_text())
         else:
-            from docgen_magic import api
-
             removed = api.clear_cache(settings)
             self._show_text(f"docgen: removed {removed} cached docstring{'s' if removed != 1 else ''} "
                             f"from {settings.resolved_cache_dir()}")
 
-    @staticmethod
-    def status_text(settings: Settings) -> str:
-        """Return what ``%docgen`` shows: provider, model, endpoint, why, where each setting came from, the cache.
 
-        Args:
-            settings: The resolved settings.
+def is_variable_name(name: str) -> bool:
+    """Whether ``-o`` names a variable the result can be stored in (an identifier, not a keyword).
 
-        Returns:
-            Plain text; secrets only say whether they are set.
-        """
-        from docgen_magic.display import STATUS_HINT
-        from docgen_magic.providers.select import choose_provider
-        from docgen_magic.settings import SETTING_NAMES
+    Args:
+        name: The name given to ``-o``.
 
-        try:
-            choice = choose_provider(settings)
-            name, reason, unconfigured = choice.name, choice.reason, choice.unconfigured
-            lines = [f"provider: {name}"]
-            if choice.model:
-                lines.append(f"model/deployment: {choice.model}")
-            if choice.endpoint:
-                lines.append(f"endpoint: {choice.endpoint}")
-        except SettingsError as exc:
-            name, reason, unconfigured = "", str(exc), False
-            lines = ["provider: not usable"]
-        lines.append(f"why: {reason}")
-        if unconfigured:
-            lines += ["", STATUS_HINT]
-        chosen, defaults = [], []
-        for setting in SETTING_NAMES:
-            source = settings.source_of(setting)
-            if source == "default" and getattr(settings, setting) is None:
-                continue
-            entry = f"  {setting} = {_show_value(settings, setting)}"
-            if source == "default":
-                defaults.append(entry)
-            else:
-                chosen.append(f"{entry}  [{_SOURCE_LABELS.get(source, source)}]")
-        lines += ["", "settings you set (value  [where it came from]):"] + (chosen or ["  none"])
-        lines += ["defaults:", *defaults]
-        cache = settings.resolved_cache_dir()
-        lines += ["", f"cache: {cache}" + ("" if settings.use_cache else " (disabled)")
-                  + " (offline templates are not cached)" * (name == "offline")]
-        return "\n".join(lines)
-
-
-def _is_variable_name(name: str) -> bool:
-    """Whether ``-o`` names a variable the result can be stored in (an identifier, not a keyword)."""
+    Returns:
+        True for an identifier that is not a keyword.
+    """
     return name.isidentifier() and not keyword.iskeyword(name)
 
 
-def _explicit(args: Any) -> dict[str, Any]:
-    """Return the settings given as magic options (None where not given).
+def _syntax_error_message(exc: CellSyntaxError, cell: str, first_line: int) -> str:
+    """One line naming a syntax error's line as the notebook numbers it, and that line's text.
 
     Args:
-        args: The parsed arguments.
+        exc: The error (``lineno`` counts in the body).
+        cell: The cell body.
+        first_line: The notebook line of the ``%%docgen`` line.
 
     Returns:
-        Setting name to value.
+        The message.
     """
-    return {name: getattr(args, name) for name in MAGIC_OPTION_NAMES}
+    return f"%%docgen: {exc.describe(cell, line_offset=first_line)}; nothing was documented"
 
 
-def usage_text() -> str:
-    """Return what ``%docgen usage`` shows: the session's totals.
-
-    Returns:
-        Plain text.
-    """
-    from docgen_magic import api
-
-    u = api.session_usage()
-    return f"docgen session usage: {u.summary()} · {u.total_tokens:,} tokens in all · {u.latency_s:.2f} s in requests"
-
-
-HELP_EXAMPLES = """
-examples:
-  %%docgen                      document the cell below this line; review, then Replace cell
-  %%docgen --style numpy        NumPy-style docstrings (google, numpy or sphinx)
-  %%docgen --check              what is missing and why, without asking any model
-  %%docgen --apply              replace the cell right away (no review)
-  %%docgen --run -o result      also run the documented code; keep the Result in `result`
-  %docgen                       which provider and model are in use, and why
-  %docgen usage                 requests and tokens of this session
-
-Without typing %%docgen: "Document this cell" (Alt+Shift+D, the cell toolbar, the context menu or the
-command palette) and "Check this notebook" in JupyterLab 4 and Notebook 7.
-"""
-"""Examples appended to the %%docgen? page."""
-
-
-def _help_page(doc: str) -> str:
-    """Return the ``%%docgen?`` page as plain text with examples, without the sections for code readers.
-
-    Args:
-        doc: The docstring that magic_arguments built (usage, description, sections, options).
-
-    Returns:
-        The page: Args / Raises removed, reST double backquotes removed, examples appended.
-    """
-    page = re.sub(r"\n\s*Args:\n.*?(?=\n(?:positional arguments|options):)", "\n", doc, flags=re.S)
-    page = re.sub(r"^\s*::\s*\n", "", page)  # magic_arguments' reST literal-block marker
-    return page.replace("``", "").rstrip() + "\n" + HELP_EXAMPLES
-
-
-DocgenMagics.docgen.__doc__ = _help_page(DocgenMagics.docgen.__doc__ or "")
+DocgenMagics.docgen.__doc__ = help_page(DocgenMagics.docgen.__doc__ or "")
 
 
 def load_ipython_extension(ipython: Any) -> None:
@@ -567,10 +399,9 @@ def load_ipython_extension(ipython: Any) -> None:
     ipython.register_magics(magics)
     if magics not in ipython.configurables:
         ipython.configurables.append(magics)
-    from docgen_magic.kernel.runtime import register_run_target
 
     def serve(comm: Any, data: Mapping[str, Any]) -> None:
-        from docgen_magic.review import handle_run_request
+        from docgen_magic.kernel.requests import handle_run_request  # imports the API: not at %load_ext
 
         handle_run_request(comm, data, magics.settings_for_line, magics.store_result)
 
@@ -589,8 +420,6 @@ def unload_ipython_extension(ipython: Any) -> None:
     for kind in ("line", "cell"):
         ipython.magics_manager.magics[kind].pop("docgen", None)
     ipython.configurables[:] = [c for c in ipython.configurables if not isinstance(c, DocgenMagics)]
-    from docgen_magic.kernel.runtime import unregister_run_target
-
     unregister_run_target(RUN_TARGET)
     registry = ipython.magics_manager.registry
     for name in [n for n, m in registry.items() if isinstance(m, DocgenMagics)]:
