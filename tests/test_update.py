@@ -259,6 +259,19 @@ def test_a_docstring_that_cannot_be_edited_safely_is_reported_and_left_alone(
     assert (outcome.reason or "").startswith("--update cannot edit this docstring safely")
 
 
+def test_a_part_written_inline_with_its_title_counts_and_is_never_split(tmp_path: Path, offline: None) -> None:
+    code = ('def f(title, poly):\n    """Ask.\n\n    Args:\n        title: The title.\n        poly: Pairs.\n\n'
+            '    Returns: the answer, which may run\n        over two lines.\n    """\n    if not poly:\n'
+            '        raise ValueError(title)\n    return title\n')
+    new = update_file(tmp_path, code).decode()
+    assert author_lines_kept(code, new)
+    assert "        over two lines.\n\n    Raises:\n        ValueError: " in new  # Returns counted as there
+    inline_args = code.replace("    Args:\n        title: The title.\n        poly: Pairs.\n",
+                               "    Arguments: title is the title of the window,\n      poly is a tuple of pairs.\n")
+    result = api.document(inline_args, provider="offline", update=True, use_cache=False)
+    assert result.code == inline_args and "Arguments section's entries" in (result.targets[0].reason or "")
+
+
 def test_the_cli_names_what_only_the_author_can_settle(tmp_path: Path, offline: None,
                                                        capsys: pytest.CaptureFixture[str]) -> None:
     code = ('def f(a, b):\n    "Add a and b."\n    return a + b\n\n\n'

@@ -69,9 +69,10 @@ SPHINX_FIELDS: dict[str, tuple[str, float | None]] = {
 _TABLES = {Style.GOOGLE: GOOGLE_TITLES, Style.NUMPY: NUMPY_TITLES, Style.SPHINX: SPHINX_FIELDS}
 
 _GOOGLE_HEADER = re.compile(r"^[ \t]*([A-Za-z][A-Za-z ]*?)[ \t]*:[ \t]*$")
+_GOOGLE_INLINE = re.compile(r"^[ \t]*([A-Za-z][A-Za-z ]*?)[ \t]*:[ \t]+\S")
 _UNDERLINE = re.compile(r"^[ \t]*-{3,}[ \t]*$")
 _FIELD = re.compile(r"^[ \t]*:([A-Za-z]+)([^:\n]*):")
-_GOOGLE_ENTRY = re.compile(r"^[ \t]*([\w\\*.]+(?:[ \t]*,[ \t]*[\w\\*.]+)*)[ \t]*(\([^)]*\))?[ \t]*:")
+_GOOGLE_ENTRY = re.compile(r"^[ \t]*([\w\\*.]+(?:[ \t]*,[ \t]*[\w\\*.]+)*)[ \t]*(\((?:[^()]|\([^()]*\))*\))?[ \t]*:")
 _NUMPY_ENTRY = re.compile(r"^[ \t]*([\w\\*.]+(?:[ \t]*,[ \t]*[\w\\*.]+)*)[ \t]*(:.*)?$")
 
 
@@ -113,6 +114,7 @@ class Section:
         regular: Whether its entries could all be read (a line at the entries' depth that does not read as an
             entry, or a header whose text is not indented under it, makes the section irregular: an entry
             inserted there could split an author's entry).
+        inline: Whether it is written on one line with its title (``Returns: the count.``).
     """
 
     key: str
@@ -127,6 +129,7 @@ class Section:
     spaced: bool = False
     title: str = ""
     regular: bool = True
+    inline: bool = False
 
 
 @dataclass
@@ -237,7 +240,7 @@ def _google(texts: list[str]) -> list[Section]:
         match = _GOOGLE_HEADER.match(texts[index])
         known = GOOGLE_TITLES.get(" ".join(match.group(1).lower().split())) if match else None
         if known is None:
-            index += 1
+            index = _inline(texts, index, sections)
             continue
         last = _block_end(texts, index + 1, len(texts), _depth(texts[index]))
         section = Section(known[0], known[1], index, max(last, index), index, leading_indent(texts[index]),
@@ -249,6 +252,25 @@ def _google(texts: list[str]) -> list[Section]:
         sections.append(section)
         index = max(last, index) + 1
     return sections
+
+
+def _inline(texts: list[str], index: int, sections: list[Section]) -> int:
+    """Read ``Returns: the count.`` (a section's title with its text on the same line) as an irregular section.
+
+    Only titles of what ``--update`` inserts count (not ``Note: ...``): such a line documents that part in the
+    author's own form, and a section inserted next to it would say it twice or split it.
+
+    Returns:
+        The line to read next.
+    """
+    match = _GOOGLE_INLINE.match(texts[index])
+    known = GOOGLE_TITLES.get(" ".join(match.group(1).lower().split())) if match else None
+    if match is None or known is None or known[0] == OTHER:
+        return index + 1
+    last = max(_block_end(texts, index + 1, len(texts), _depth(texts[index])), index)
+    sections.append(Section(known[0], known[1], index, last, index, leading_indent(texts[index]),
+                            title=match.group(1), regular=False, inline=True))
+    return last + 1
 
 
 def _numpy(texts: list[str]) -> list[Section]:

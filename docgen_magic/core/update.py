@@ -499,7 +499,7 @@ def _section_point(plan: Plan, key: str) -> tuple[int, bool] | str:
         if any(s.start < previous.start for s in after):
             names = ", ".join(sorted({s.key for s in before + after}))
             return f"its sections ({names}) are not in the {plan.style} order, so where {key} goes is unclear"
-        if not previous.regular and previous.last == previous.start:  # text not under it: where does it end?
+        if not previous.regular and previous.last == previous.start and not previous.inline:  # where does it end?
             return f"its {previous.title} section's text is not laid out as {plan.style} entries, so where " \
                    f"{key} goes is unclear"
         return previous.last, fields
