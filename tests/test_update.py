@@ -237,6 +237,8 @@ def test_crlf_and_tabs_are_kept_byte_for_byte(tmp_path: Path, offline: None) -> 
     ('def f(a, b):\n    """Add.\n\n    Args:\n        a: A.\n\n    :param b: B.\n    """\n    return a + b\n',
      "mixes docstring styles"),
     ('def f(a, b):\n    """Add."""  # the sum\n    return a + b\n', "shares its lines"),
+    ('def f(a, b):\n    """Args:\n        a: A.\n    """\n    return a + b\n', "opens with a section"),
+    ('def f(a, b):\n    """:param a: A.\n    """\n    return a + b\n', "opens with a section"),
     ('def f(a, b):\n    """Add a and b, a line that \\\n    continues.\\\n    """\n    return a + b\n',
      "a line continuation inside the docstring"),
     ('def f(a, b):\n    """Add.\n\n    Arguments:\n    a -- the first,\n        on two lines.\n    """\n'

@@ -182,6 +182,26 @@ class Layout:
         return next((s for s in self.sections if s.key == key), None)
 
 
+def opens_with_section(texts: list[str]) -> bool:
+    """Whether a docstring's first line (right after the quotes) starts a section instead of a summary.
+
+    Args:
+        texts: The docstring's content lines, as for :func:`read_layout`.
+
+    Returns:
+        True when it is a Google header of a part ``--update`` inserts (``Args:``), a Sphinx field
+        (``:param x: ...``) or a NumPy title over dashes.
+    """
+    first = texts[0]
+    header = _GOOGLE_HEADER.match(first) or _GOOGLE_INLINE.match(first)
+    if header and GOOGLE_TITLES.get(" ".join(header.group(1).lower().split()), (OTHER, None))[0] != OTHER:
+        return True
+    field = _FIELD.match(first)
+    if field and field.group(1).lower() in SPHINX_FIELDS:
+        return True
+    return first.strip() in NUMPY_TITLES and len(texts) > 1 and bool(_UNDERLINE.match(texts[1]))
+
+
 def rank(style: str, key: str) -> float:
     """Return the place of a section in a style's order.
 

@@ -45,6 +45,7 @@ from docgen_magic.core.layout import (
     YIELDS,
     Layout,
     Section,
+    opens_with_section,
     rank,
     read_layout,
 )
@@ -207,6 +208,8 @@ def plan(target: Target, cell: Cell, default_style: str) -> Plan | str:
     literal = _literal(target, cell)
     if isinstance(literal, str):
         return literal
+    if opens_with_section(literal.texts):  # where its sections end cannot be told from their indentation
+        return "it opens with a section instead of a summary"
     layout = read_layout(literal.texts, leading_indent(literal.lines[0]))
     if layout.mixed:
         return f"it mixes docstring styles ({', '.join(layout.mixed)})"
