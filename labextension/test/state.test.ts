@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { IReview, ITarget } from '../src/data';
+import { IReview, ITarget, nothingToReplace, seconds } from '../src/data';
 import {
   canAskAgain,
   changes,
@@ -231,5 +231,35 @@ describe('replaceLabel', () => {
       'Replace cell (1 of 2)'
     );
     expect(replaceLabel(review({ targets: [F] }), trans)).toBe('Replace cell');
+  });
+});
+
+describe('translation', () => {
+  /** A language pack that marks every word it was asked for. */
+  const marked = {
+    ...trans,
+    __: (msgid: string, ...args: unknown[]) =>
+      `«${trans.__(msgid, ...(args as string[]))}»`,
+    _n: (one: string, many: string, n: number, ...args: unknown[]) =>
+      `«${trans._n(one, many, n, ...(args as string[]))}»`
+  } as typeof trans;
+  const isMarked = (text: string) => /^«.*»$/s.test(text);
+
+  it('sends every word the review derives through the translator', () => {
+    const data = running();
+    const texts = [
+      progressText(data, progressOf(data), 1, marked),
+      progressText(review(), progressOf(review()), 1, marked),
+      replaceLabel(review(), marked),
+      replaceLabel(review({ targets: [F] }), marked),
+      reportCells({ ...F, cached: true }, marked).status,
+      reportCells({ ...F, problems_fixed: ['x'] }, marked).details,
+      reportCells(F, marked).time,
+      changes(review(), marked)[0].text.trimEnd(),
+      nothingToReplace(review({ status: 'running' }), marked) ?? '',
+      nothingToReplace(review({ rejected: ['f', 'h'] }), marked) ?? '',
+      seconds(75, marked)
+    ];
+    expect(texts.filter(t => !isMarked(t))).toEqual([]);
   });
 });
