@@ -69,6 +69,7 @@ __all__ = [
     "document_files_async",
     "document_files_sync",
     "is_public",
+    "kernel_context_report",
     "provider_choice",
     "session_usage",
     "start_document",
@@ -522,6 +523,7 @@ def start_document(
     settings: Settings | None = None,
     on_progress: Callable[[ProgressEvent], None] | None = None,
     refresh: Collection[str] = (),
+    namespace: Mapping[str, Any] | None = None,
 ) -> concurrent.futures.Future[Result]:
     """Start documenting one cell on the private event loop and return at once.
 
@@ -533,9 +535,29 @@ def start_document(
         settings: Resolved settings; from the environment when None.
         on_progress: Called with a ProgressEvent as targets start and finish (on the loop's thread).
         refresh: Qualified names of targets to ask again even when the cache has them.
+        namespace: A live namespace whose objects the cell's functions are called with (see
+            :func:`document_async`); None for the code alone.
 
     Returns:
         The run's future: its result, or the exception :func:`document` would raise; cancel it to stop the run.
     """
     return default_loop_thread().submit(document_async(source, settings=settings, on_progress=on_progress,
-                                                       refresh=refresh))
+                                                       refresh=refresh, namespace=namespace))
+
+
+def kernel_context_report(namespace: Mapping[str, Any], *, settings: Settings | None = None) -> str:
+    """Say what a kernel's objects would tell the docstrings of its last cell that defines functions.
+
+    What ``%docgen context`` shows: per target, the types and columns seen, the descriptions inherited, the
+    annotations that disagree, and the line a model would be sent. Nothing in the namespace is run.
+
+    Args:
+        namespace: The kernel's ``user_ns`` (its ``In`` is the history).
+        settings: Resolved settings (``kernel_context`` is used); from the environment when None.
+
+    Returns:
+        Plain text.
+    """
+    from docgen_magic.kernel.context import context_report  # on first use: start-up time
+
+    return context_report(namespace, (settings or resolve_settings()).kernel_context)

@@ -40,7 +40,7 @@ __all__ = ["DocgenMagics", "is_variable_name", "load_ipython_extension", "unload
 
 logger = logging.getLogger(__name__)
 
-_COMMANDS = ("status", "usage", "clear-cache")
+_COMMANDS = ("status", "usage", "clear-cache", "context")
 
 
 def _raw_cell_text(line: str, cell: str) -> str:
@@ -149,7 +149,7 @@ class DocgenMagics(Magics, SettingTraits):  # type: ignore[misc, valid-type]
 
     @magic_arguments()
     @argument("command", nargs="?", default=None,
-              help="line magic only: status (the default), usage or clear-cache")
+              help="line magic only: status (the default), usage, clear-cache or context")
     @argument("--apply", action="store_true",
               help="replace the cell now with the documented code (the %%%%docgen line is dropped)")
     @argument("--check", action="store_true",
@@ -166,7 +166,8 @@ class DocgenMagics(Magics, SettingTraits):  # type: ignore[misc, valid-type]
         and a usage line, with buttons to replace the cell, copy the code or regenerate. As a line magic:
         ``%docgen`` (or ``%docgen status``) shows the provider and model in use, why, where each setting
         came from and the cache location; ``%docgen usage`` the session's request and token totals;
-        ``%docgen clear-cache`` empties the docstring cache.
+        ``%docgen clear-cache`` empties the docstring cache; ``%docgen context`` what the kernel's objects
+        would tell the docstrings of the last cell that defines functions (types, columns; never values).
 
         Settings come from, in order: these options, IPython configuration
         (``%config DocgenMagics.style = "numpy"``), environment variables (DOCGEN_*, AZURE_OPENAI_*,
@@ -270,9 +271,17 @@ class DocgenMagics(Magics, SettingTraits):  # type: ignore[misc, valid-type]
         from docgen_magic import api  # the first %%docgen imports the API: %load_ext stays light
         from docgen_magic.kernel.check_view import check_bundle  # imports the API too
 
-        report = api.check(cell, settings=settings)
+        report = api.check(cell, settings=settings, namespace=self._namespace())
         display(check_bundle(report, line_offset=first_line), raw=True)
         return report
+
+    def _namespace(self) -> dict[str, Any] | None:
+        """Return the kernel's namespace, whose objects the cell's functions were called with (read, never run).
+
+        Returns:
+            The shell's ``user_ns``, or None without a shell.
+        """
+        return self.shell.user_ns if self.shell is not None else None
 
     def _widgets_enabled(self) -> bool:
         """Whether to show the live review (progress updated in place): in a kernel, unless turned off.
@@ -307,7 +316,8 @@ class DocgenMagics(Magics, SettingTraits):  # type: ignore[misc, valid-type]
         if live is not None:
             live.start()
         try:
-            result = api.document(cell, settings=settings, on_progress=live.progress if live else None)
+            result = api.document(cell, settings=settings, on_progress=live.progress if live else None,
+                                  namespace=self._namespace())
         except KeyboardInterrupt:
             if live is not None:
                 live.finish(None, "interrupted")
@@ -354,6 +364,8 @@ class DocgenMagics(Magics, SettingTraits):  # type: ignore[misc, valid-type]
             self._show_text(status_text(settings))
         elif command == "usage":
             self._show_text(usage_text())
+        elif command == "context":
+            self._show_text(api.kernel_context_report(self._namespace() or {}, settings=settings))
         else:
             removed = api.clear_cache(settings)
             self._show_text(f"docgen: removed {removed} cached docstring{'s' if removed != 1 else ''} "

@@ -129,7 +129,8 @@ def _document(comm: Any, data: Mapping[str, Any], settings_for: SettingsForLine,
     state = ReviewState(cell_id=cell_id if isinstance(cell_id, str) else None, source=source, body=body, line=line)
     progress = ReviewProgress(state, lambda bundle: _send(comm, {"bundle": bundle}))
     progress.start()
-    future = start_document(body, settings=settings, on_progress=progress, refresh=names)
+    future = start_document(body, settings=settings, on_progress=progress, refresh=names,
+                            namespace=_user_namespace())
 
     def done(finished: concurrent.futures.Future[Result]) -> None:
         if finished.cancelled():
@@ -148,6 +149,18 @@ def _document(comm: Any, data: Mapping[str, Any], settings_for: SettingsForLine,
             _finish(comm, {"bundle": progress.finish(result, "done")})
 
     future.add_done_callback(done)
+
+
+def _user_namespace() -> dict[str, Any] | None:
+    """Return the kernel's namespace, whose objects the cell's functions were called with (read, never run).
+
+    Returns:
+        The running shell's ``user_ns``, or None outside IPython.
+    """
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    return shell.user_ns if shell is not None else None
 
 
 def _check_cells(cells: Any, settings_for: SettingsForLine) -> list[dict[str, Any]]:
@@ -169,7 +182,7 @@ def _check_cells(cells: Any, settings_for: SettingsForLine) -> list[dict[str, An
         line, body = magic.options, magic.body
         reply: dict[str, Any] = {"cell_id": cell.get("cell_id")}
         try:
-            report = check(body, settings=settings_for(line))
+            report = check(body, settings=settings_for(line), namespace=_user_namespace())
         except CellSyntaxError as exc:
             reply["error"] = exc.describe(body, line_offset=magic.line)
         else:

@@ -103,6 +103,7 @@ def _target_entry(name: str, state: str, outcome: TargetOutcome | None) -> dict[
                  elapsed_s=round(outcome.elapsed_s, 2), detail=outcome_detail(outcome),
                  problems_fixed=list(outcome.problems_fixed),
                  changes=outcome.changes.to_dict() if outcome.changes is not None else None,
+                 kernel=list(outcome.kernel),
                  edit=[edit.start, edit.stop, list(edit.lines)] if edit is not None else None)
     return entry
 

@@ -46,7 +46,7 @@ REPORT_COLUMNS = ("name", "kind", "status", "attempts", "cached", "tokens", "tim
 
 
 def outcome_detail(outcome: TargetOutcome) -> str:
-    """Return the error, the skip reason or the notes of one target, or an empty string.
+    """Return the error, the skip reason or the notes of one target and what the kernel told, or an empty string.
 
     Args:
         outcome: The target's outcome.
@@ -54,7 +54,8 @@ def outcome_detail(outcome: TargetOutcome) -> str:
     Returns:
         One line.
     """
-    return outcome.error or outcome.reason or "; ".join(outcome.notes)
+    kernel = [f"from the kernel: {'; '.join(outcome.kernel)}"] if outcome.kernel else []
+    return outcome.error or outcome.reason or "; ".join([*outcome.notes, *kernel])
 
 
 def report_rows(result: Result) -> list[tuple[str, ...]]:
@@ -152,7 +153,7 @@ def notes_for(result: Result, *, hint: bool = True) -> list[str]:
 
 
 def result_text(result: Result, *, hint: bool = True) -> str:
-    """Return the text/plain rendering: failures first, then the documented code, the usage line and the remarks.
+    """Return the text/plain rendering: failures first, then the code, the usage line, remarks and kernel context.
 
     Failures come before the code so that a long cell cannot hide them (terminal IPython, GitHub).
 
@@ -169,6 +170,7 @@ def result_text(result: Result, *, hint: bool = True) -> str:
         parts.append("")
     parts += [result.code.rstrip("\r\n"), "", "# " + result.usage_line()]
     parts += ["# " + note for note in notes_for(result, hint=hint)[len(failures):]]
+    parts += [f"# {t.name}, from the kernel: {'; '.join(t.kernel)}" for t in result.targets if t.kernel]
     return "\n".join(parts)
 
 
