@@ -16,7 +16,8 @@ from common import table  # noqa: E402
 def main() -> None:
     """Run the benchmark modules in turn and print the combined table."""
     rows = []
-    for name in ("bench_offline", "bench_validate", "bench_model", "bench_load", "bench_startup", "bench_scale"):
+    for name in ("bench_offline", "bench_validate", "bench_model", "bench_load", "bench_startup", "bench_scale",
+                 "bench_context"):
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as exc:
