@@ -32,15 +32,18 @@ from docgen_magic.api import document
 from docgen_magic.core import drafts
 from docgen_magic.core.cell import parse_cell
 from docgen_magic.core.check import check_target
-from docgen_magic.core.facts import Target, extract_targets
-from docgen_magic.core.rules import Code, is_placeholder, is_truth_valued
+from docgen_magic.core.facts import Target, extract_targets, own_scope_nodes
+from docgen_magic.core.rules import Code, is_placeholder, is_truth_valued, states_default
 from tests.stdlib_corpus import stdlib_modules, strip_docstrings
 
 RUFF = ROOT / ".venv" / "bin" / "ruff"
 RUFF_CONVENTION = {"google": "google", "numpy": "numpy", "sphinx": "pep257"}
-_SOURCES = (("placeholder", "TODO"), ("passed on to a call", "Passed to"), ("compared", "Compared with"),
+_SOURCES = (("placeholder", "TODO"), ("passed on to a call", "Passed to"),
+            ("passed on to a call", "Its items are passed"), ("compared", "Compared with"),
             ("iterated over", "Iterated over"), ("returned", "Returned"), ("returned", "The given"),
-            ("flag selecting a branch", "Whether to"), ("flag selecting a branch", "When true"),
+            ("flag selecting a branch", "When true"), ("flag selecting a branch", "When false"),
+            ("stored on the object", "Stored as"), ("attributes read", "Its "), ("indexed", "Indexed as"),
+            ("formatted into a text", "Formatted into"), ("read by a nested function", "Read by"),
             ("used in an expression", "Used in"), ("method called on it", "Used as"),
             ("key read", "The key read in"), ("variadic, collected", "Extra "))
 
@@ -73,14 +76,14 @@ def draft_figures(modules: list[tuple[str, str]]) -> dict[str, object]:
             for param in target.params:
                 text = drafts.param_text(target, param)
                 sources[source_of(text)] += 1
-                if param.default is not None and param.default not in text:
+                if param.default is not None and not states_default(text, param.default):
                     lost_defaults.append(f"{name}:{target.qualname}({param.name})")
             if drafts.needs_returns(target) and target.kind.value != "property":
-                text = drafts.returns_text(target)
-                if text.startswith("Whether"):
-                    whether += 1
-                    if not all(is_truth_valued(value) for value in _returned(target)):
-                        false_whether.append(f"{name}:{target.qualname}")
+                claims = whether_claims(drafts.returns_text(target))
+                whether += bool(claims)
+                long_tests = any(is_truth_valued(v) and len(ast.unparse(v)) > 60 for v in _returned(target))
+                if any(not is_truth_valued(claim) if claim is not None else not long_tests for claim in claims):
+                    false_whether.append(f"{name}:{target.qualname}")
     return {"sources": sources, "whether": whether, "false_whether": false_whether,
             "lost_defaults": lost_defaults}
 
@@ -89,9 +92,25 @@ def _returned(target: Target) -> list[ast.expr]:
     node = target.node
     if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
         return []
-    from docgen_magic.core.facts import own_scope_nodes
-    return [n.value for n in own_scope_nodes(node) if isinstance(n, ast.Return) and n.value is not None
-            and not (isinstance(n.value, ast.Constant) and n.value.value is None)]
+    return [n.value for n in own_scope_nodes(node) if isinstance(n, ast.Return) and n.value is not None]
+
+
+def whether_claims(text: str) -> list[ast.expr | None]:
+    """Return the expressions a Returns text says are truth values ("Whether ``x > 0``"), one per claim.
+
+    Args:
+        text: A drafted Returns text; several returns are joined by ``; or``.
+
+    Returns:
+        The quoted expression of each "whether" claim, None where the claim quotes none (the expression is
+        too long to quote: a truth-valued ``return`` longer than 60 characters must then exist).
+    """
+    claims: list[ast.expr | None] = []
+    for part in text.split("; or "):
+        if part.lower().startswith("whether"):
+            quoted = re.match(r"whether ``(.+?)``(?: |\.|$)", part, re.IGNORECASE)
+            claims.append(ast.parse(quoted.group(1), mode="eval").body if quoted else None)
+    return claims
 
 
 def style_figures(modules: list[tuple[str, str]], style: str, folder: Path) -> dict[str, object]:

@@ -205,9 +205,10 @@ def test_new_text_with_a_backslash_adds_an_r_prefix_without_escaping_the_authors
     code = 'def join(parts, sep="\\t"):\n    """Join the parts.\n\n    Keep it short.\n    """\n    return sep\n'
     new = update_file(tmp_path, code).decode()
     assert '    r"""Join the parts.\n\n    Keep it short.\n' in new
-    assert "Defaults to \"\\t\"." in new  # the default as written in the code, in a raw string
+    # the default as written in the code, as inline code (reST would read the backslash as an escape)
+    assert "Defaults to ``\"\\t\"``." in new
     value = ast.get_docstring(ast.parse(new).body[0], clean=False) or ""
-    assert value.startswith("Join the parts.\n\n    Keep it short.\n") and 'Defaults to "\\t".' in value
+    assert value.startswith("Join the parts.\n\n    Keep it short.\n") and 'Defaults to ``"\\t"``.' in value
 
 
 def test_an_author_escape_keeps_the_literal_and_the_new_text_is_escaped(tmp_path: Path, offline: None) -> None:
@@ -215,9 +216,10 @@ def test_an_author_escape_keeps_the_literal_and_the_new_text_is_escaped(tmp_path
             '    Keep it short.\n    """\n    return sep\n')
     new = update_file(tmp_path, code).decode()
     assert author_lines_kept(code, new) and 'r"""' not in new
-    assert "Defaults to \"\\\\t\"." in new  # escaped in the source ...
+    assert "Defaults to ``\"\\\\t\"``." in new  # escaped in the source ...
     value = ast.get_docstring(ast.parse(new).body[0], clean=False) or ""
-    assert value.startswith("Join the parts with a \t between.") and 'Defaults to "\\t".' in value  # ... not in value
+    assert value.startswith("Join the parts with a \t between.")
+    assert 'Defaults to ``"\\t"``.' in value  # ... not in the value
 
 
 def test_crlf_and_tabs_are_kept_byte_for_byte(tmp_path: Path, offline: None) -> None:

@@ -12,6 +12,7 @@ says nothing, the text is an honest placeholder (:func:`~docgen_magic.core.rules
 from __future__ import annotations
 
 import ast
+import re
 from functools import lru_cache
 
 from docgen_magic.core.facts import Param, ParamKind, Target, TargetKind, dotted_name, own_scope_nodes
@@ -24,6 +25,7 @@ from docgen_magic.core.rules import (
     may_document_returns,
     needs_returns,
     placeholder,
+    prose_fault,
     same_exception,
     states_default,
     words,
@@ -49,14 +51,23 @@ _ARTICLES = frozenset({"the", "a", "an", "all", "each", "every", "one", "many", 
 
 
 def summary_for(target: Target) -> str:
-    """Return a one-sentence summary derived from the target's name.
+    """Return a one-sentence summary derived from the target's name, or a placeholder when the name says nothing.
 
     Args:
         target: The target, with the facts read from its code.
 
     Returns:
-        A sentence ending with a period.
+        A sentence ending with a period; a placeholder for a name that is only an acronym or a symbol
+        (``ABC``, ``_``), which the rule book judges a summary that says nothing.
     """
+    summary = _name_summary(target)
+    if prose_fault(summary, target, part="summary") is not None:
+        return placeholder(f"summarize ``{target.name}``")
+    return summary
+
+
+def _name_summary(target: Target) -> str:
+    """Say what a target does from the verb and noun of its name."""
     owner = target.qualname.rsplit(".", 1)[0] if "." in target.qualname else target.name
     if target.name in _DUNDERS:
         return _DUNDERS[target.name].format(owner=owner.rsplit(".", 1)[-1])
@@ -236,7 +247,21 @@ def with_default(text: str, param: Param) -> str:
     """
     if param.default is None or states_default(text, param.default):
         return text
-    return f"{text.rstrip()} Defaults to {param.default}.".lstrip()
+    return f"{text.rstrip()} Defaults to {_default_text(param.default)}.".lstrip()
+
+
+_NOT_PLAIN = re.compile(r"[<>&*`|\\]|_$")
+
+
+def _default_text(default: str) -> str:
+    """Write a default's source on one line, as inline code when reST or HTML would read it as markup."""
+    value = default
+    if "\n" in value:
+        try:
+            value = ast.unparse(ast.parse(value.strip(), mode="eval"))  # one line, string contents untouched
+        except SyntaxError:
+            value = " ".join(value.split())
+    return f"``{value}``" if _NOT_PLAIN.search(value) and "``" not in value else value
 
 
 def param_text(target: Target, param: Param, observed: Observation | None = None) -> str:
@@ -263,8 +288,15 @@ def param_text(target: Target, param: Param, observed: Observation | None = None
 
 
 def _use_of(target: Target, name: str) -> str:
-    """Find the first telling use of a name in the body: passed on to a call, compared, iterated over."""
-    own = _own(target)
+    """Find the first telling use of a name in the body: passed on to a call, compared, iterated over.
+
+    Only uses up to the line that first assigns the name again are read: after it, the name may hold
+    something else than the argument.
+    """
+    stores = [n.lineno for n in _own(target) if isinstance(n, ast.Name) and n.id == name
+              and not isinstance(n.ctx, ast.Load)]
+    limit = min(stores, default=float("inf"))
+    own = [n for n in _own(target) if getattr(n, "lineno", 0) <= limit]
     parents = _parents(target)
     for node in own:
         if (isinstance(node, ast.Return) and isinstance(node.value, ast.Name) and node.value.id == name
@@ -310,6 +342,116 @@ def _use_of(target: Target, name: str) -> str:
             code = _code(node, 40)
             if code:
                 return f"used as {code}"
+    return _other_use(target, name, own, parents)
+
+
+def _other_use(target: Target, name: str, own: list[ast.AST], parents: dict[int, ast.AST]) -> str:
+    """Read the uses left after the telling ones.
+
+    In order: a flag's branch, where it is stored, what of it is read, the expression it is part of, the call
+    it goes to when that says little, the nested function that reads it.
+    """
+    uses = [n for n in own if isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load)]
+    phrases = [_flag_phrase(use, parents) for use in uses] + [_stored_phrase(use, parents) for use in uses]
+    read = list(dict.fromkeys(parent.attr for use in uses if isinstance(parent := parents.get(id(use)), ast.Attribute)
+                              and not isinstance(parents.get(id(parent)), ast.Call)))
+    if read:
+        phrases.append(f"its {_listing([f'``.{a}``' for a in read[:3]])} {'is' if len(read[:3]) == 1 else 'are'} read")
+    phrases += [_part_phrase(use, parents) for use in uses] + [_call_phrase(use, parents) for use in uses]
+    return next((p for p in phrases if p), "") or _nested_use(target, name)
+
+
+def _flag_phrase(use: ast.Name, parents: dict[int, ast.AST]) -> str:
+    """``if flag:`` / ``if not flag:`` -> what the branch it selects does first, or ``""``."""
+    test = parents.get(id(use))
+    negated = isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not)
+    statement = parents.get(id(test)) if negated else test
+    if not negated:
+        test, statement = use, parents.get(id(use))
+    if not isinstance(statement, ast.If) or statement.test is not test:
+        return ""
+    effect = _effect(statement.body[0])
+    return f"when {'false' if negated else 'true'}, {effect}" if effect else ""
+
+
+def _effect(statement: ast.stmt) -> str:
+    """Say what one statement does: ``f(x)`` is called, ``x`` is returned, ``E`` is raised, ``a`` is set."""
+    if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call):
+        code = _code(statement.value, 50)
+        return f"{code} is called" if code else ""
+    if isinstance(statement, ast.Return):
+        code = _code(statement.value, 40) if statement.value is not None else "``None``"
+        return f"{code} is returned" if code else ""
+    if isinstance(statement, ast.Raise) and statement.exc is not None:
+        exc = statement.exc.func if isinstance(statement.exc, ast.Call) else statement.exc
+        raised = dotted_name(exc)
+        return f"``{raised}`` is raised" if raised else ""
+    if isinstance(statement, ast.Assign) and len(statement.targets) == 1:
+        left, right = _code(statement.targets[0], 30), _code(statement.value, 30)
+        return f"{left} is set to {right}" if left and right else ""
+    return ""
+
+
+def _stored_phrase(use: ast.Name, parents: dict[int, ast.AST]) -> str:
+    """``self.x = x`` -> ``stored as ``self.x```` (with the condition it is stored under)."""
+    statement = parents.get(id(use))
+    if not (isinstance(statement, (ast.Assign, ast.AnnAssign)) and statement.value is use):
+        return ""
+    targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
+    if len(targets) != 1 or not isinstance(targets[0], (ast.Attribute, ast.Subscript)):
+        return ""
+    code = _code(targets[0], 40)
+    when = _condition(statement, parents)
+    return f"stored as {code} {when}".strip() if code else ""
+
+
+def _part_phrase(use: ast.Name, parents: dict[int, ast.AST]) -> str:
+    """Name the short expression a name is part of: a tuple, an ``or``, ``not x``, ``x[i]``, an f-string."""
+    parent = parents.get(id(use))
+    if isinstance(parent, ast.FormattedValue):
+        text = parents.get(id(parent))
+        code = _code(text, 50) if text is not None else ""
+        return f"formatted into {code}" if code else "formatted into a text"
+    if isinstance(parent, ast.Subscript) and parent.value is use:
+        code = _code(parent, 40)
+        return f"indexed as {code}" if code else ""
+    if isinstance(parent, (ast.Tuple, ast.List, ast.Set, ast.Dict, ast.BoolOp, ast.UnaryOp)):
+        code = _code(parent, 40)
+        return f"used in {code}" if code else ""
+    return ""
+
+
+def _call_phrase(use: ast.Name, parents: dict[int, ast.AST]) -> str:
+    """Name a call the telling pass left out: a callee that is not a plain name, ``**x``, ``len`` and the like."""
+    parent = parents.get(id(use))
+    keyword = parent if isinstance(parent, ast.keyword) else None
+    call = parents.get(id(keyword)) if keyword is not None else parents.get(id(parent)) \
+        if isinstance(parent, ast.Starred) else parent
+    if not isinstance(call, ast.Call) or call.func is use:
+        return ""
+    callee = f"``{dotted_name(call.func)}``" if dotted_name(call.func) else _code(call.func, 30)
+    if not callee:
+        return ""
+    if keyword is not None:
+        return f"passed to {callee} as ``{keyword.arg}``" if keyword.arg else \
+            f"its items are passed to {callee} as keyword arguments"
+    return f"its items are passed to {callee} as positional arguments" if isinstance(parent, ast.Starred) \
+        else f"passed to {callee}"
+
+
+def _nested_use(target: Target, name: str) -> str:
+    """Name the nested function or lambda that reads a name the body itself does not."""
+    node = target.node
+    if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return ""
+    for inner in ast.walk(node):
+        if inner is node or not isinstance(inner, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            continue
+        if any(isinstance(n, ast.Name) and n.id == name for n in own_scope_nodes(inner)):
+            if any(a.arg == name for a in (*inner.args.posonlyargs, *inner.args.args, *inner.args.kwonlyargs)):
+                continue  # the nested function's own parameter of that name
+            return f"read by the nested ``{inner.name}``" if not isinstance(inner, ast.Lambda) \
+                else "read by a ``lambda`` in the body"
     return ""
 
 
@@ -359,7 +501,8 @@ def _value_phrase(value: ast.expr, target: Target) -> str:
         given = any(p.name == value.id for p in target.params) and not _rebound(target, value.id)
         return f"the given ``{value.id}``" if given else f"``{value.id}``"
     if isinstance(value, ast.Constant):
-        return f"``{value.value!r}``"
+        code = _code(value)
+        return code or ("a fixed text" if isinstance(value.value, str) else "")
     if is_truth_valued(value):
         code = _code(value)
         return f"whether {code}" if code else "whether the test holds"

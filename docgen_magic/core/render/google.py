@@ -59,10 +59,10 @@ def _value(type_: str | None, description: str, *, columns: int, required: bool 
     if kind:
         return item(f"{ITEM_INDENT}{kind}: ", description, columns, _CONTINUATION)
     lines = item(ITEM_INDENT, description, columns, ITEM_INDENT)
-    if not lines or _type_colon(lines[0]) < 0:
-        return lines
     end = lines.index("") if "" in lines else len(lines)
     head = " ".join(line.strip() for line in lines[:end])
+    if not lines or not 0 <= _type_colon(head) < len(lines[0].strip()):
+        return lines  # no colon a reader would split the first line on (code spans may cross lines)
     while (cut := _type_colon(head)) >= 0 and head.rfind(" ", 0, cut) < 0:
         head = f"{head[:cut]} -{head[cut + 1:]}"  # the first word ends with the colon: it would be the type
     parts = [head] if cut < 0 else [head[:head.rfind(" ", 0, cut)], head[head.rfind(" ", 0, cut) + 1:]]
