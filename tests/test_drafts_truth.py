@@ -315,6 +315,7 @@ class Reader:
         width = ctx.prec + ctx.rounding
         label = f"{name}!"
         super().__init__(**options)
+        super(Reader, self).setup(path=path)
 
         def inner():
             return rest
@@ -343,7 +344,7 @@ def test_parameter_drafts_say_how_the_body_uses_them() -> None:
         "ctx": "Its ``.prec`` and ``.rounding`` are read. Defaults to None.",
         "rest": "Read by the nested ``inner``. Defaults to ().",
         "name": "Formatted into ``f'{name}!'``. Defaults to \"x\".",
-        "options": "Its items are passed to ``super().__init__`` as keyword arguments. Defaults to None.",
+        "options": "Its items are passed to the parent class's ``__init__`` as keyword arguments. Defaults to None.",
     }
 
 

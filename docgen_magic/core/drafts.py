@@ -12,7 +12,6 @@ says nothing, the text is an honest placeholder (:func:`~docgen_magic.core.rules
 from __future__ import annotations
 
 import ast
-import re
 from functools import lru_cache
 
 from docgen_magic.core.facts import Param, ParamKind, Target, TargetKind, dotted_name, own_scope_nodes
@@ -29,6 +28,7 @@ from docgen_magic.core.rules import (
     same_exception,
     states_default,
     words,
+    written_default,
 )
 
 _DUNDERS = {
@@ -247,21 +247,7 @@ def with_default(text: str, param: Param) -> str:
     """
     if param.default is None or states_default(text, param.default):
         return text
-    return f"{text.rstrip()} Defaults to {_default_text(param.default)}.".lstrip()
-
-
-_NOT_PLAIN = re.compile(r"[<>&*`|\\]|_$")
-
-
-def _default_text(default: str) -> str:
-    """Write a default's source on one line, as inline code when reST or HTML would read it as markup."""
-    value = default
-    if "\n" in value:
-        try:
-            value = ast.unparse(ast.parse(value.strip(), mode="eval"))  # one line, string contents untouched
-        except SyntaxError:
-            value = " ".join(value.split())
-    return f"``{value}``" if _NOT_PLAIN.search(value) and "``" not in value else value
+    return f"{text.rstrip()} Defaults to {written_default(param.default)}.".lstrip()
 
 
 def param_text(target: Target, param: Param, observed: Observation | None = None) -> str:
@@ -430,6 +416,9 @@ def _call_phrase(use: ast.Name, parents: dict[int, ast.AST]) -> str:
     if not isinstance(call, ast.Call) or call.func is use:
         return ""
     callee = f"``{dotted_name(call.func)}``" if dotted_name(call.func) else _code(call.func, 30)
+    func = call.func
+    if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Call) and dotted_name(func.value.func) == "super":
+        callee = f"the parent class's ``{func.attr}``"
     if not callee:
         return ""
     if keyword is not None:

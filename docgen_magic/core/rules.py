@@ -440,6 +440,28 @@ _SENTENCE_BREAK = re.compile(r"(?<=[.;!?])\s+")
 _DEFAULT_WORD = re.compile(r"\bdefault", re.IGNORECASE)
 
 
+_NOT_PLAIN = re.compile(r"[<>&*`|\\]|_$")
+
+
+def written_default(default: str) -> str:
+    """Write a default's source text as a description gives it: on one line, as inline code when needed.
+
+    Args:
+        default: The default's source text (it may span lines).
+
+    Returns:
+        The text for ``Defaults to <it>.``: inline code when reST or HTML would read it as markup
+        (``<``, ``&``, ``*``, a backslash, a trailing ``_``).
+    """
+    value = default
+    if "\n" in value:
+        try:
+            value = ast.unparse(ast.parse(value.strip(), mode="eval"))  # one line, string contents untouched
+        except SyntaxError:
+            value = " ".join(value.split())
+    return f"``{value}``" if _NOT_PLAIN.search(value) and "``" not in value else value
+
+
 def states_default(text: str, default: str) -> bool:
     """Whether a description already gives a parameter's default value *as its default*.
 
@@ -454,8 +476,8 @@ def states_default(text: str, default: str) -> bool:
     Returns:
         True when some sentence states that value as the default.
     """
-    value = " ".join(default.split())
-    forms = {value, value.replace("'", '"'), value.replace('"', "'")}
+    value = " ".join(written_default(default).strip("`").split())
+    forms = {value, value.replace("'", '"'), value.replace('"', "'"), " ".join(default.split())}
     flags = re.IGNORECASE if value in ("None", "True", "False") else 0
     pattern = re.compile("|".join(rf"(?<![\w.]){re.escape(form)}(?![\w]|\.\d)" for form in forms), flags)
     for sentence in _SENTENCE_BREAK.split(" ".join(text.split())):
