@@ -187,6 +187,8 @@ class CellPlan:
         notes: Remarks for the user (an empty cell, a cell magic whose body is not Python).
         updates: For ``--update``: per target, how its existing docstring is to be edited.
         skip_reasons: Why a target that is not selected is skipped, when it is not the usual reason.
+        update_reports: For ``--update``: per skipped target, what only its author can settle (why the
+            docstring is left alone, its stale entries).
     """
 
     cell: Cell
