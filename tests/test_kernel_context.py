@@ -416,3 +416,19 @@ def test_a_target_no_answer_of_which_passed_is_written_from_the_code_with_the_ke
     (outcome,) = result.targets
     assert outcome.origin == "code" and len(fake_openai.requests) == 3
     assert "values (numpy.ndarray): Array of float64" in " ".join(result.code.split())
+
+
+def test_a_method_called_on_an_instance_of_a_subclass_is_seen() -> None:
+    ns = namespace()
+    exec("class Special(Meter):\n    pass\n\nspecial = Special([])\n", ns)
+    cell = parse_cell(DEFINING)
+    seen = gather(extract_targets(cell), ns, history=["special.push(3)"], mode="schema")
+    assert type_text(seen["Meter.push"].params["x"]) == "int"
+    assert "Meter.push" not in gather(extract_targets(cell), ns, history=["sales.push(3)"], mode="schema")
+
+
+def test_a_method_a_subclass_overrides_is_not_the_one_called() -> None:
+    ns = namespace()
+    exec("class Loud(Meter):\n    def push(self, x):\n        return x\n\nloud = Loud([])\n", ns)
+    cell = parse_cell(DEFINING)
+    assert "Meter.push" not in gather(extract_targets(cell), ns, history=["loud.push(3)"], mode="schema")

@@ -83,6 +83,7 @@ _type_qualname_of = type.__dict__["__qualname__"].__get__
 _type_module_of = type.__dict__["__module__"].__get__
 _type_mro_of = type.__dict__["__mro__"].__get__
 _type_doc_of = type.__dict__["__doc__"].__get__
+_type_dict_of = type.__dict__["__dict__"].__get__
 
 
 # -- the history: module-level calls of each executed cell, parsed once per text ----------------------------
@@ -462,7 +463,15 @@ def _arguments_of(target: Target, site: _CallSite, namespace: Mapping[str, Any])
         if target.kind is TargetKind.METHOD:
             return args[1:] if args and not isinstance(args[0], ast.Starred) else None
         return args
-    return args if _type_qualname_of(type(holder)) == owner else None
+    return args if _defined_by(type(holder), target.name) == owner else None
+
+
+def _defined_by(cls: type, name: str) -> str | None:
+    """Return the qualified name of the class whose method an instance's ``name`` is (a subclass may override it)."""
+    for klass in _type_mro_of(cls):
+        if name in _type_dict_of(klass):
+            return str(_type_qualname_of(klass))
+    return None
 
 
 @dataclass(frozen=True)
