@@ -432,3 +432,9 @@ def test_a_method_a_subclass_overrides_is_not_the_one_called() -> None:
     exec("class Loud(Meter):\n    def push(self, x):\n        return x\n\nloud = Loud([])\n", ns)
     cell = parse_cell(DEFINING)
     assert "Meter.push" not in gather(extract_targets(cell), ns, history=["loud.push(3)"], mode="schema")
+
+
+def test_an_observation_that_contradicts_the_annotation_is_not_sent() -> None:
+    target = extract_targets(parse_cell("def f(n: int, df):\n    pass\n"))[0]
+    seen = Observation(params={"n": (Seen("float", bases=("float", "object")),), "df": (Seen("int"),)})
+    assert seen_line(target, seen) == "Seen in this kernel: df: int."

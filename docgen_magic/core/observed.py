@@ -341,6 +341,8 @@ def seen_line(target: Target, observation: Observation | None) -> str:
     parts = []
     for param in target.params:
         seen = observation.params.get(param.name, ())
+        if param.annotation is not None and seen and contradicts(param.annotation, seen):
+            seen = ()  # the annotation wins: the model is not told otherwise (the review reports it)
         described = " | ".join(dict.fromkeys(s.text() for s in seen))
         inherited = observation.inherited.get(param.name)
         if inherited is not None:
