@@ -20,13 +20,14 @@ from __future__ import annotations
 
 import ast
 import inspect
+import itertools
 import logging
 import re
 import sys
 import time
 import types
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
@@ -242,7 +243,7 @@ def _lookup(namespace: Mapping[str, Any], name: str) -> Any:
 
 def _has_get(value: Any) -> bool:
     """Whether a value is a descriptor (its type defines ``__get__``): reading it through an object runs code."""
-    return any("__get__" in vars(klass) for klass in _type_mro_of(type(value)))
+    return any("__get__" in _type_dict_of(klass) for klass in _type_mro_of(type(value)))
 
 
 def _static_attribute(obj: Any, name: str) -> Any:
@@ -262,14 +263,12 @@ def _static_attribute(obj: Any, name: str) -> Any:
 
 def _resolve_dotted(expr: ast.expr, namespace: Mapping[str, Any]) -> Any:
     """Return the object a name or an attribute chain of a name stands for, or _MISSING."""
-    parts: list[str] = []
-    while isinstance(expr, ast.Attribute):
-        parts.append(expr.attr)
-        expr = expr.value
-    if not isinstance(expr, ast.Name):
+    dotted = dotted_name(expr)
+    if dotted is None:
         return _MISSING
-    value = _lookup(namespace, expr.id)
-    for part in reversed(parts):
+    first, *parts = dotted.split(".")
+    value = _lookup(namespace, first)
+    for part in parts:
         if value is _MISSING:
             break
         value = _static_attribute(value, part)
@@ -362,8 +361,8 @@ def describe(obj: Any, mode: str = "schema") -> Seen:
     base = Seen(type=type_name(cls), bases=_bases(cls))
     try:
         return _describe_known(obj, cls, base, mode == "schema", deadline) or base
-    except Exception:  # a library's own object misbehaving: its type is still known
-        logger.debug("describing a %s failed", base.type, exc_info=True)
+    except Exception as exc:  # a library's own object misbehaving: its type is still known
+        logger.debug("describing a %s failed: %s", base.type, type(exc).__name__)  # its message could quote data
         return base
 
 
@@ -409,7 +408,7 @@ def _describe_known(obj: Any, cls: type, base: Seen, names: bool, deadline: floa
 
 
 def _describe_dict(obj: dict[Any, Any], base: Seen, names: bool, deadline: float) -> Seen:
-    keys = list(obj)[:_MAX_RECORD_KEYS + 1]
+    keys = list(itertools.islice(obj, _MAX_RECORD_KEYS + 1))  # never a copy of a big dict's keys
     record = 0 < len(obj) <= _MAX_RECORD_KEYS and all(type(k) is str and k.isidentifier() for k in keys)
     if record:
         fields = tuple((key, type_name(type(dict.__getitem__(obj, key)))) for key in keys)
@@ -420,8 +419,6 @@ def _describe_dict(obj: dict[Any, Any], base: Seen, names: bool, deadline: float
 
 
 def _replace(base: Seen, **changes: Any) -> Seen:
-    from dataclasses import replace
-
     return replace(base, **changes)
 
 
