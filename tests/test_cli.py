@@ -14,6 +14,7 @@ import pytest
 
 from docgen_magic import cli
 from docgen_magic.api import check
+from tests.docgen_runner import run_docgen
 from tests.shapes import SHAPES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -21,11 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def run_cli(*args: str, stdin: str | None = None, env: dict[str, str] | None = None,
             cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    import os
-
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("AZURE_OPENAI", "OPENAI_", "DOCGEN_"))}
-    return subprocess.run([sys.executable, "-m", "docgen_magic", *args], input=stdin, capture_output=True,
-                          text=True, env={**base, **(env or {})}, cwd=cwd or ROOT, timeout=120)
+    return run_docgen(*args, stdin=stdin, env=env, cwd=cwd)
 
 
 def run_in_process(args: list[str], stdin: str, monkeypatch: pytest.MonkeyPatch,

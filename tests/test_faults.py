@@ -9,8 +9,6 @@ from __future__ import annotations
 import ast
 import json
 import logging
-import os
-import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,6 +24,7 @@ from docgen_magic.infra.redact import redact, register_secret
 from docgen_magic.providers.chat import make_azure_provider
 from docgen_magic.settings import resolve_settings
 from tests.conftest import kernel_env
+from tests.docgen_runner import run_docgen
 from tests.fake_openai import FakeOpenAI
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,12 +36,6 @@ USER, PASSWORD = "someone", "hunter2pw-fault"
 def fake() -> Iterator[FakeOpenAI]:
     with FakeOpenAI(api_key=KEY) as server:
         yield server
-
-
-def run_docgen(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("AZURE_OPENAI", "OPENAI_", "DOCGEN_"))}
-    return subprocess.run([sys.executable, "-m", "docgen_magic", *args], capture_output=True, text=True,
-                          env={**base, **env}, cwd=ROOT, timeout=120)
 
 
 def azure_options(fake: FakeOpenAI, **extra: object) -> dict[str, object]:

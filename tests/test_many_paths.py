@@ -14,6 +14,7 @@ import pytest
 
 from docgen_magic.cli.paths import expand_paths
 from tests.conftest import FAKE_KEY
+from tests.docgen_runner import env_without_model
 from tests.fake_openai import FakeOpenAI
 from tests.test_cli import run_cli
 
@@ -117,7 +118,7 @@ def test_a_file_that_cannot_be_written_has_the_same_status_alone_and_among_many(
 def test_each_file_prints_in_its_own_encoding_alone_and_among_many(tmp_path: Path) -> None:
     (tmp_path / "latin.py").write_bytes(b"# -*- coding: latin-1 -*-\ndef caf\xe9(x):\n    return 'd\xe9j\xe0'\n")
     (tmp_path / "plain.py").write_bytes(b"def plain(x):\n    return 'd\xc3\xa9j\xc3\xa0'\n")
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("AZURE_OPENAI", "OPENAI_", "DOCGEN_"))}
+    base = env_without_model()
 
     def stdout(*paths: str) -> bytes:
         done = subprocess.run([sys.executable, "-m", "docgen_magic", "-q", *paths], capture_output=True,
@@ -153,8 +154,7 @@ def test_progress_is_shown_on_a_terminal(fake_openai: FakeOpenAI, tmp_path: Path
     root = _tree(tmp_path / "repo")
     fake_openai.latency = 0.2
     leader, follower = pty.openpty()
-    env = {**{k: v for k, v in os.environ.items() if not k.startswith(("AZURE_OPENAI", "OPENAI_", "DOCGEN_"))},
-           **_env(fake_openai, tmp_path), "COLUMNS": "160"}
+    env = env_without_model(**_env(fake_openai, tmp_path), COLUMNS="160")
     proc = subprocess.Popen([sys.executable, "-m", "docgen_magic", "--write", "src", "notebooks"], cwd=root,
                             env=env, stdout=subprocess.DEVNULL, stderr=follower)
     os.close(follower)

@@ -9,7 +9,6 @@ import json
 import logging
 import os
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -26,6 +25,7 @@ from docgen_magic.core.prompt import build_context
 from docgen_magic.core.refine import TokenBudget
 from docgen_magic.infra.loop_thread import default_loop_thread
 from docgen_magic.settings import resolve_settings
+from tests.docgen_runner import run_docgen
 from tests.fake_openai import DISTINCTIVE_KEY, FakeOpenAI
 from tests.shapes import SHAPE_IDS, SHAPE_TEXT
 
@@ -163,9 +163,7 @@ def test_token_budget_holds_with_requests_in_flight_together(azure_env: dict[str
 
 
 def run_cli(*args: str, stdin: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("AZURE_OPENAI", "OPENAI_", "DOCGEN_"))}
-    return subprocess.run([sys.executable, "-m", "docgen_magic", *args], input=stdin, capture_output=True,
-                          text=True, env={**base, **env}, cwd=ROOT, timeout=120)
+    return run_docgen(*args, stdin=stdin, env=env)
 
 
 def test_cli_exit_1_when_one_target_fails(azure_env: dict[str, str], fake_openai: FakeOpenAI) -> None:

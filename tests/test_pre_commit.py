@@ -15,6 +15,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from tests.docgen_runner import env_without_model
+
 ROOT = Path(__file__).resolve().parent.parent
 BUILT = ROOT / "docgen_magic" / "labextension"
 
@@ -58,7 +60,7 @@ def test_pre_commit_runs_the_check_and_the_writing_hook(tmp_path: Path) -> None:
     notebook.cells = [nbformat.v4.new_code_cell("def scale(x, factor=2):\n    return x * factor")]
     nbformat.write(notebook, str(project / "analysis.ipynb"))
     _git(project, "add", "-A")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AZURE_OPENAI", "OPENAI_", "DOCGEN_"))}
+    env = env_without_model()
     env |= {"PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"), "DOCGEN_CACHE_DIR": str(tmp_path / "cache")}
     pre_commit = [sys.executable, "-m", "pre_commit"]
 

@@ -24,6 +24,7 @@ from docgen_magic.infra.files import (
     read_source_file,
     write_atomic,
 )
+from tests.docgen_runner import env_without_model
 from tests.fake_openai import FakeOpenAI
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,8 +32,7 @@ KEY = "test-key-for-safe-writes"
 
 
 def child_env(**extra: str) -> dict[str, str]:
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("AZURE_OPENAI", "OPENAI_", "DOCGEN_"))}
-    return {**base, "DOCGEN_PROVIDER": "offline", **extra}
+    return env_without_model(**{"DOCGEN_PROVIDER": "offline", **extra})
 
 
 def docgen(*args: str, env: dict[str, str] | None = None, preexec: object = None, timeout: float = 120,
