@@ -28,6 +28,8 @@ from docgen_magic.core import drafts
 from docgen_magic.core.cell import parse_cell
 from docgen_magic.core.check import gaps
 from docgen_magic.core.facts import Target, extract_targets, own_scope_nodes
+from docgen_magic.core.model import ArgDoc, Docstring, ReturnsDoc
+from docgen_magic.core.render import render
 from docgen_magic.core.rules import PREDICATE_CALLS, Code, is_placeholder, states_default
 from tests.shapes import SHAPES
 from tests.stdlib_corpus import stdlib_modules, strip_docstrings
@@ -354,3 +356,16 @@ def test_a_rebound_parameter_is_not_described_by_what_follows() -> None:
     (x,) = changed.params
     assert drafts.param_text(changed, x) == "Passed to ``str``."  # not "Returned unchanged", not print's
     assert drafts.returns_text(changed) == "``x``."  # not "The given ``x``": it was rebound
+
+
+@pytest.mark.parametrize("text", ["A mapping: names to their values.", "Note: the rows, sorted.",
+                                  "TODO: describe the return value.", "The ``a: b`` pairs: one per row."])
+def test_a_google_value_without_a_type_is_never_read_as_one(text: str) -> None:
+    (target,) = extract_targets(parse_cell("def f(x):\n    return x\n"))
+    doc = Docstring(summary="Do it.", args=[ArgDoc("x", None, "The input, in metres.")],
+                    returns=ReturnsDoc(None, text))
+    value = render(doc, target, style="google").value
+    parsed = docstring_parser.parse(value)
+    assert parsed.returns is not None and parsed.returns.type_name is None, value
+    first = value.split("Returns:\n", 1)[1].splitlines()[0]
+    assert ":" not in re.sub(r"``.+?``", "", first), value  # Napoleon splits the first line at a colon

@@ -279,10 +279,8 @@ def _use_of(target: Target, name: str) -> str:
     Only uses up to the line that first assigns the name again are read: after it, the name may hold
     something else than the argument.
     """
-    stores = [n.lineno for n in _own(target) if isinstance(n, ast.Name) and n.id == name
-              and not isinstance(n.ctx, ast.Load)]
-    limit = min(stores, default=float("inf"))
-    own = [n for n in _own(target) if getattr(n, "lineno", 0) <= limit]
+    limit = _first_stores(target).get(name)
+    own = _own(target) if limit is None else [n for n in _own(target) if getattr(n, "lineno", 0) <= limit]
     parents = _parents(target)
     for node in own:
         if (isinstance(node, ast.Return) and isinstance(node.value, ast.Name) and node.value.id == name
@@ -344,7 +342,7 @@ def _other_use(target: Target, name: str, own: list[ast.AST], parents: dict[int,
     if read:
         phrases.append(f"its {_listing([f'``.{a}``' for a in read[:3]])} {'is' if len(read[:3]) == 1 else 'are'} read")
     phrases += [_part_phrase(use, parents) for use in uses] + [_call_phrase(use, parents) for use in uses]
-    return next((p for p in phrases if p), "") or _nested_use(target, name)
+    return next((p for p in phrases if p), "") or _nested_use(own, name)
 
 
 def _flag_phrase(use: ast.Name, parents: dict[int, ast.AST]) -> str:
@@ -428,26 +426,44 @@ def _call_phrase(use: ast.Name, parents: dict[int, ast.AST]) -> str:
         else f"passed to {callee}"
 
 
-def _nested_use(target: Target, name: str) -> str:
+def _nested_use(own: list[ast.AST], name: str) -> str:
     """Name the nested function or lambda that reads a name the body itself does not."""
-    node = target.node
-    if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-        return ""
-    for inner in ast.walk(node):
-        if inner is node or not isinstance(inner, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
-            continue
-        if any(isinstance(n, ast.Name) and n.id == name for n in own_scope_nodes(inner)):
-            if any(a.arg == name for a in (*inner.args.posonlyargs, *inner.args.args, *inner.args.kwonlyargs)):
-                continue  # the nested function's own parameter of that name
+    for inner in own:
+        if isinstance(inner, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)) and _reads(inner, name):
             return f"read by the nested ``{inner.name}``" if not isinstance(inner, ast.Lambda) \
                 else "read by a ``lambda`` in the body"
     return ""
 
 
+def _reads(scope: ast.AST, name: str) -> bool:
+    """Whether a nested scope reads a name of the enclosing one (a parameter of the same name hides it)."""
+    if isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+        args = scope.args
+        if any(a.arg == name for a in (*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg)
+               if a is not None):
+            return False
+    return any((isinstance(child, ast.Name) and child.id == name) or _reads(child, name)
+               for child in ast.iter_child_nodes(scope))
+
+
 def _rebound(target: Target, name: str) -> bool:
     """Whether the body assigns (or deletes) a name, so that it may no longer hold the argument given."""
-    return any(isinstance(node, ast.Name) and node.id == name and not isinstance(node.ctx, ast.Load)
-               for node in _own(target))
+    return name in _first_stores(target)
+
+
+def _first_stores(target: Target) -> dict[str, int]:
+    """Map each name the function's own scope assigns or deletes to the first line doing so."""
+    node = target.node
+    return _stores(node) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) else {}
+
+
+@lru_cache(maxsize=16)
+def _stores(node: ast.FunctionDef | ast.AsyncFunctionDef) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for child in _scope(node)[0]:
+        if isinstance(child, ast.Name) and not isinstance(child.ctx, ast.Load):
+            found[child.id] = min(found.get(child.id, child.lineno), child.lineno)
+    return found
 
 
 _TRIVIAL_CALLS = frozenset({"print", "len", "str", "repr", "id", "type"})
