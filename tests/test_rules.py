@@ -228,3 +228,30 @@ def test_a_summary_opening_with_return_is_judged_against_the_returned_type() -> 
 def test_a_tuple_described_by_its_parts_is_no_contradiction() -> None:
     target = _one("def stack(frame):\n    return [frame], 0\n")
     assert prose_fault("Return a list of frames and a size.", target, part="summary") is None
+
+
+# What SmolLM2-135M wrote through llama.cpp's server for a three-function cell (each was asked again, then
+# replaced from the code): a summary that is the name, one about "the function", a Returns of punctuation.
+SCALE = _one("def scale(values, factor=2.0):\n    return [v * factor for v in values]\n")
+
+
+@pytest.mark.parametrize(("text", "part", "code", "about_code"), [
+    ("scale.", "summary", Code.VACUOUS_SUMMARY, False),
+    ("The scale function is a decorator that can be used to improve the performance of your code.", "summary",
+     Code.VACUOUS_SUMMARY, True),
+    ("][", "returns", Code.VACUOUS, False),
+    ("-", "param", Code.VACUOUS, False),
+    ("The scale function is a decorator that improves your code.", "returns", Code.VACUOUS, True),
+])
+def test_what_a_small_model_wrote_is_judged(text: str, part: str, code: Code, about_code: bool) -> None:
+    fault = prose_fault(text, SCALE, part=part)
+    assert fault is not None and (fault.code, fault.about_code) == (code, about_code)
+
+
+@pytest.mark.parametrize(("text", "target"), [
+    ("Test.", _one("def test():\n    pass\n")),  # a verb with nothing to act on: the code says no more
+    ("``'\\\\'``.", SCALE), ("``0``.", SCALE), ("Scale the values.", SCALE),
+    ("Class holding the super and methods.", _one("class Class:\n    pass\n")),
+])
+def test_what_the_code_would_write_itself_is_not_judged_vacuous(text: str, target: Target) -> None:
+    assert prose_fault(text, target, part="summary" if text[0].isalpha() else "returns") is None

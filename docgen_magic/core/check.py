@@ -174,7 +174,9 @@ def _prose_gaps(target: Target) -> list[tuple[Code, str]]:
         fault = prose_fault(text, target, part=part)
         if fault is None:
             continue
-        if fault.code is Code.VACUOUS_SUMMARY:
+        if fault.code is Code.VACUOUS:
+            found.setdefault(fault.code, []).append(f'{label} ("{fault.found}")')
+        elif fault.code is Code.VACUOUS_SUMMARY:
             found.setdefault(fault.code, []).append(f'talks about the code ("{fault.found}") instead of saying what '
                                                     "it does" if fault.about_code else
                                                     f'says nothing beyond the name: "{fault.found}"')
@@ -183,7 +185,8 @@ def _prose_gaps(target: Target) -> list[tuple[Code, str]]:
         else:
             found.setdefault(fault.code, []).append(f"{label} names a {fault.found}, the code returns a "
                                                     f"{fault.expected}")
-    prefix = {Code.VACUOUS_SUMMARY: "summary ", Code.MARKUP: "markup in: ", Code.CONTRADICTS_CODE: ""}
+    prefix = {Code.VACUOUS_SUMMARY: "summary ", Code.VACUOUS: "says nothing or talks about the code: ",
+              Code.MARKUP: "markup in: ", Code.CONTRADICTS_CODE: ""}
     return [(code, prefix[code] + "; ".join(dict.fromkeys(texts))) for code, texts in found.items()]
 
 

@@ -63,6 +63,7 @@ class Code(_StrEnum):
     PLACEHOLDER = "placeholder"
     RESTATED_NAME = "restated-name"
     VACUOUS_SUMMARY = "vacuous-summary"
+    VACUOUS = "vacuous"
     MARKUP = "markup"
     CONTRADICTS_CODE = "contradicts-code"
     UNSAID_TYPE = "unsaid-type"
@@ -267,6 +268,18 @@ VERBS = frozenset((
     "sample", "shift", "shuffle", "smooth", "strip", "sum", "tokenize", "trim", "unpack", "wrap", "zip",
 ))
 """Verbs a function's name or summary commonly starts with (offline summaries, the imperative-mood rule)."""
+
+def is_verb(word: str) -> bool:
+    """Whether a lower-case word of a name reads as a verb (one of :data:`VERBS`, or ``...ize`` / ``...ise``).
+
+    Args:
+        word: One word of an identifier, lower case.
+
+    Returns:
+        True for e.g. ``load``, ``normalize``, ``customise``.
+    """
+    return word in VERBS or word.endswith(("ize", "ise"))
+
 
 _OBJECT_STARTS = frozenset({"the", "a", "an", "each", "every", "all", "its", "their", "this", "that", "these",
                             "those", "one", "two", "any", "some", "no", "new", "given", "whether", "if",
@@ -518,21 +531,18 @@ def says_nothing(text: str | None, name: str, *, value: bool = False) -> Code | 
 
 # -- prose that says something ------------------------------------------------------------------------------
 
-PROSE_CODES = frozenset({Code.VACUOUS_SUMMARY, Code.MARKUP, Code.CONTRADICTS_CODE})
-"""Problems of the prose itself: asked again, then replaced from the code's draft."""
-
-
 @dataclass(frozen=True)
 class ProseFault:
     """What is wrong with one piece of prose, and the words at fault.
 
     Attributes:
-        code: :attr:`Code.VACUOUS_SUMMARY`, :attr:`Code.MARKUP` or :attr:`Code.CONTRADICTS_CODE`.
+        code: :attr:`Code.VACUOUS_SUMMARY` (a summary), :attr:`Code.VACUOUS` (another part),
+            :attr:`Code.MARKUP` or :attr:`Code.CONTRADICTS_CODE`.
         found: The words at fault as written (``This function``, ``&#34;``, ``list``), or the whole summary
             when it says nothing.
         expected: For a contradiction, what the code returns (``dict``); empty otherwise.
-        about_code: For a vacuous summary: True when it talks about the code (``This function ...``), False
-            when it says nothing of its own (``Return the result.``, the name in code).
+        about_code: For vacuous text: True when it talks about the code (``This function ...``), False when
+            it says nothing of its own (``Return the result.``, the name restated, no word at all).
     """
 
     code: Code
@@ -546,11 +556,12 @@ _META_START = re.compile(
     r"code|implementation)\b"
     r"|^this\s+(?:function|method|routine|class|code|property|object|module|decorator|generator|coroutine|"
     r"docstring|snippet|helper)\b"
-    r"|^(?:(?:the|a|an)\s+)?(?:(?:python|helper|simple|small|utility|wrapper|main)\s+)?(?:function|method|routine)"
+    r"|^(?:(?:the|a|an)\s+)?(?:[\w.]+\s+)?(?:function|method|routine)"
     r"\s+(?:that|which|to|for|used|will|is|was|can|does|called|named|(?P<verb>[a-z]+s))\b"
     r"|^(?:(?:the|a|an)\s+)?(?:docstring|documentation)\s+(?:for|of)\b"
     r"|^(?:(?:a|the)\s+)?class\s+(?:that|which|for|to|representing|used|implementing|defining|holding)\b",
     re.IGNORECASE)
+_ACTIONS = frozenset({TargetKind.FUNCTION, TargetKind.METHOD, TargetKind.CLASSMETHOD, TargetKind.STATICMETHOD})
 _META_WORDS = frozenset({"function", "method", "class", "docstring", "documentation", "code", "python",
                          "property", "routine", "helper", "this", "here", "called", "named", "implementation"})
 _ENTITY = re.compile(r"&(?:#[0-9]+|#x[0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]{1,7});")
@@ -595,7 +606,9 @@ def prose_fault(text: str | None, target: Target, *, part: str) -> ProseFault | 
         text: The prose.
         target: The documented target.
         part: ``summary`` (judged for saying something, and when it opens with "Return", against the returned
-            type), ``returns`` (judged against the returned type) or any other part's label (markup only).
+            type), ``returns`` (judged for talking about the code, and against the returned type), ``yields``
+            (judged for talking about the code) or any other part's label; every part is judged for markup and
+            for having a word at all.
 
     Returns:
         The first fault found, or None when the text is fine (or empty: emptiness is another rule's).
@@ -603,15 +616,31 @@ def prose_fault(text: str | None, target: Target, *, part: str) -> ProseFault | 
     text = (text or "").strip()
     if not text:
         return None
+    vacuous = Code.VACUOUS_SUMMARY if part == "summary" else Code.VACUOUS
+    if not any(c.isalnum() for c in text) and "`" not in text:  # "][", "-"; quoted code is a fact
+        return ProseFault(vacuous, text)
     prose = _LITERAL.sub(" ", text)
     markup = _ENTITY.search(prose) or _TAG.search(prose)
     if markup:
         return ProseFault(Code.MARKUP, markup.group(0))
     if part == "summary":
-        vacuous = _vacuous(text, target)
-        return vacuous or (_contradiction(prose, target) if _RETURN_VERB.match(prose.strip()) else None)
-    if part == "returns":
-        return _contradiction(prose, target)
+        fault = _vacuous(text, target)
+        return fault or (_contradiction(prose, target) if _RETURN_VERB.match(prose.strip()) else None)
+    if part in ("returns", "yields"):
+        meta = _about_code(text, target)
+        if meta is not None:
+            return ProseFault(vacuous, meta, about_code=True)
+    return _contradiction(prose, target) if part == "returns" else None
+
+
+def _about_code(text: str, target: Target) -> str | None:
+    """Return the opening words of a text about the code (``This function ...``), unless they are the name's."""
+    meta = _META_START.match(text.replace("`", ""))
+    if meta and meta.group("verb") and _base_form(meta.group("verb").lower()) is None:
+        return None  # "Function names ...": a noun, not "Function returns ..."
+    own = {w.lower() for w in words(target.name)}
+    if meta and not own & _META_WORDS & set(_WORD.findall(meta.group(0).lower())):
+        return meta.group(0).strip()
     return None
 
 
@@ -619,12 +648,15 @@ def _vacuous(summary: str, target: Target) -> ProseFault | None:
     """Find a summary that talks about the code (``This function ...``) or only restates the name."""
     plain = summary.replace("`", "")
     own = {w.lower().rstrip("s") for w in words(target.name)} | {target.name.lower()}
-    meta = _META_START.match(plain)
-    if meta and meta.group("verb") and _base_form(meta.group("verb").lower()) is None:
-        meta = None  # "Function names ...": a noun, not "Function returns ..."
-    if meta and not own & _META_WORDS & set(_WORD.findall(meta.group(0).lower())):
-        return ProseFault(Code.VACUOUS_SUMMARY, meta.group(0).strip(), about_code=True)
+    meta = _about_code(summary, target)
+    if meta is not None:
+        return ProseFault(Code.VACUOUS_SUMMARY, meta, about_code=True)
     found = _WORD.findall(plain.lower().replace("_", " "))
+    if len(found) == 1 and len(found[0]) > 1 and found == [w.lower() for w in words(target.name)] \
+            and target.kind in _ACTIONS and (
+            not is_verb(found[0]) or "." in target.qualname or any(not is_variadic(p) for p in target.params)):
+        # "scale." for scale(values): the name and nothing else, where the code names what it acts on
+        return ProseFault(Code.VACUOUS_SUMMARY, summary)
     said = [w for w in found if w not in _FILLER and w not in _META_WORDS and w.rstrip("s") not in own]
     mixed_case = any(c.isupper() for c in target.name[1:]) and any(c.islower() for c in target.name)
     code_like = bool(words(target.name)) and target.name in summary and (

@@ -314,7 +314,11 @@ def prose_problems(data: dict[str, Any], target: Target) -> list[Problem]:
         fault = prose_fault(text if isinstance(text, str) else None, target, part=part)
         if fault is None:
             continue
-        if fault.code is Code.VACUOUS_SUMMARY:
+        if fault.code is Code.VACUOUS:
+            message = (f'The {label} talks about the code ("{fault.found}") instead of saying what it is; say '
+                       "what it is." if fault.about_code else
+                       f'The {label} ("{fault.found}") has no words; write what it is.')
+        elif fault.code is Code.VACUOUS_SUMMARY:
             message = (f'The summary talks about the code ("{fault.found}") instead of saying what '
                        f"`{target.qualname}` does; start with what it does." if fault.about_code else
                        f'The summary ("{fault.found}") says nothing about what `{target.qualname}` does beyond its '
