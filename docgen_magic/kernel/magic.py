@@ -283,7 +283,7 @@ class DocgenMagics(Magics, SettingTraits):  # type: ignore[misc, valid-type]
         """
         return self.shell.user_ns if self.shell is not None else None
 
-    def _widgets_enabled(self) -> bool:
+    def _live_review_enabled(self) -> bool:
         """Whether to show the live review (progress updated in place): in a kernel, unless turned off.
 
         Returns:
@@ -312,7 +312,7 @@ class DocgenMagics(Magics, SettingTraits):  # type: ignore[misc, valid-type]
 
         state = ReviewState(cell_id=current_cell_id(), source=raw, body=cell,
                             line=split_magic_line(raw).options, ran=ran)
-        live = LiveReview(state) if self._widgets_enabled() else None
+        live = LiveReview(state) if self._live_review_enabled() else None
         if live is not None:
             live.start()
         try:

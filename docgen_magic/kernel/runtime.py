@@ -35,7 +35,7 @@ def current_cell_id() -> str | None:
     """Return the id of the notebook cell being executed, from the execute request's metadata.
 
     JupyterLab 4 and Notebook 7 send ``cellId`` in the metadata of each ``execute_request``. Call this
-    while the cell runs (e.g. in the magic), not from a widget callback, whose parent is a comm message.
+    while the cell runs (e.g. in the magic), not from a comm message handler, whose parent is the comm message.
 
     Returns:
         The cell id, or None outside an ipykernel or when the frontend sent no ``cellId``.
