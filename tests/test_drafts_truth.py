@@ -328,6 +328,13 @@ def same(x, y):
     return x if y else y
 
 
+def nested(flag, other):
+    if other:
+        if flag:
+            print(flag)
+    return other
+
+
 def changed(x):
     x = str(x)
     print(x)
@@ -356,6 +363,8 @@ def test_a_rebound_parameter_is_not_described_by_what_follows() -> None:
     (x,) = changed.params
     assert drafts.param_text(changed, x) == "Passed to ``str``."  # not "Returned unchanged", not print's
     assert drafts.returns_text(changed) == "``x``."  # not "The given ``x``": it was rebound
+    nested = found["nested"]
+    assert drafts.param_text(nested, nested.params[0]) == "Passed to ``print``."  # not "When true, ...": nested
 
 
 @pytest.mark.parametrize("text", ["A mapping: names to their values.", "Note: the rows, sorted.",

@@ -352,8 +352,8 @@ def _flag_phrase(use: ast.Name, parents: dict[int, ast.AST]) -> str:
     statement = parents.get(id(test)) if negated else test
     if not negated:
         test, statement = use, parents.get(id(use))
-    if not isinstance(statement, ast.If) or statement.test is not test:
-        return ""
+    if not isinstance(statement, ast.If) or statement.test is not test or _condition(statement, parents):
+        return ""  # under another condition, the flag alone does not select the branch
     effect = _effect(statement.body[0])
     return f"when {'false' if negated else 'true'}, {effect}" if effect else ""
 
