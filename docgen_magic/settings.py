@@ -22,6 +22,9 @@ from docgen_magic.core.options import KERNEL_CONTEXT_MODES, STYLES, RunOptions
 from docgen_magic.infra.redact import redact, register_secret
 
 PROVIDERS = ("auto", "offline", "azure", "openai")
+STRUCTURED_OUTPUTS = ("auto", "tool", "json_schema", "json")
+"""How a model is asked for its structured answer (``auto``: a forced tool call, then what the first answer
+shows the server does)."""
 DEFAULT_API_VERSION = "2024-10-21"
 DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
 
@@ -185,6 +188,8 @@ class Settings:
             text, removing parameters the code no longer has, in the docstring's own style.
         nested_functions: Also document functions nested inside functions.
         strict: Use OpenAI strict mode for the tool schema.
+        structured_output: How the answer's JSON is asked for: auto, tool (a forced function call),
+            json_schema (``response_format``) or json (in the message content).
         max_completion_tokens: Completion token cap per request.
         send_temperature: Send temperature 0 (some reasoning models reject any temperature).
         token_budget: Stop before total tokens would exceed this; None for no budget.
@@ -248,7 +253,13 @@ class Settings:
     strict: bool = _setting(RunOptions.strict, "send the tool schema in strict mode", env=("DOCGEN_STRICT",),
                             flag="--no-strict", flag_help="send the tool schema without strict mode (for servers "
                             "that reject it)", cli=True, magic=True, trait=True)
-    max_completion_tokens: int = _setting(RunOptions.max_completion_tokens, "completion token cap per request",
+    structured_output: str = _setting("auto", "how the answer's JSON is asked for: auto (a forced tool call; JSON "
+                                      "in the content when the first answer shows the server ignores tool_choice), "
+                                      "tool, json_schema (response_format) or json (schema in the prompt)",
+                                      choices=STRUCTURED_OUTPUTS, env=("DOCGEN_STRUCTURED_OUTPUT",),
+                                      flag="--structured-output", cli=True, magic=True, trait=True)
+    max_completion_tokens: int = _setting(RunOptions.max_completion_tokens, "completion token cap per request (a "
+                                          "ceiling: each request asks for what its target needs)",
                                           env=("DOCGEN_MAX_COMPLETION_TOKENS",), flag="--max-completion-tokens",
                                           cli=True, magic=True, trait=True)
     send_temperature: bool = _setting(False, "send temperature 0 (some reasoning models reject any temperature)",
@@ -544,6 +555,7 @@ class SettingOverrides(TypedDict, total=False):
     update: bool | str | None
     nested_functions: bool | str | None
     strict: bool | str | None
+    structured_output: str | None
     max_completion_tokens: int | str | None
     send_temperature: bool | str | None
     token_budget: int | str | None

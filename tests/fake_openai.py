@@ -21,7 +21,12 @@ Scripted faults, consumed in order by the next requests (``fake.enqueue("429", "
     "finish_reason": ..., "content": ..., "usage": {...} | None}``.
 
 Rate limits: ``fake.rate_limit(rpm, tpm)`` enforces requests-per-minute and tokens-per-minute token buckets
-(429 with ``retry-after-ms``, ``x-ratelimit-*`` headers on every answer); ``fake.rate_limited`` counts its 429s.
+(429 with ``retry-after-ms``, ``x-ratelimit-*`` headers on every answer); ``short_windows=True`` enforces them
+as Azure OpenAI does, over 1 s and 10 s windows, while the headers count the minute; ``fake.rate_limited``
+counts its 429s.
+
+A server that answers a few at a time: ``fake.slots = 1`` works on one request at a time (``latency`` each), the
+others queue, and a request whose client gave up is still worked on, as llama.cpp's server does.
 
 Batch API: ``POST /v1/files`` (or ``/openai/files``) stores an upload, ``POST .../batches`` answers every line
 of its input file as the chat route would (``fake.batch_faults``: "error" fails a line, an answer fault name
@@ -321,6 +326,53 @@ class _TokenBuckets:
             return headers
 
 
+class _ShortWindows:
+    """Azure OpenAI's way (thread-safe): a per-minute limit enforced over 1 s and 10 s windows.
+
+    The headers count the minute (``x-ratelimit-remaining-requests`` starts at the whole per-minute limit),
+    but a request beyond limit / 60 in the current second, or limit / 6 in the current ten seconds, is refused.
+    """
+
+    def __init__(self, rpm: int, tpm: int | None) -> None:
+        self.rpm, self.tpm = rpm, tpm
+        self.started = time.monotonic()
+        self.log: deque[tuple[float, int]] = deque()  # (time, tokens) of the admitted requests, last minute
+        self.rejected = 0
+        self.lock = threading.Lock()
+
+    def _window_wait(self, now: float, seconds: float, share: float, tokens: int) -> float:
+        """Seconds until the fixed window of ``seconds`` that ``now`` falls in is over, when it is full."""
+        start = self.started + (now - self.started) // seconds * seconds
+        inside = [(t, n) for t, n in self.log if t >= start]
+        full = len(inside) + 1 > max(1, int(self.rpm * share))
+        if self.tpm:
+            full = full or sum(n for _, n in inside) + tokens > max(1, int(self.tpm * share))
+        return start + seconds - now if full else 0.0
+
+    def admit(self, tokens: int) -> dict[str, str]:
+        """Charge one request of ``tokens``; the headers to send (with retry-after-ms when refused)."""
+        with self.lock:
+            now = time.monotonic()
+            while self.log and self.log[0][0] <= now - 60:
+                self.log.popleft()
+            wait = max(self._window_wait(now, 1.0, 1 / 60, tokens), self._window_wait(now, 10.0, 1 / 6, tokens))
+            if wait <= 0:
+                self.log.append((now, tokens))
+            else:
+                self.rejected += 1
+            reset = self.log[0][0] + 60 - now if self.log else 0.0
+            headers = {"x-ratelimit-limit-requests": str(self.rpm),
+                       "x-ratelimit-remaining-requests": str(max(0, self.rpm - len(self.log))),
+                       "x-ratelimit-reset-requests": f"{reset:.3f}s"}
+            if self.tpm:
+                headers |= {"x-ratelimit-limit-tokens": str(self.tpm),
+                            "x-ratelimit-remaining-tokens": str(max(0, self.tpm - sum(n for _, n in self.log))),
+                            "x-ratelimit-reset-tokens": f"{reset:.3f}s"}
+            if wait > 0:
+                headers["retry-after-ms"] = str(max(1, math.ceil(wait * 1000)))
+            return headers
+
+
 class FakeOpenAI:
     """A loopback Azure OpenAI / OpenAI server on 127.0.0.1 (a context manager).
 
@@ -338,6 +390,14 @@ class FakeOpenAI:
         open_connections: Connections accepted and not closed yet.
         prefix_cache: Report cached prompt tokens as a provider's prefix cache would (1,024+ tokens seen
             before); by default a fixed share of every prompt is reported cached.
+        slots: Requests worked on at once (each for ``latency`` seconds); the others wait in a queue, as
+            llama.cpp's, Ollama's and LM Studio's servers do, and a request whose client gave up is still
+            worked on. None (the default): every request at once.
+        ignores_tools: Answer in the message content (a fenced JSON object with a sentence around it) instead of
+            the forced tool call, as servers that ignore ``tool_choice`` do; a request without ``tools`` (JSON
+            asked for in the content) is answered that way too.
+        rejected_params: Top-level request parameters answered with a 400 "Unsupported parameter" (as OpenAI
+            rejects ``max_tokens`` for its reasoning models, or a server ``response_format``).
         fragment_prose: Answer as models often write: every item description (parameters, returns, yields,
             raises, attributes) a lower-case fragment without a final period ("the value to scale"), and a
             function's summary in the third person ("Computes the ... step.").
@@ -367,7 +427,11 @@ class FakeOpenAI:
         self.batch_seconds = 0.0
         self.batch_faults: deque[str] = deque()
         self.batch_calls: list[str] = []
-        self._limits: _TokenBuckets | None = None
+        self._limits: _TokenBuckets | _ShortWindows | None = None
+        self.slots: int | None = None
+        self.ignores_tools = False
+        self.rejected_params: set[str] = set()
+        self._slots: threading.Semaphore | None = None
         self._prefixes: set[int] = set()
         self.url = ""
         self.openai_base_url = ""
@@ -442,20 +506,27 @@ class FakeOpenAI:
         with self._lock:
             self._faults.extend(faults)
 
-    def rate_limit(self, rpm: int | None, tpm: int | None = None, *, burst_seconds: float = 1.0) -> None:
-        """Enforce requests-per-minute and tokens-per-minute limits, as Azure OpenAI does (None: unlimited).
+    def rate_limit(self, rpm: int | None, tpm: int | None = None, *, burst_seconds: float = 1.0,
+                   short_windows: bool = False) -> None:
+        """Enforce requests-per-minute and tokens-per-minute limits (None: unlimited).
 
-        Two token buckets refill continuously and hold ``burst_seconds`` of the allowance; a request that
-        does not fit gets an immediate 429 with ``retry-after-ms`` (when it would fit), every answer carries
-        ``x-ratelimit-limit/remaining/reset-requests`` and ``-tokens``. A request is charged its prompt
+        By default two token buckets refill continuously and hold ``burst_seconds`` of the allowance, and the
+        headers report the buckets. With ``short_windows``, as Azure OpenAI does: the headers count the whole
+        minute, but the limit is enforced over fixed 1 s and 10 s windows (limit / 60 and limit / 6). Either
+        way a request that does not fit gets an immediate 429 with ``retry-after-ms``, and every answer
+        carries ``x-ratelimit-limit/remaining/reset-requests`` and ``-tokens``. A request is charged its prompt
         (request JSON / 4) plus 120 completion tokens.
 
         Args:
             rpm: Requests per minute, or None for no limits at all.
             tpm: Tokens per minute, or None for no token limit.
             burst_seconds: Seconds of allowance the buckets hold.
+            short_windows: Enforce as Azure OpenAI does, over 1 s and 10 s windows.
         """
-        self._limits = None if rpm is None else _TokenBuckets(rpm, tpm, burst_seconds)
+        if rpm is None:
+            self._limits = None
+        else:
+            self._limits = _ShortWindows(rpm, tpm) if short_windows else _TokenBuckets(rpm, tpm, burst_seconds)
 
     @property
     def rate_limited(self) -> int:
@@ -508,6 +579,19 @@ class FakeOpenAI:
     def _connection_closed(self) -> None:
         with self._lock:
             self.open_connections -= 1
+
+    @contextlib.contextmanager
+    def _slot(self) -> Any:
+        """Hold one of the server's slots while a request is worked on (a queue when ``slots`` is set)."""
+        if self.slots is None:
+            yield
+            return
+        with self._lock:
+            if self._slots is None:
+                self._slots = threading.Semaphore(self.slots)
+            slots = self._slots
+        with slots:
+            yield
 
     def _sleep(self, seconds: float) -> None:
         if seconds > 0:
@@ -684,6 +768,10 @@ class FakeOpenAI:
         if not isinstance(body, dict) or not isinstance(body.get("messages"), list):
             return reply(400, _error("'messages' is a required property", "invalid_request_error", None,
                                      "messages"))
+        rejected = sorted(self.rejected_params & set(body))
+        if rejected:
+            return reply(400, _error(f"Unsupported parameter: '{rejected[0]}' is not supported with this model.",
+                                     "invalid_request_error", "unsupported_parameter", rejected[0]))
         if azure and self.deployments is not None and azure.group("name") not in self.deployments:
             return reply(404, _error("The API deployment for this resource does not exist.", "invalid_request_error",
                                      "DeploymentNotFound"))
@@ -697,10 +785,11 @@ class FakeOpenAI:
         with self._lock:
             fault = self._faults.popleft() if self._faults else None
         record["fault"] = fault
-        if fault == "slow":
-            self._sleep(self.slow_seconds)
-        else:
-            self._sleep(self.latency)
+        with self._slot():
+            if fault == "slow":
+                self._sleep(self.slow_seconds)
+            else:
+                self._sleep(self.latency)
         if self._stopping.is_set():
             handler.close_connection = True
             return None
@@ -772,6 +861,10 @@ class FakeOpenAI:
             arguments, finish = None, "content_filter"
         else:
             arguments = json.dumps(_fault_answer(fault, answer) if fault else answer)
+        if arguments is not None and (self.ignores_tools or "tools" not in body):
+            # A server that ignores tool_choice (or was asked for JSON in the content) writes the object as text,
+            # the way small models do: fenced, with a sentence around it.
+            arguments, content = None, f"Here is the docstring:\n```json\n{arguments}\n```\nDone."
         message: dict[str, Any] = {"role": "assistant", "content": content, "refusal": None}
         with self._lock:
             number = self._counter

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import asyncio
 import contextlib
+import json
 import logging
 import os
 import pickle
@@ -129,7 +130,9 @@ def test_openai_request_shape(fake_openai: FakeOpenAI) -> None:
     assert body["model"] == "gpt-test"
     assert body["temperature"] == 0
     assert "strict" not in body["tools"][0]["function"]
-    assert body["max_completion_tokens"] == 256 and "max_tokens" not in body
+    # A compatible server (llama.cpp, Ollama, LM Studio, vLLM) reads max_tokens; OpenAI's own API and Azure
+    # OpenAI want max_completion_tokens.
+    assert body["max_tokens"] == 256 and "max_completion_tokens" not in body
 
 
 def test_azure_accepts_a_bearer_token_too(fake_openai: FakeOpenAI) -> None:
@@ -181,11 +184,37 @@ def test_tool_call_with_another_name_is_no_tool_call(fake_openai: FakeOpenAI) ->
     assert "'prose'" in reply.problem.message
 
 
-@pytest.mark.parametrize(("finish", "code"), [("length", "truncated"), ("content_filter", "content-filter")])
-def test_finish_reason_becomes_a_problem_in_the_provider(fake_openai: FakeOpenAI, finish: str, code: str) -> None:
-    fake_openai.enqueue({"finish_reason": finish})
+def test_finish_reason_becomes_a_problem_in_the_provider(fake_openai: FakeOpenAI) -> None:
+    fake_openai.enqueue({"finish_reason": "content_filter"}, {"arguments": None, "finish_reason": "length"})
     reply = ask(azure(fake_openai))
-    assert reply.arguments is None and reply.problem is not None and reply.problem.code == code
+    assert reply.arguments is None and reply.problem is not None and reply.problem.code == "content-filter"
+    reply = ask(azure(fake_openai))  # cut off before writing anything
+    assert reply.arguments is None and reply.problem is not None and reply.problem.code == "truncated"
+
+
+def test_a_cut_off_answer_hands_on_what_was_written(fake_openai: FakeOpenAI) -> None:
+    fake_openai.enqueue({"finish_reason": "length"})  # the cap was hit just as the object closed
+    reply = ask(azure(fake_openai))
+    assert reply.problem is None and json.loads(reply.arguments or "")["summary"] == "Do the load table step."
+    fake_openai.enqueue({"arguments": '{"summary": "Load a table.", "description": "Reads the file", "args": '
+                                      '[{"name": "path", "type": null, "description": "Where the ta',
+                         "finish_reason": "length"})
+    reply = ask(azure(fake_openai))
+    assert reply.problem is None
+    assert json.loads(reply.arguments or "") == {
+        "summary": "Load a table.", "description": "Reads the file",
+        "args": [{"name": "path", "type": None, "description": "Where the ta"}]}
+
+
+@pytest.mark.parametrize("arguments", [
+    '{"summary": "Load a table.\n", "description": "Line one.\nLine two."}',  # raw newlines inside strings
+    '```json\n{"summary": "Load a table.", "description": "Line one."}\n```',
+    'Here is the answer: {"summary": "Load a table.", "description": "Line one."} Hope it helps.',
+])
+def test_answers_are_read_leniently(fake_openai: FakeOpenAI, arguments: str) -> None:
+    fake_openai.enqueue({"arguments": arguments})
+    reply = ask(azure(fake_openai))
+    assert reply.problem is None and json.loads(reply.arguments or "")["summary"].startswith("Load a table.")
 
 
 # -- transport faults: retried by the SDK ------------------------------------------------------------------
@@ -376,7 +405,7 @@ async def _document(cell: str, provider: ChatProvider, settings: Any) -> Any:
 @pytest.mark.parametrize(("fault", "codes"), [
     ("malformed", ["malformed-json"]),
     ("no-tool-call", ["no-tool-call"]),
-    ("length", ["truncated"]),
+    ("length", ["schema"]),  # the half written is read; the rest is asked again
     ("content-filter", ["content-filter"]),
     ("missing-param", ["missing-param"]),
     ("extra-param", ["unknown-param"]),
@@ -639,3 +668,95 @@ def test_runs_share_a_client_and_close_releases_it_and_the_loop(fake_openai: Fak
     assert api.document(SOURCE, use_cache=False).ok  # the next run starts afresh
     assert fake_openai.connections == 2
     api.close()
+
+
+def test_verbose_output_is_sentences_one_line_per_retry_and_no_tracebacks(fake_openai: FakeOpenAI,
+                                                                          tmp_path: Path) -> None:
+    from tests.test_faults import run_docgen
+
+    source = tmp_path / "m.py"
+    source.write_text(SOURCE)
+    env = {"AZURE_OPENAI_ENDPOINT": fake_openai.url, "AZURE_OPENAI_API_KEY": FAKE_KEY,
+           "AZURE_OPENAI_DEPLOYMENT": DEPLOYMENT, "DOCGEN_CACHE_DIR": str(tmp_path / "cache")}
+    fake_openai.slow_seconds = 3.0
+    fake_openai.enqueue("slow", {"status": 200, "body": {"choices": []}}, "missing-param")
+    done = run_docgen(str(source), "--no-cache", "--timeout", "0.5", "-v", env=env)
+    assert done.returncode == 0, done.stderr
+    lines = done.stderr.splitlines()
+    assert "Traceback" not in done.stderr and "<Code." not in done.stderr, done.stderr
+    [timeout] = [line for line in lines if "no answer within 0.5 s" in line]
+    assert timeout.endswith("asking again (retry 1 of 3)")
+    [empty] = [line for line in lines if "without choices" in line]
+    assert empty.endswith("asking again (retry 1 of 3)")
+    [problem] = [line for line in lines if "answer 1 of 3 has 1 problem(s)" in line]
+    assert "`strict`" in problem  # the problem as the sentence the model is sent
+
+
+# -- structured output from every server -------------------------------------------------------------------
+
+def _ask_twice(provider: ChatProvider) -> list[Reply]:
+    async def run() -> list[Reply]:
+        try:
+            return [await provider.generate(GenerationRequest(target=target_of())) for _ in range(2)]
+        finally:
+            await provider.aclose()
+
+    return asyncio.run(run())
+
+
+def test_a_server_that_ignores_tool_choice_is_read_from_the_content_then_asked_with_a_json_schema(
+        fake_openai: FakeOpenAI) -> None:
+    fake_openai.ignores_tools = True
+    first, second = _ask_twice(openai_provider(fake_openai))
+    for reply in (first, second):
+        assert reply.problem is None and json.loads(reply.arguments or "")["summary"] == "Do the load table step."
+    asked = [r["body"] for r in fake_openai.requests]
+    assert "tools" in asked[0] and "response_format" not in asked[0]
+    assert "tools" not in asked[1] and asked[1]["response_format"]["type"] == "json_schema"
+    assert asked[1]["response_format"]["json_schema"]["schema"]["required"][0] == "summary"
+
+
+def test_a_server_that_rejects_response_format_gets_the_schema_in_the_prompt(fake_openai: FakeOpenAI) -> None:
+    fake_openai.ignores_tools = True
+    fake_openai.rejected_params = {"response_format"}
+    first, second = _ask_twice(openai_provider(fake_openai))
+    assert first.problem is None and second.problem is None
+    statuses = [(r["status"], "tools" in r["body"], "response_format" in r["body"]) for r in fake_openai.requests]
+    assert statuses == [(200, True, False), (400, False, True), (200, False, False)]
+    note = fake_openai.requests[-1]["body"]["messages"][-1]
+    assert note["role"] == "system" and '"summary"' in note["content"]  # the schema, in the prompt
+
+
+@pytest.mark.parametrize("mode", ["tool", "json_schema", "json"])
+def test_the_structured_output_setting_fixes_the_mode(fake_openai: FakeOpenAI, mode: str) -> None:
+    fake_openai.ignores_tools = mode != "tool"
+    first, second = _ask_twice(openai_provider(fake_openai, structured_output=mode))
+    assert first.problem is None and second.problem is None
+    for request in fake_openai.requests:
+        assert ("tools" in request["body"]) == (mode == "tool")
+        assert ("response_format" in request["body"]) == (mode == "json_schema")
+
+
+def test_the_completion_cap_fits_the_target_and_goes_where_the_server_reads_it(fake_openai: FakeOpenAI) -> None:
+    small = target_of("def one(a):\n    return a\n")
+    provider = openai_provider(fake_openai, max_completion_tokens=4096)
+    assert provider.completion_cap(small) == 160 + 2 * 64  # one parameter and the return
+    assert provider.completion_cap(target_of()) == 160 + 5 * 64  # three parameters, a raise and the return
+    ask(provider, small)
+    assert fake_openai.requests[-1]["body"]["max_tokens"] == 288
+    # OpenAI's reasoning models reject max_tokens, naming max_completion_tokens: sent again that way, once.
+    fake_openai.rejected_params = {"max_tokens"}
+    fake_openai.requests.clear()
+    reply = ask(openai_provider(fake_openai), small)
+    assert reply.problem is None
+    assert [("max_tokens" in r["body"], r["status"]) for r in fake_openai.requests] == [(True, 400), (False, 200)]
+    # OpenAI's own API and Azure OpenAI are sent max_completion_tokens from the start.
+    official = make_openai_provider(model="m", base_url="https://api.openai.com/v1", api_key="k" * 20, timeout=1,
+                                    max_retries=0, strict=True, max_completion_tokens=99, send_temperature=False)
+
+    async def params(provider: ChatProvider) -> dict[str, Any]:
+        return provider.request_params(GenerationRequest(target=small))
+
+    for provider in (official, azure(fake_openai)):
+        body = asyncio.run(params(provider))
+        assert "max_completion_tokens" in body and "max_tokens" not in body

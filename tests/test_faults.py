@@ -61,7 +61,6 @@ def test_a_web_page_is_named_and_never_asked_again(fake: FakeOpenAI) -> None:
     ({"hello": "world"}, "the endpoint answered 200 with JSON that is not a chat completion — check the URL"),
     ([1, 2], "the endpoint answered 200 with JSON that is not a chat completion — check the URL"),
     ({"error": {"message": "Quota exceeded."}}, "the endpoint answered 200 with an error: Quota exceeded."),
-    ({"choices": []}, "the endpoint answered a chat completion without choices"),
 ])
 def test_a_200_that_is_not_a_chat_completion_is_named_not_re_asked(fake: FakeOpenAI, body: object,
                                                                     message: str) -> None:
@@ -71,12 +70,18 @@ def test_a_200_that_is_not_a_chat_completion_is_named_not_re_asked(fake: FakeOpe
     assert len(fake.requests) == 1
 
 
-def test_an_empty_200_is_retried_like_a_transient_fault(fake: FakeOpenAI) -> None:
-    fake.enqueue("empty-200", "empty-200")
+@pytest.mark.parametrize("fault", ["empty-200", {"status": 200, "body": {"choices": []}}])
+def test_an_empty_200_is_retried_like_a_transient_fault(fake: FakeOpenAI, fault: str | dict[str, object]) -> None:
+    fake.enqueue(fault, fault)
     result = docgen_magic.document("def only(a):\n    return a\n", **azure_options(fake, max_retries=3))
     assert result.targets[0].status == "documented", result.targets[0].error
     assert [r["status"] for r in fake.requests] == [200, 200, 200]
     assert result.usage.requests == 1
+    fake.enqueue(fault, fault)  # more than the retries allow: one line naming what came back
+    failed = docgen_magic.document("def other(a):\n    return a\n", **azure_options(fake, max_retries=1))
+    assert failed.targets[0].error in ("azure: the endpoint answered 200 with an empty body (after 1 retry)",
+                                       "azure: the endpoint answered a chat completion without choices "
+                                       "(after 1 retry)")
 
 
 @pytest.mark.parametrize(("fault", "words"), [

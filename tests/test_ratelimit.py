@@ -147,3 +147,109 @@ def test_the_ceiling_can_exceed_twenty(fake_openai: FakeOpenAI, azure_env: dict[
     result = docgen_magic.document(_functions(60), use_cache=False, concurrency=60)
     assert result.ok
     assert fake_openai.max_concurrent > 20
+
+
+def test_a_per_minute_limit_is_paced_as_a_rate_not_a_burst() -> None:
+    clock = Clock()
+    limiter = RateLimiter(100, clock=clock)
+
+    async def run() -> None:
+        first = await limiter.acquire()
+        # Azure's headers count the minute: 599 left. It enforces 10 a second: the run keeps to 9 in any second.
+        limiter.release(first, RateHeaders(limit_requests=600, remaining_requests=599))
+        for _ in range(8):
+            assert limiter.room_wait(0) is None
+            await limiter.acquire()
+        assert limiter.room_wait(0) == pytest.approx(1.0)  # 9 started in this second
+        clock.now += 0.5
+        assert limiter.room_wait(0) == pytest.approx(0.5)
+        clock.now += 0.5
+        assert limiter.room_wait(0) is None
+
+    asyncio.run(run())
+
+
+def test_a_per_minute_token_limit_is_paced_as_a_rate() -> None:
+    clock = Clock()
+    limiter = RateLimiter(100, clock=clock)
+
+    async def run() -> None:
+        first = await limiter.acquire(400)
+        limiter.release(first, RateHeaders(limit_tokens=60_000, remaining_tokens=59_000))  # 1,000 a second
+        assert limiter.room_wait(400) is None  # 400 + 400 of the 900 a second the run uses
+        await limiter.acquire(400)
+        assert limiter.room_wait(400) == pytest.approx(1.0)
+        clock.now += 1.0
+        assert limiter.room_wait(400) is None
+
+    asyncio.run(run())
+
+
+def test_answers_slowing_with_requests_in_flight_shrink_the_window_to_the_server() -> None:
+    """A one-slot server: the k-th of n answers started together takes k times the first one's time."""
+    clock = Clock()
+    limiter = RateLimiter(100, clock=clock)
+
+    async def run() -> None:
+        tickets = [await limiter.acquire() for _ in range(8)]
+        for ticket in tickets:
+            clock.now += 2.0  # each answer takes 2 s of the server's one slot, 100 tokens
+            limiter.release(ticket, completion_tokens=100)
+        assert limiter.window <= 3  # about what the server serves at once, plus one
+        # Without a queue (answers as fast as the fastest), the window grows back one by one.
+        for _ in range(3):
+            ticket = await limiter.acquire()
+            clock.now += 2.0
+            limiter.release(ticket, completion_tokens=100)
+        assert limiter.window >= 4
+
+    asyncio.run(run())
+
+
+def test_latency_from_longer_answers_is_not_a_queue() -> None:
+    clock = Clock()
+    limiter = RateLimiter(100, clock=clock)
+
+    async def run() -> None:
+        tickets = [await limiter.acquire() for _ in range(4)]
+        for tokens, ticket in zip((100, 200, 300, 400), tickets, strict=True):
+            clock.now += 1.0  # 1 s a hundred tokens: time follows the answer's length, not the requests ahead
+            limiter.release(ticket, completion_tokens=tokens)
+        assert limiter.window == 100
+
+    asyncio.run(run())
+
+
+def test_a_timed_out_request_keeps_its_place_until_the_server_answers_something() -> None:
+    clock = Clock()
+    limiter = RateLimiter(2, clock=clock)
+
+    async def run() -> None:
+        first, second = await limiter.acquire(), await limiter.acquire()
+        limiter.timed_out(first)  # the server may still be working on it
+        assert limiter.window == 1 and limiter.stats.timed_out == 1
+        assert limiter.room_wait(0) is not None  # a retry would queue behind it
+        limiter.release(second)
+        assert limiter.last_answer == clock.now
+        assert limiter.room_wait(0) is None  # the server moved on
+        lone = RateLimiter(1, clock=clock)
+        lone.timed_out(await lone.acquire())
+        assert lone.room_wait(0) == pytest.approx(30.0)  # nothing answered: the place is freed after a while
+
+    asyncio.run(run())
+
+
+def test_a_one_slot_server_is_not_timed_out_while_it_works_through_its_queue(
+        fake_openai: FakeOpenAI, azure_env: dict[str, str]) -> None:
+    fake_openai.slots, fake_openai.latency = 1, 0.2  # 9 requests: the last answered after 1.8 s
+    result = docgen_magic.document(_functions(9), use_cache=False, timeout=0.8)
+    assert result.ok, [t.error for t in result.failed]
+    assert len(fake_openai.requests) == 9  # no timeout, no retry queued behind an abandoned answer
+
+
+def test_a_server_that_stops_answering_times_out_with_one_line(
+        fake_openai: FakeOpenAI, azure_env: dict[str, str]) -> None:
+    fake_openai.slots, fake_openai.slow_seconds = 1, 3.0
+    fake_openai.enqueue("slow", "slow")
+    result = docgen_magic.document(_functions(2), use_cache=False, timeout=0.4, max_retries=0)
+    assert [t.error for t in result.targets] == ["azure: timed out after 0.4 s (after 0 retries)"] * 2

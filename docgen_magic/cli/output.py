@@ -48,7 +48,9 @@ def configure_logging(verbose: int, quiet: bool) -> None:
     root.handlers[:] = [handler]
     root.setLevel(logging.WARNING if verbose < 2 else logging.DEBUG)
     logger.setLevel(level)
-    logging.getLogger("docgen_magic").setLevel(logging.WARNING if verbose == 0 else logging.DEBUG)
+    # -v: one sentence per problem, retry and timeout; -vv: debug detail and tracebacks too.
+    logging.getLogger("docgen_magic").setLevel(
+        logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG)
 
 
 def where(label: str, cells: Sequence[int] | None, position: int | None) -> str:

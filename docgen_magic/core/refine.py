@@ -250,8 +250,8 @@ async def generate_docstring(
             result.problems_fixed = list(dict.fromkeys(seen))
             result.origin = FROM_TEMPLATE if provider.is_template else FROM_MODEL
             return result
-        logger.debug("%s: attempt %d has %d problem(s): %s", target.qualname, attempt, len(problems),
-                     [str(p.code) for p in problems])
+        logger.info("%s: answer %d of %d has %d problem(s): %s", target.qualname, attempt, max_attempts,
+                    len(problems), " ".join(p.message for p in problems))
         seen.extend(p.code for p in problems)
         found = candidate(data, problems, target, attempt)
         best = found if best is None or found.score > best.score else best

@@ -18,9 +18,11 @@ The API key is kept only inside the SDK client and never appears in a message, l
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import time
+import urllib.parse
 from typing import Any
 
 from docgen_magic.core.errors import (
@@ -29,14 +31,16 @@ from docgen_magic.core.errors import (
     ProviderError,
     ProviderTransientError,
 )
+from docgen_magic.core.facts import Target
+from docgen_magic.core.jsontext import read_object
 from docgen_magic.core.ports import GenerationRequest, Reply
-from docgen_magic.core.prompt import TOOL_NAME, prompt_chars, tool_choice, tool_definition
+from docgen_magic.core.prompt import TOOL_NAME, answer_sections, prompt_chars, tool_choice, tool_definition
 from docgen_magic.core.rules import Code
 from docgen_magic.core.usage import Usage
 from docgen_magic.core.validate import Problem, no_tool_call
 from docgen_magic.infra.redact import MIN_MASKED_LENGTH, install_log_redaction, redact, register_secret
-from docgen_magic.providers.connections import ClientKey, Connections
-from docgen_magic.providers.ratelimit import RateHeaders, RateLimiter, retry_after_seconds
+from docgen_magic.providers.connections import ClientKey, Connections, ServerTraits
+from docgen_magic.providers.ratelimit import RateHeaders, RateLimiter, Ticket, retry_after_seconds
 from docgen_magic.settings import DEFAULT_OPENAI_MODEL, shown_url
 
 logger = logging.getLogger(__name__)
@@ -48,6 +52,13 @@ MAX_RATE_LIMIT_ROUNDS = 20
 """429s one request may meet before it fails (each one waited out first)."""
 _COMPLETION_ESTIMATE = 300
 """Completion tokens assumed per request when pacing against the remaining-tokens header."""
+CAP_BASE = 160
+"""Completion tokens a docstring answer needs besides its items (summary, description, JSON keys)."""
+CAP_PER_ITEM = 64
+"""Completion tokens per documented item (parameter, raise, attribute, returns, yields)."""
+_CONTENT_MODES = ("json_schema", "json")
+_ANSWER_IN_CONTENT = (f"Reply with one JSON object only: the arguments of {TOOL_NAME} (no function call, no "
+                      "Markdown, no other text).")
 
 # Parameters whose rejection by the server means every request will fail the same way (a setting to change).
 _CONFIG_PARAMS = frozenset({"temperature", "max_completion_tokens", "max_tokens", "tools", "tool_choice",
@@ -73,10 +84,13 @@ class ChatProvider:
         timeout: Seconds before one HTTP attempt times out.
         max_retries: SDK retries for transport faults.
         strict: Send the tool schema in strict mode.
-        max_completion_tokens: Completion token cap per request.
+        max_completion_tokens: The ceiling of the completion cap (each request asks for what its target needs).
         send_temperature: Send ``temperature=0``.
         concurrency: The ceiling of requests in flight at once.
-        retries: SDK retries taken so far by this provider (not counted in ``Usage.requests``).
+        structured_output: How the answer is asked for: ``auto`` (learned from the first answer), ``tool``,
+            ``json_schema`` or ``json``.
+        retries: Retries taken so far by this provider, the SDK's and timeouts' (not counted in
+            ``Usage.requests``).
         limiter: The deployment's rate limiter, shared by the providers of one loop, endpoint, credential and
             model: that of the last request (None before the first).
     """
@@ -86,7 +100,8 @@ class ChatProvider:
     def __init__(self, *, name: str, model: str, endpoint: str | None, api_key: str | None,
                  api_version: str | None = None, timeout: float = 60.0, max_retries: int = 3,
                  strict: bool = True, max_completion_tokens: int = 1024, send_temperature: bool = False,
-                 concurrency: int = 100, connections: Connections | None = None) -> None:
+                 concurrency: int = 100, structured_output: str = "auto",
+                 connections: Connections | None = None) -> None:
         """Prepare the provider; the SDK client is created (or shared) on the first request.
 
         Args:
@@ -101,6 +116,7 @@ class ChatProvider:
             max_completion_tokens: Completion token cap per request.
             send_temperature: Send ``temperature=0``.
             concurrency: The ceiling of requests in flight at once.
+            structured_output: ``auto``, ``tool``, ``json_schema`` or ``json`` (see :class:`ServerTraits`).
             connections: Where the SDK client and the rate limiter are shared with other providers; None
                 for the provider's own (closed by :meth:`aclose`).
         """
@@ -115,6 +131,7 @@ class ChatProvider:
         self.max_completion_tokens = max_completion_tokens
         self.send_temperature = send_temperature
         self.concurrency = concurrency
+        self.structured_output = structured_output
         self.retries = 0
         self._connections = connections if connections is not None else Connections()
         self._owns_connections = connections is None
@@ -209,14 +226,52 @@ class ChatProvider:
 
     # -- requests ------------------------------------------------------------------------------------------
 
-    def _params(self, request: GenerationRequest) -> dict[str, Any]:
-        params: dict[str, Any] = {
-            "model": self.model,
-            "messages": request.messages,
-            "tools": [tool_definition(request.target, strict=self.strict)],
-            "tool_choice": self._tool_choice,
-            "max_completion_tokens": self.max_completion_tokens,
-        }
+    def _traits(self) -> ServerTraits:
+        """Return what is known of this deployment's server (shared by its runs); assumed before any answer."""
+        compatible = self.name == "openai" and self.endpoint is not None and not _is_openai_host(self.endpoint)
+
+        def assumed() -> ServerTraits:
+            return ServerTraits(cap_parameter="max_tokens" if compatible else "max_completion_tokens")
+
+        return self._connections.traits(self._client_key, self.model, assumed)
+
+    def _mode(self, traits: ServerTraits) -> str:
+        if self.structured_output != "auto":
+            return self.structured_output
+        return traits.mode or "tool"
+
+    def completion_cap(self, target: Target) -> int:
+        """Return the completion cap a target's answer gets: what its sections need, under the ceiling.
+
+        A small model can loop inside a JSON grammar (whitespace or one phrase over and over) until the cap:
+        a cap that fits the answer ends that within seconds, and what was written before it is still read.
+
+        Args:
+            target: The target (its parameters, raises, attributes, returns and yields are the answer's items).
+
+        Returns:
+            Tokens: :data:`CAP_BASE` plus :data:`CAP_PER_ITEM` per item, at most ``max_completion_tokens``.
+        """
+        sections = answer_sections(target)
+        items = (len(target.params) + len(target.raises) + len(target.attributes)
+                 + sum(1 for name in ("returns", "yields") if name in sections))
+        return max(1, min(self.max_completion_tokens, CAP_BASE + CAP_PER_ITEM * items))
+
+    def _params(self, request: GenerationRequest, traits: ServerTraits, mode: str) -> dict[str, Any]:
+        params: dict[str, Any] = {"model": self.model, "messages": request.messages,
+                                  traits.cap_parameter: self.completion_cap(request.target)}
+        tool = tool_definition(request.target, strict=self.strict)
+        if mode == "tool":
+            params["tools"] = [tool]
+            params["tool_choice"] = self._tool_choice
+        else:
+            note = _ANSWER_IN_CONTENT
+            if mode == "json_schema":
+                params["response_format"] = {"type": "json_schema", "json_schema": {
+                    "name": TOOL_NAME, "schema": tool["function"]["parameters"], "strict": self.strict}}
+            else:
+                note += " Its JSON Schema: " + json.dumps(tool["function"]["parameters"], separators=(",", ":"))
+            params["messages"] = [*request.messages, {"role": "system", "content": note}]
         if self.send_temperature:
             params["temperature"] = 0
         return params
@@ -228,35 +283,43 @@ class ChatProvider:
             request: The target and, when refining, the previous answer and its problems.
 
         Returns:
-            The reply: the forced tool call's raw arguments, the finish reason, any prose and the usage.
+            The reply: the answer's JSON object (read leniently from the tool call or the message content),
+            or the problem with the answer, and the usage.
 
         Raises:
             ProviderError: The request failed for good (fatal for authentication, permission, a missing
                 deployment, a web page instead of the API, or a setting the server rejects).
-            ProviderTransientError: Every answer was an empty 200, retries included.
+            ProviderTransientError: Every answer was an empty 200 or had no choices, retries included.
         """
         client = self._get_client()
-        params = self._params(request)
+        traits = self._traits()
         chars = self._prompt_chars(request)
-        estimate = chars // 4 + min(self.max_completion_tokens, _COMPLETION_ESTIMATE)
         started = time.perf_counter()
         empty_retries = 0
         while True:
-            raw = await self._create(client, params, estimate, request)
+            mode = self._mode(traits)
+            params = self._params(request, traits, mode)
+            estimate = chars // 4 + min(params[traits.cap_parameter], _COMPLETION_ESTIMATE)
             try:
-                if not self._body_is_empty(raw):
+                raw = await self._create(client, params, estimate, request, traits)
+            except _Resend:  # the server rejected a parameter it can do without; the traits now say so
+                continue
+            try:
+                reason = self._unusable(raw)
+                if reason is None:
                     response = raw.parse()
                     break
             except ProviderError:
                 raise
             except Exception as exc:
                 raise self._with_status(self._map_error(exc, request), exc) from None
-            # An empty 200 is a proxy or server hiccup the SDK does not retry: retry it like one it does.
+            # A proxy or server hiccup the SDK does not retry: retry it like one it does.
             if empty_retries >= self.max_retries:
-                raise ProviderTransientError(f"{self.name}: the endpoint answered 200 with an empty body "
-                                             f"(after {self._retried(empty_retries)})")
+                raise ProviderTransientError(f"{self.name}: {reason} (after {self._retried(empty_retries)})")
             empty_retries += 1
             self.retries += 1
+            logger.info("%s: %s: %s; asking again (retry %d of %d)", self.name, request.target.qualname, reason,
+                        empty_retries, self.max_retries)
             await asyncio.sleep(min(0.5 * 2 ** (empty_retries - 1), 8.0))
         latency = time.perf_counter() - started
         retries = int(getattr(raw, "retries_taken", 0) or 0)
@@ -264,7 +327,7 @@ class ChatProvider:
             self.retries += retries
             logger.info("%s: %s answered after %d SDK retr%s", self.name, request.target.qualname, retries,
                         "y" if retries == 1 else "ies")
-        return self._reply(response, latency, chars)
+        return self._reply(response, latency, chars, request, traits, mode)
 
     def _prompt_chars(self, request: GenerationRequest) -> int:
         return prompt_chars(request, strict=self.strict)
@@ -284,9 +347,10 @@ class ChatProvider:
             request: The target's request (messages built once, tool cut to the target).
 
         Returns:
-            The request body: model, messages, tools, tool_choice, max_completion_tokens.
+            The request body: model, messages, the completion cap, and the tool (or response format).
         """
-        return self._params(request)
+        traits = self._traits()
+        return self._params(request, traits, self._mode(traits))
 
     def reply_of(self, response: Any, latency: float, request: GenerationRequest) -> Reply:
         """Read an answer that came another way (a Batch API output line) as :meth:`generate` reads its own.
@@ -297,19 +361,20 @@ class ChatProvider:
             request: The request it answers.
 
         Returns:
-            The tool call's arguments (or the problem with the answer) and the usage.
+            The answer's JSON object (or the problem with the answer) and the usage.
         """
-        return self._reply(response, latency, self._prompt_chars(request))
+        traits = self._traits()
+        return self._reply(response, latency, self._prompt_chars(request), request, traits, self._mode(traits))
 
-    def _body_is_empty(self, raw: Any) -> bool:
-        """Whether a 200 carries no body; raises when it carries something other than a chat completion.
+    def _unusable(self, raw: Any) -> str | None:
+        """Say why a 200 is worth asking again (an empty body, no choices); raise when it is not the API at all.
 
         A web page (a login portal, a wrong URL), text that is not JSON, JSON of another API or a 200 wrapping
         an error would otherwise read as "the model did not call the function" and be asked again for nothing.
         """
         content = bytes(raw.content or b"")
         if not content.strip():
-            return True
+            return "the endpoint answered 200 with an empty body"
         kind = str(raw.headers.get("content-type", "")).split(";")[0].strip().lower()
         where = self.shown_endpoint or "api.openai.com"
         if "html" in kind or content.lstrip()[:1] == b"<":
@@ -327,8 +392,8 @@ class ChatProvider:
             raise ProviderConfigurationError(f"{self.name}: the endpoint answered 200 with JSON that is not a chat "
                                              f"completion — check the URL ({where})")
         if not data["choices"]:
-            raise ProviderTransientError(f"{self.name}: the endpoint answered a chat completion without choices")
-        return False
+            return "the endpoint answered a chat completion without choices"
+        return None
 
     @staticmethod
     def _retried(count: int) -> str:
@@ -356,15 +421,32 @@ class ChatProvider:
             what = f"the connection to {where} failed ({type(chain[-1]).__name__})"
         return f"{self.name}: {what} ({retried})"
 
-    async def _create(self, client: Any, params: dict[str, Any], estimate: int, request: GenerationRequest) -> Any:
-        """Send one request when the limiter has room; a 429 is waited out and sent again (bounded)."""
+    async def _create(self, client: Any, params: dict[str, Any], estimate: int, request: GenerationRequest,
+                      traits: ServerTraits) -> Any:
+        """Send one request when the limiter has room; a 429 is waited out and a timeout asked again (bounded).
+
+        Raises:
+            _Resend: The server rejected a parameter it can do without; ``traits`` now say what to send.
+        """
         import openai
 
         limiter = self.limiter = self._connections.limiter(self._client_key, self.model, self.concurrency)
+        timeouts = 0
         for _ in range(MAX_RATE_LIMIT_ROUNDS):
             ticket = await limiter.acquire(estimate)
             try:
-                raw = await client.chat.completions.with_raw_response.create(**params)
+                raw = await self._answer(client, params, limiter, ticket)
+            except _NoAnswer:
+                limiter.timed_out(ticket)
+                if timeouts >= self.max_retries:
+                    raise ProviderTransientError(f"{self.name}: timed out after {self.timeout:g} s "
+                                                 f"(after {self._retried(timeouts)})") from None
+                timeouts += 1
+                self.retries += 1
+                logger.info("%s: %s: no answer within %g s while the server answered nothing else; asking again "
+                            "(retry %d of %d)", self.name, request.target.qualname, self.timeout, timeouts,
+                            self.max_retries)
+                continue
             except openai.RateLimitError as exc:
                 headers = {k.lower(): v for k, v in exc.response.headers.items()}
                 wait = retry_after_seconds(headers)
@@ -373,32 +455,112 @@ class ChatProvider:
                     raise self._with_status(ProviderConfigurationError(
                         f"{self.name}: rate limited (429): the server asks to wait {wait:,.0f} s (a quota?)"),
                         exc) from None
+                logger.debug("%s: %s: rate limited (429); waiting %s s", self.name, request.target.qualname,
+                             "1" if wait is None else f"{wait:g}")
                 continue
             except BaseException as exc:
                 limiter.fail(ticket)
+                if isinstance(exc, openai.BadRequestError) and self._adapt(exc, params, traits):
+                    raise _Resend from None
                 if isinstance(exc, Exception):
                     raise self._with_status(self._map_error(exc, request), exc) from None
                 raise
-            limiter.release(ticket, RateHeaders.from_headers({k.lower(): v for k, v in raw.headers.items()}))
+            limiter.release(ticket, RateHeaders.from_headers({k.lower(): v for k, v in raw.headers.items()}),
+                            completion_tokens=_completion_tokens(raw))
             return raw
         error = ProviderTransientError(f"{self.name}: rate limited (429) {MAX_RATE_LIMIT_ROUNDS} times in a row")
         error.status = 429
         raise error
 
-    def _reply(self, response: Any, latency: float, prompt_chars: int) -> Reply:
+    async def _answer(self, client: Any, params: dict[str, Any], limiter: RateLimiter, ticket: Ticket) -> Any:
+        """Send the request and wait for its answer; the timeout counts from the server's last answer.
+
+        A server that answers one request at a time keeps the others in its queue: while it keeps answering
+        (any request of this deployment), a request waiting its turn is not timed out. It is once the server
+        has answered nothing for ``timeout`` seconds, or after ``timeout`` per request that was in flight
+        when it started.
+
+        Raises:
+            _NoAnswer: The timeout passed (the request is cancelled: its connection closes).
+        """
+        import httpx
+
+        # The SDK's own read timeout is off (the wait below measures the answer); connecting still times out.
+        sdk_timeout = httpx.Timeout(None, connect=self.timeout, write=self.timeout)
+        task = asyncio.ensure_future(client.chat.completions.with_raw_response.create(**params, timeout=sdk_timeout))
+        hard = ticket.at + self.timeout * max(2, ticket.in_flight)
+        try:
+            while True:
+                now = time.monotonic()
+                deadline = min(hard, max(ticket.at, limiter.last_answer or ticket.at) + self.timeout)
+                if now >= deadline:
+                    raise _NoAnswer
+                done, _ = await asyncio.wait({task}, timeout=deadline - now)
+                if done:
+                    return task.result()
+        finally:
+            if not task.done():
+                task.cancel()
+                with contextlib.suppress(BaseException):
+                    await task
+
+    def _adapt(self, exc: Any, params: dict[str, Any], traits: ServerTraits) -> bool:
+        """Learn from a 400 that names a parameter the server does not take, when there is another way.
+
+        Returns:
+            True when the traits changed and the request should be sent again the new way.
+        """
+        param = str(getattr(exc, "param", "") or "").lower()
+        text = f"{param} {self._server_message(exc)}".lower()
+        sent = traits.cap_parameter
+        other = "max_tokens" if sent == "max_completion_tokens" else "max_completion_tokens"
+        if (param == sent or (sent in text and other in text)) and not traits.cap_switched:
+            traits.cap_parameter, traits.cap_switched = other, True
+            logger.info("%s: the server takes %s, not %s; sending that", self.name, other, sent)
+            return True
+        if self.structured_output != "auto":
+            return False
+        if "response_format" in params and ("response_format" in text or "json_schema" in text):
+            traits.mode = "json"
+        elif "tools" in params and ("tool" in text or "function" in text) and traits.mode != "json_schema":
+            traits.mode = "json_schema"
+        else:
+            return False
+        logger.info("%s: the server rejects that way of asking for JSON; asking with %s from now on", self.name,
+                    traits.mode)
+        return True
+
+    def _reply(self, response: Any, latency: float, prompt_chars: int, request: GenerationRequest,
+               traits: ServerTraits, mode: str) -> Reply:
         choice = response.choices[0] if getattr(response, "choices", None) else None
         message = getattr(choice, "message", None)
-        arguments = None
+        finish = getattr(choice, "finish_reason", None)
+        usage = usage_of(response, latency)
+        if finish == "content_filter":
+            return Reply(arguments=None, usage=usage, prompt_chars=prompt_chars, problem=finish_problem(finish))
+        called = None
         for call in getattr(message, "tool_calls", None) or []:
             function = getattr(call, "function", None)
             if function is not None and getattr(function, "name", None) == TOOL_NAME:
-                arguments = function.arguments
+                called = str(function.arguments or "")
                 break
-        problem = finish_problem(getattr(choice, "finish_reason", None))
-        if problem is None and arguments is None:
-            problem = no_tool_call(getattr(message, "content", None))
-        return Reply(arguments=None if problem else arguments, usage=usage_of(response, latency),
-                     prompt_chars=prompt_chars, problem=problem)
+        content = getattr(message, "content", None)
+        truncated = finish == "length"
+        data = read_object(called if called is not None else content, truncated=truncated)
+        if self.structured_output == "auto" and traits.mode is None and (called is not None or data is not None):
+            traits.mode = "tool" if called is not None or mode != "tool" else "json_schema"
+            if traits.mode != mode:
+                logger.info("%s: the server answers in the message content, not with the tool call; asking with "
+                            "json_schema from now on", self.name)
+        if data is None:
+            if called is not None and not truncated:  # kept as written: the core names what is wrong with it
+                return Reply(arguments=called, usage=usage, prompt_chars=prompt_chars)
+            problem = finish_problem(finish) or no_tool_call(content)
+            return Reply(arguments=None, usage=usage, prompt_chars=prompt_chars, problem=problem)
+        if truncated:
+            logger.info("%s: %s: the answer was cut off at %d tokens; using the %d part(s) written before the cut",
+                        self.name, request.target.qualname, self.completion_cap(request.target), len(data))
+        return Reply(arguments=json.dumps(data, ensure_ascii=False), usage=usage, prompt_chars=prompt_chars)
 
     # -- errors --------------------------------------------------------------------------------------------
 
@@ -492,6 +654,28 @@ class ChatProvider:
             await self._connections.aclose()
 
 
+class _Resend(Exception):
+    """The server rejected a parameter it can do without: send the request again as the traits now say."""
+
+
+class _NoAnswer(Exception):
+    """No answer within the timeout (counted from the server's last answer)."""
+
+
+def _is_openai_host(url: str) -> bool:
+    """Whether a base URL is OpenAI's own API (which wants ``max_completion_tokens``), not a compatible server."""
+    host = (urllib.parse.urlsplit(url).hostname or "").lower()
+    return host == "openai.com" or host.endswith(".openai.com")
+
+
+def _completion_tokens(raw: Any) -> int:
+    """Completion tokens an answer reports (0 when it reports none or is not a completion)."""
+    try:
+        return _count(getattr(raw.parse(), "usage", None), "completion_tokens")
+    except Exception:
+        return 0
+
+
 def finish_problem(finish_reason: str | None) -> Problem | None:
     """Return what a Chat Completions finish reason means for the answer, as a problem fit to send back.
 
@@ -539,7 +723,7 @@ def usage_of(response: Any, latency: float) -> Usage:
 
 def make_azure_provider(*, endpoint: str | None, deployment: str | None, api_version: str, api_key: str | None,
                         timeout: float, max_retries: int, strict: bool, max_completion_tokens: int,
-                        send_temperature: bool, concurrency: int = 100,
+                        send_temperature: bool, concurrency: int = 100, structured_output: str = "auto",
                         connections: Connections | None = None) -> ChatProvider:
     """Build the Azure OpenAI provider.
 
@@ -554,6 +738,7 @@ def make_azure_provider(*, endpoint: str | None, deployment: str | None, api_ver
         max_completion_tokens: Completion token cap per request.
         send_temperature: Send ``temperature=0``.
         concurrency: The ceiling of requests in flight at once.
+        structured_output: ``auto``, ``tool``, ``json_schema`` or ``json``.
         connections: Where the SDK client and rate limiter are shared; None for the provider's own.
 
     Returns:
@@ -562,12 +747,12 @@ def make_azure_provider(*, endpoint: str | None, deployment: str | None, api_ver
     return ChatProvider(name="azure", model=deployment or "", endpoint=endpoint, api_key=api_key,
                         api_version=api_version, timeout=timeout, max_retries=max_retries, strict=strict,
                         max_completion_tokens=max_completion_tokens, send_temperature=send_temperature,
-                        concurrency=concurrency, connections=connections)
+                        concurrency=concurrency, structured_output=structured_output, connections=connections)
 
 
 def make_openai_provider(*, model: str | None, base_url: str | None, api_key: str | None, timeout: float,
                          max_retries: int, strict: bool, max_completion_tokens: int,
-                         send_temperature: bool, concurrency: int = 100,
+                         send_temperature: bool, concurrency: int = 100, structured_output: str = "auto",
                          connections: Connections | None = None) -> ChatProvider:
     """Build the OpenAI (or OpenAI-compatible server) provider.
 
@@ -581,6 +766,7 @@ def make_openai_provider(*, model: str | None, base_url: str | None, api_key: st
         max_completion_tokens: Completion token cap per request.
         send_temperature: Send ``temperature=0``.
         concurrency: The ceiling of requests in flight at once.
+        structured_output: ``auto``, ``tool``, ``json_schema`` or ``json``.
         connections: Where the SDK client and rate limiter are shared; None for the provider's own.
 
     Returns:
@@ -589,4 +775,4 @@ def make_openai_provider(*, model: str | None, base_url: str | None, api_key: st
     return ChatProvider(name="openai", model=model or DEFAULT_OPENAI_MODEL, endpoint=base_url,
                         api_key=api_key, timeout=timeout, max_retries=max_retries, strict=strict,
                         max_completion_tokens=max_completion_tokens, send_temperature=send_temperature,
-                        concurrency=concurrency, connections=connections)
+                        concurrency=concurrency, structured_output=structured_output, connections=connections)

@@ -58,6 +58,23 @@ class ClientKey:
         return cls(service, shown_url(endpoint), credential)
 
 
+@dataclass
+class ServerTraits:
+    """What the first answers taught about a deployment's server, shared by every run using it.
+
+    Attributes:
+        mode: How structured output is asked for: ``tool`` (a forced function call), ``json_schema``
+            (``response_format``) or ``json`` (JSON in the message content, the schema in the prompt); None
+            until the first answer shows what the server does.
+        cap_parameter: The completion cap's parameter the server reads: ``max_completion_tokens`` (OpenAI,
+            Azure OpenAI) or ``max_tokens`` (compatible servers: llama.cpp, Ollama, LM Studio, vLLM).
+    """
+
+    mode: str | None = None
+    cap_parameter: str = "max_completion_tokens"
+    cap_switched: bool = False
+
+
 _Owned = tuple["weakref.ref[asyncio.AbstractEventLoop]", Any]
 
 
@@ -74,6 +91,7 @@ class Connections:
         """Start with no client: each is created on first use, inside the loop that uses it."""
         self._clients: dict[tuple[int, Any], _Owned] = {}  # (loop id, ClientKey)
         self._limiters: dict[tuple[int, Any], _Owned] = {}  # (loop id, (ClientKey, model))
+        self._traits: dict[tuple[int, Any], _Owned] = {}  # (loop id, (ClientKey, model))
 
     def __repr__(self) -> str:
         """Count the open clients; never name a credential.
@@ -111,6 +129,20 @@ class Connections:
         limiter.ceiling = max(limiter.ceiling, ceiling)
         return limiter
 
+    def traits(self, key: ClientKey, model: str | None, make: Callable[[], ServerTraits]) -> ServerTraits:
+        """Return what is known of a deployment's server, shared by every run using it from this loop.
+
+        Args:
+            key: Service, endpoint and credential.
+            model: The deployment or model name.
+            make: The traits assumed before any answer (called once).
+
+        Returns:
+            The shared, mutable traits.
+        """
+        traits: ServerTraits = self._of_running_loop(self._traits, (key, model), make)
+        return traits
+
     def open_clients(self) -> int:
         """Count the clients not closed yet (on any live loop).
 
@@ -146,6 +178,7 @@ class Connections:
 
     def _forget(self, owned_by: Callable[[weakref.ref[asyncio.AbstractEventLoop]], bool]) -> list[Any]:
         """Drop the limiters and clients whose loop matches; return the clients dropped."""
-        for key in [k for k, (owner, _) in self._limiters.items() if owned_by(owner)]:
-            del self._limiters[key]
+        for table in (self._limiters, self._traits):
+            for key in [k for k, (owner, _) in table.items() if owned_by(owner)]:
+                del table[key]
         return [self._clients.pop(k)[1] for k, (owner, _) in list(self._clients.items()) if owned_by(owner)]

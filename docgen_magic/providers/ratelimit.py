@@ -1,18 +1,29 @@
-"""Rate-limit-aware pacing of model requests: a concurrency window under a ceiling, read from the answers.
+"""Pacing of model requests: a concurrency window under a ceiling, read from the answers and their latency.
 
-The window starts at the ceiling (``concurrency``), but before the deployment has said anything about its
-limits only 20 requests start at once and one more every 2 ms (a 429 or the first headers come back long
-before a whole burst of 100 would be sent); then the run follows the deployment's own signals:
+The window starts at the ceiling (``concurrency``), but before the server has said anything only
+:data:`INITIAL_BURST` requests start at once and one more every :data:`RAMP_SECONDS` (a 429, the first headers
+or the first answers come back long before a whole burst of 100 would be sent); then the run follows the
+server's own signals:
 
-- every answer's ``x-ratelimit-remaining-requests`` / ``-tokens`` headers: a request starts only while the
-  last reported remaining requests and tokens, minus what was started since, leave room for it (so a run
-  paces itself at the limit instead of bursting into it); when the room is used up, requests wait for the
-  reported reset time (``x-ratelimit-reset-requests`` / ``-tokens``) or for the next answer;
+- rate headers read as rates: a reported per-minute limit (``x-ratelimit-limit-requests`` / ``-tokens``) is
+  paced as limit / 60 a second over short windows, as Azure OpenAI enforces it (over 1 s and 10 s windows,
+  not over the minute the ``remaining`` headers count): a run never starts more than that in any
+  :data:`RATE_WINDOW`-long stretch. The ``remaining`` and ``reset`` headers still bound the run where no
+  limit is reported;
 - every 429: nothing new starts before its ``retry-after-ms`` / ``retry-after`` has passed, and the window
   halves (at most once per pause: one burst of 429s is one signal);
-- every answer without a 429: the window grows by one, back up to the ceiling (additive increase).
+- latency: an answer that took much longer than the fastest one (per completion token) while more requests
+  were in flight shows a queue at the server (llama.cpp, Ollama and LM Studio answer one or a few requests
+  at a time): the window shrinks to what the server serves at once, plus one; a one-slot server ends with
+  one or two requests in flight. An answer without a queue widens the window by one, back up to the ceiling;
+- a timeout: the request is abandoned, but the server may still be working on it, so its place stays taken
+  until the server answers something else (or a while has passed), and the window halves; a retry never
+  queues behind an answer nobody waits for.
 
-The limiter belongs to a provider (the limits are the deployment's), so concurrent runs share it.
+The limiter belongs to a deployment (the limits are the deployment's), so concurrent runs share it. It also
+tells when the server last answered (:attr:`RateLimiter.last_answer`): a request's timeout counts from the later
+of its start and that answer, so a request waiting in the server's queue while the server keeps answering
+others is not timed out (a timeout measures the answer, not the queue).
 """
 
 from __future__ import annotations
@@ -21,6 +32,7 @@ import asyncio
 import contextlib
 import re
 import time
+from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -30,10 +42,19 @@ DEFAULT_RETRY_AFTER = 1.0
 """Seconds to pause after a 429 that names no retry-after."""
 _UNKNOWN_WAIT = 0.25
 """Seconds to wait for fresh headers when the room is used up and no reset time was reported."""
-INITIAL_BURST = 20
-"""Requests started at once before the deployment has said anything about its limits."""
-RAMP_SECONDS = 0.002
-"""Then one more every this many seconds, until the first answer's headers or 429 give the real room."""
+INITIAL_BURST = 8
+"""Requests started at once before the server has said anything about its limits."""
+RAMP_SECONDS = 0.005
+"""Then one more every this many seconds, until the first answer's headers or 429 give the real room (20 start
+within 60 ms; a 429 comes back well before the next few would start)."""
+RATE_WINDOW = 1.0
+"""Seconds over which a reported per-minute limit is enforced (Azure OpenAI: 1 s and 10 s windows)."""
+RATE_MARGIN = 0.9
+"""Share of a reported rate the run uses: arrival times at the server jitter around the start times."""
+QUEUE_TOLERANCE = 1.5
+"""An answer slower than this many times the fastest (per completion token) shows a queue at the server."""
+GHOST_SECONDS = 30.0
+"""How long a timed-out request's place stays taken when the server answers nothing else meanwhile."""
 
 
 def parse_duration(text: str | None) -> float | None:
@@ -150,12 +171,14 @@ class LimiterStats:
     Attributes:
         started: Requests started.
         rate_limited: Answers that were 429s.
-        waits: Times a request waited for room (pause, window or reported remaining).
+        timed_out: Requests abandoned after the timeout.
+        waits: Times a request waited for room (pause, window, rate or reported remaining).
         peak_in_flight: Most requests in flight at once.
     """
 
     started: int = 0
     rate_limited: int = 0
+    timed_out: int = 0
     waits: int = 0
     peak_in_flight: int = 0
 
@@ -168,15 +191,19 @@ class Ticket:
         seq: Its number among the requests started (1-based).
         at: When it started (the limiter's clock).
         tokens_through: Estimated tokens of all requests started up to and including it.
+        tokens: Its own estimated tokens.
+        in_flight: Requests in flight when it started, itself included (the queue it could have met).
     """
 
     seq: int
     at: float
     tokens_through: int
+    tokens: int = 0
+    in_flight: int = 1
 
 
 class RateLimiter:
-    """Paces requests under a concurrency ceiling from rate-limit headers and 429s (AIMD).
+    """Paces requests under a concurrency ceiling from rate headers, 429s and latency.
 
     A reading of the headers describes the allowance when its request was admitted: the requests started
     after that one are counted against it, and (when the per-minute limit is reported) the refill since the
@@ -186,7 +213,8 @@ class RateLimiter:
     Attributes:
         ceiling: The most requests in flight at once (the ``concurrency`` setting).
         window: The current allowance of requests in flight (1 .. ceiling).
-        in_flight: Requests started and not finished.
+        in_flight: Requests started and not finished (timed-out ones whose place is still taken included).
+        last_answer: When the server last answered anything (the limiter's clock), or None.
         stats: Counters.
     """
 
@@ -200,6 +228,7 @@ class RateLimiter:
         self.ceiling = max(1, int(ceiling))
         self.window = float(self.ceiling)
         self.in_flight = 0
+        self.last_answer: float | None = None
         self.stats = LimiterStats()
         self._clock = clock
         self._paused_until = 0.0
@@ -208,6 +237,9 @@ class RateLimiter:
         self._reading_at = 0.0
         self._last_start = 0.0
         self._tokens_started = 0
+        self._recent: deque[tuple[float, int]] = deque()  # (start time, tokens) within the last RATE_WINDOW
+        self._fastest: float | None = None  # the fastest answer's seconds per completion token
+        self._ghosts: list[float] = []  # until when each abandoned request's place stays taken
         self._changed: asyncio.Event | None = None
 
     def __repr__(self) -> str:
@@ -225,14 +257,16 @@ class RateLimiter:
             tokens: The request's estimated tokens (prompt and completion).
 
         Returns:
-            Seconds to wait (for a pause to end, a reset, or an answer bringing fresh headers), or None when
-            it may start now.
+            Seconds to wait (for a pause to end, a reset, room in the rate, or an answer bringing fresh
+            headers), or None when it may start now.
         """
         now = self._clock()
         if now < self._paused_until:
             return self._paused_until - now
-        if self.in_flight >= max(1, int(self.window)):
-            return _UNKNOWN_WAIT
+        self._expire_ghosts(now)
+        if self.in_flight + len(self._ghosts) >= max(1, int(self.window)):
+            # an answer frees a place (and wakes the waiters); with none in flight, only a ghost's expiry can
+            return _UNKNOWN_WAIT if self.in_flight else min(g - now for g in self._ghosts)
         if self._reading is None:
             if self.stats.started < INITIAL_BURST:
                 return None
@@ -240,14 +274,37 @@ class RateLimiter:
             return RAMP_SECONDS - since if since < RAMP_SECONDS else None
         seen, ticket = self._reading
         age = now - self._reading_at
-        waits = [_shortfall(seen.remaining_requests, seen.limit_requests, seen.reset_requests, age,
-                            self.stats.started - ticket.seq + 1),
-                 _shortfall(seen.remaining_tokens, seen.limit_tokens, seen.reset_tokens, age,
-                            self._tokens_started - ticket.tokens_through + tokens)]
-        wait = max(waits)
-        if wait <= 0:
-            return None
-        return min(wait, _UNKNOWN_WAIT) if self.in_flight else wait
+        remaining = max(_shortfall(seen.remaining_requests, seen.limit_requests, seen.reset_requests, age,
+                                   self.stats.started - ticket.seq + 1),
+                        _shortfall(seen.remaining_tokens, seen.limit_tokens, seen.reset_tokens, age,
+                                   self._tokens_started - ticket.tokens_through + tokens))
+        if remaining > 0 and self.in_flight:
+            remaining = min(remaining, _UNKNOWN_WAIT)  # a request in flight may bring fresh headers first
+        wait = max(remaining, self._rate_wait(now, seen, tokens))
+        return wait if wait > 0 else None
+
+    def _rate_wait(self, now: float, seen: RateHeaders, tokens: int) -> float:
+        """Seconds until a request fits the reported per-minute limits paced over :data:`RATE_WINDOW`."""
+        while self._recent and self._recent[0][0] <= now - RATE_WINDOW:
+            self._recent.popleft()
+        wait = 0.0
+        if seen.limit_requests:
+            allowed = max(1, int(seen.limit_requests / 60 * RATE_WINDOW * RATE_MARGIN))
+            if len(self._recent) >= allowed:
+                wait = self._recent[len(self._recent) - allowed][0] + RATE_WINDOW - now
+        if seen.limit_tokens and self._recent:
+            allowed_tokens = seen.limit_tokens / 60 * RATE_WINDOW * RATE_MARGIN
+            spent = sum(t for _, t in self._recent)
+            for at, spent_then in self._recent:  # the oldest starts age out first
+                if spent + tokens <= allowed_tokens:
+                    break
+                wait = max(wait, at + RATE_WINDOW - now)
+                spent -= spent_then
+        return wait
+
+    def _expire_ghosts(self, now: float) -> None:
+        if self._ghosts:
+            self._ghosts = [g for g in self._ghosts if g > now]
 
     async def _wait_for_change(self, seconds: float) -> None:
         if self._changed is None:
@@ -269,10 +326,11 @@ class RateLimiter:
         """Wait until a request of about ``tokens`` prompt + completion tokens may start, and count it.
 
         Args:
-            tokens: The request's estimated tokens (for the remaining-tokens header).
+            tokens: The request's estimated tokens (for the rate and remaining-tokens headers).
 
         Returns:
-            The request's ticket, to hand back to :meth:`release`, :meth:`rate_limited` or :meth:`fail`.
+            The request's ticket, to hand back to :meth:`release`, :meth:`rate_limited`, :meth:`timed_out`
+            or :meth:`fail`.
         """
         waited = False
         while (wait := self.room_wait(tokens)) is not None:
@@ -280,23 +338,37 @@ class RateLimiter:
             await self._wait_for_change(wait)
         if waited:
             self.stats.waits += 1
-        self._last_start = self._clock()
+        now = self._last_start = self._clock()
         self.in_flight += 1
         self.stats.started += 1
-        self.stats.peak_in_flight = max(self.stats.peak_in_flight, self.in_flight)
+        self.stats.peak_in_flight = max(self.stats.peak_in_flight, self.in_flight + len(self._ghosts))
         self._tokens_started += tokens
-        return Ticket(self.stats.started, self._clock(), self._tokens_started)
+        self._recent.append((now, tokens))
+        return Ticket(self.stats.started, now, self._tokens_started, tokens, self.in_flight + len(self._ghosts))
 
-    def release(self, ticket: Ticket, headers: RateHeaders | None = None) -> None:
-        """Record an answer (not a 429): learn from its headers, widen the window.
+    def release(self, ticket: Ticket, headers: RateHeaders | None = None, completion_tokens: int = 0) -> None:
+        """Record an answer (not a 429): learn from its headers and its latency, adjust the window.
 
         Args:
             ticket: The request's ticket.
             headers: The answer's rate-limit headers, or None.
+            completion_tokens: Tokens the answer was (0 when the server did not say): its latency is compared
+                per token, since a long answer takes longer without any queue.
         """
+        now = self._clock()
         self.in_flight = max(0, self.in_flight - 1)
+        self.last_answer = now
+        if self._ghosts:  # the server moved on: the oldest abandoned request is likely done
+            self._ghosts.pop(0)
         self._learn(headers, ticket)
-        self.window = min(float(self.ceiling), self.window + 1.0)
+        pace = (now - ticket.at) / max(1, completion_tokens)
+        self._fastest = pace if self._fastest is None else min(self._fastest, pace)
+        if pace > QUEUE_TOLERANCE * self._fastest and ticket.in_flight > 1:
+            served = ticket.in_flight * self._fastest / pace  # what the server serves at once (Little's law)
+            if served + 1 < self.window:
+                self.window = max(1.0, self.window / 2, served + 1)
+        else:
+            self.window = min(float(self.ceiling), self.window + 1.0)
         self._notify()
 
     def fail(self, ticket: Ticket) -> None:
@@ -306,6 +378,22 @@ class RateLimiter:
             ticket: The request's ticket.
         """
         self.in_flight = max(0, self.in_flight - 1)
+        self._notify()
+
+    def timed_out(self, ticket: Ticket) -> None:
+        """Record a request abandoned after the timeout: its place stays taken a while, the window halves.
+
+        The server may still be working on it (few servers stop when the client goes away): a retry sent at
+        once would queue behind it.
+
+        Args:
+            ticket: The request's ticket.
+        """
+        now = self._clock()
+        self.in_flight = max(0, self.in_flight - 1)
+        self.stats.timed_out += 1
+        self._ghosts.append(now + GHOST_SECONDS)
+        self.window = max(1.0, self.window / 2)
         self._notify()
 
     def rate_limited(self, ticket: Ticket, retry_after: float | None, headers: RateHeaders | None = None) -> None:
@@ -318,6 +406,7 @@ class RateLimiter:
         """
         now = self._clock()
         self.in_flight = max(0, self.in_flight - 1)
+        self.last_answer = now
         self.stats.rate_limited += 1
         if now >= self._last_decrease:
             self.window = max(1.0, self.window / 2)

@@ -99,7 +99,7 @@ def build_provider(choice: ProviderChoice, settings: Settings, connections: Conn
     common: dict[str, Any] = {"timeout": settings.timeout, "max_retries": settings.max_retries,
                               "strict": settings.strict, "max_completion_tokens": settings.max_completion_tokens,
                               "send_temperature": settings.send_temperature, "concurrency": settings.concurrency,
-                              "connections": connections}
+                              "structured_output": settings.structured_output, "connections": connections}
     if choice.name == "azure":
         key = settings.azure_api_key.reveal() if settings.azure_api_key else None
         return chat.make_azure_provider(endpoint=settings.azure_endpoint, deployment=choice.model,

@@ -1,0 +1,104 @@
+"""Concurrency that fits the server, measured against the loopback fake (real SDK, real HTTP on 127.0.0.1).
+
+- Azure-style limits: 60 functions against a deployment allowing 600 requests a minute, enforced as Azure
+  does over 1 s and 10 s windows (10 a second) while its headers count the minute. Goals: at most 5% of the
+  requests are 429s; wall time at most 1.3 x 6 s + 1 s.
+- A one-slot server (``fake.slots = 1``, 0.3 s an answer, as llama.cpp / Ollama / LM Studio by default):
+  default settings vs ``--concurrency 1``; goals: within 1.25x, no timeouts, about two requests in flight.
+- An unlimited server at 500 ms: 20 functions still take about one round trip.
+
+Run: ``.venv/bin/python benchmarks/bench_server_fit.py [--repeat N]``; prints medians (state the machine's load).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import tempfile
+import time
+
+from common import table
+
+from docgen_magic.api import close, document
+from docgen_magic.settings import resolve_settings
+from tests.fake_openai import FakeOpenAI
+
+KEY = "bench-key-not-secret"
+
+
+def functions(n: int, seed: str) -> str:
+    return "\n\n".join(f"def step_{seed}_{i}(frame, column: str = 'x') -> int:\n    return len(column) + {i}\n"
+                       for i in range(n))
+
+
+def run(fake: FakeOpenAI, cell: str, cache_dir: str, **changes: object) -> tuple[float, object]:
+    env = {"AZURE_OPENAI_ENDPOINT": fake.url, "AZURE_OPENAI_API_KEY": KEY, "AZURE_OPENAI_DEPLOYMENT": "bench"}
+    settings = resolve_settings({"cache_dir": cache_dir, "use_cache": False, **changes}, environ=env)
+    start = time.perf_counter()
+    result = document(cell, settings=settings)
+    wall = time.perf_counter() - start
+    close()  # a fresh limiter for the next run: each measures a first encounter with the server
+    return wall, result
+
+
+def azure_windows(cache_dir: str, repeat: int) -> tuple[float, float, int]:
+    walls, shares, failed = [], [], 0
+    for i in range(repeat):
+        with FakeOpenAI(api_key=KEY) as fake:
+            fake.latency = 0.2
+            fake.rate_limit(rpm=600, short_windows=True)
+            wall, result = run(fake, functions(60, f"az{i}"), cache_dir)
+            walls.append(wall)
+            shares.append(fake.rate_limited / len(fake.requests))
+            failed += len(result.failed)  # type: ignore[attr-defined]
+    return statistics.median(walls), statistics.median(shares), failed
+
+
+def one_slot(cache_dir: str, repeat: int) -> tuple[float, float, int, int]:
+    defaults, ones, timeouts, peak = [], [], 0, 0
+    for i in range(repeat):
+        for concurrency, walls in ((None, defaults), (1, ones)):
+            with FakeOpenAI(api_key=KEY) as fake:
+                fake.latency, fake.slots = 0.3, 1
+                changes = {} if concurrency is None else {"concurrency": concurrency}
+                wall, result = run(fake, functions(9, f"slot{i}{concurrency}"), cache_dir, timeout=5.0, **changes)
+                walls.append(wall)
+                timeouts += sum("timed out" in (t.error or "") for t in result.targets)  # type: ignore[attr-defined]
+                if concurrency is None:
+                    peak = max(peak, fake.max_concurrent)
+    return statistics.median(defaults), statistics.median(ones), timeouts, peak
+
+
+def round_trip(cache_dir: str, repeat: int) -> tuple[float, float]:
+    ones, twenties = [], []
+    with FakeOpenAI(api_key=KEY) as fake:
+        fake.latency = 0.5
+        for i in range(repeat):
+            ones.append(run(fake, functions(1, f"rt1_{i}"), cache_dir)[0])
+            twenties.append(run(fake, functions(20, f"rt20_{i}"), cache_dir)[0])
+    return statistics.median(ones), statistics.median(twenties)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as cache_dir:
+        az_wall, az_share, az_failed = azure_windows(cache_dir, args.repeat)
+        default, one, timeouts, peak = one_slot(cache_dir, args.repeat)
+        single, twenty = round_trip(cache_dir, args.repeat)
+    print(f"load average: {os.getloadavg()[0]:.2f}")
+    print(table([
+        ("60 functions, 600 RPM over 1 s / 10 s windows: wall", f"{az_wall:.2f} s", "<= 8.8 s"),
+        ("  share of requests answered 429", f"{az_share:.1%}", "<= 5%"),
+        ("  targets failed", str(az_failed), "0"),
+        ("one-slot server, 9 functions at 0.3 s: default / --concurrency 1", f"{default / one:.2f}x "
+         f"({default:.2f} / {one:.2f} s)", "<= 1.25x"),
+        ("  timeouts; most in flight at the server (default)", f"{timeouts}; {peak}", "0; about 2 after the start"),
+        ("20 functions vs 1 at 500 ms", f"{twenty:.2f} / {single:.2f} s", "about one round trip"),
+    ]))
+
+
+if __name__ == "__main__":
+    main()

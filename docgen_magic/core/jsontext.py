@@ -1,0 +1,119 @@
+"""Reading the JSON object in a model's answer as models write it, not only as the JSON grammar allows.
+
+Small and local models put raw control characters (a newline, a tab) inside strings, wrap the object in a
+Markdown code fence, write a sentence before or after it, or are cut off by the token limit half way through.
+:func:`read_object` finds the object and reads it leniently; :func:`close_prefix` turns a cut-off answer into
+the longest prefix that is a complete object (the entries written so far), so what the model did write is
+used and the rest can be asked again or filled from the code.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+_FENCE = re.compile(r"```[a-zA-Z0-9_-]*\s*\n?(.*?)```", re.S)
+_MAX_CUTS = 64  # the last cut points only: a prefix that fails this often ends in garbage, not in a cut entry
+_DECODER = json.JSONDecoder(strict=False)  # strict=False: control characters inside strings are accepted
+
+
+def read_object(text: str | None, *, truncated: bool = False) -> dict[str, Any] | None:
+    """Read the first JSON object in a model's text.
+
+    Args:
+        text: Tool arguments or message content, possibly fenced, surrounded by prose, or cut off.
+        truncated: The answer was cut off by the token limit: fall back to its longest complete prefix.
+
+    Returns:
+        The object, or None when there is none (or, when truncated, nothing usable was written).
+    """
+    if not text:
+        return None
+    candidates = [m.group(1) for m in _FENCE.finditer(text)] + [text]
+    for candidate in candidates:
+        start = candidate.find("{")
+        while start != -1:
+            try:
+                value, _ = _DECODER.raw_decode(candidate, start)
+            except json.JSONDecodeError as exc:
+                if exc.pos - start > 2:  # an object was there, broken: not prose braces before the real one
+                    break
+                value = None
+            except (ValueError, RecursionError):
+                break
+            if isinstance(value, dict):
+                return value
+            start = candidate.find("{", start + 1)
+    if truncated:
+        start = text.find("{")
+        return close_prefix(text[start:]) if start != -1 else None
+    return None
+
+
+def close_prefix(text: str) -> dict[str, Any] | None:
+    """Make the longest complete JSON object out of the start of a cut-off one.
+
+    An unfinished string value is kept (closed where it was cut), a key without its value and an unfinished
+    number or literal are dropped, and the open arrays and objects are closed.
+
+    Args:
+        text: Text starting with ``{``.
+
+    Returns:
+        The object, or None when not even one entry survives.
+    """
+    for end in _cut_points(text)[:_MAX_CUTS]:
+        value = _try_close(text[:end])
+        if isinstance(value, dict) and value:
+            return value
+    return None
+
+
+def _cut_points(text: str) -> list[int]:
+    """Where to try cutting: the whole text, then after each structural character, last first."""
+    points = [len(text)]
+    in_string = escaped = False
+    marks = []
+    for index, char in enumerate(text):
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+                marks.append(index + 1)
+        elif char == '"':
+            in_string = True
+        elif char in ",{[]}":
+            marks.append(index if char == "," else index + 1)
+    return points + sorted(set(marks), reverse=True)
+
+
+def _try_close(prefix: str) -> Any:
+    """Close the strings, arrays and objects left open at the end of a prefix; None when that is not JSON."""
+    stack: list[str] = []
+    in_string = escaped = False
+    for char in prefix:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "{[":
+            stack.append("}" if char == "{" else "]")
+        elif char in "}]" and stack:
+            stack.pop()
+    text = prefix
+    if in_string:
+        text = (text[:-1] if escaped else text) + '"'
+    text = text.rstrip().rstrip(",")
+    try:
+        return _DECODER.decode(text + "".join(reversed(stack)))
+    except (ValueError, RecursionError):
+        return None
