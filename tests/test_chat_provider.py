@@ -433,7 +433,16 @@ def test_persistent_missing_param_is_written_from_the_code_with_a_note(fake_open
     assert [a.name for a in outcome.docstring.args] == ["path", "limit", "strict"]
 
 
-@pytest.mark.parametrize("fault", ["malformed", "no-tool-call", "length", "content-filter"])
+def test_persistent_cut_off_answers_are_documented_from_what_they_wrote(fake_openai: FakeOpenAI) -> None:
+    fake_openai.enqueue("length", "length", "length")  # each answer cut off half way by the token cap
+    settings = resolve_settings({"concurrency": 1, "use_cache": False, "max_attempts": 3}, environ={})
+    result = asyncio.run(_document(SOURCE, azure(fake_openai), settings))
+    [outcome] = result.targets
+    assert outcome.status == "documented", outcome.error
+    assert outcome.docstring is not None and outcome.docstring.summary == "Do the load table step."
+
+
+@pytest.mark.parametrize("fault", ["malformed", "no-tool-call", "content-filter"])
 def test_persistent_answer_fault_fails_a_target_the_code_cannot_describe_and_keeps_the_code(
         fake_openai: FakeOpenAI, fault: str) -> None:
     cell = SOURCE + "\n\ndef other(x):\n    return x\n"

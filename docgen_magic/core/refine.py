@@ -250,7 +250,7 @@ async def generate_docstring(
             result.problems_fixed = list(dict.fromkeys(seen))
             result.origin = FROM_TEMPLATE if provider.is_template else FROM_MODEL
             return result
-        logger.info("%s: answer %d of %d has %d problem(s): %s", target.qualname, attempt, max_attempts,
+        logger.info("%s: answer %d of %d has %d problem(s): %s", target.qualname, attempt, options.max_attempts,
                     len(problems), " ".join(p.message for p in problems))
         seen.extend(p.code for p in problems)
         found = candidate(data, problems, target, attempt)
