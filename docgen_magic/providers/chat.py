@@ -483,10 +483,10 @@ class ChatProvider:
         Raises:
             _NoAnswer: The timeout passed (the request is cancelled: its connection closes).
         """
-        import httpx
+        import openai
 
         # The SDK's own read timeout is off (the wait below measures the answer); connecting still times out.
-        sdk_timeout = httpx.Timeout(None, connect=self.timeout, write=self.timeout)
+        sdk_timeout = openai.Timeout(None, connect=self.timeout, write=self.timeout)
         task = asyncio.ensure_future(client.chat.completions.with_raw_response.create(**params, timeout=sdk_timeout))
         hard = ticket.at + self.timeout * max(2, ticket.in_flight)
         try:
