@@ -232,6 +232,36 @@ def _fault_answer(fault: str, answer: dict[str, Any]) -> dict[str, Any]:
 
 # -- the server --------------------------------------------------------------------------------------------
 
+def _event_stream(completion: dict[str, Any], usage: dict[str, Any] | None) -> bytes:
+    """A completion as Server-Sent Events, the way compatible servers stream one (``stream: true``).
+
+    Content and tool-call arguments come in pieces of 16 characters, the finish reason in a chunk of its own,
+    then (when asked with ``stream_options``) the usage in a last chunk without choices.
+    """
+    choice = completion["choices"][0]
+    message = choice["message"]
+    base = {"id": completion["id"], "object": "chat.completion.chunk", "created": completion["created"],
+            "model": completion["model"]}
+    chunks: list[dict[str, Any]] = [{**base, "choices": [{"index": 0, "delta": {"role": "assistant"},
+                                                          "finish_reason": None}]}]
+    content = message.get("content") or ""
+    for start in range(0, len(content), 16):
+        chunks.append({**base, "choices": [{"index": 0, "delta": {"content": content[start:start + 16]},
+                                            "finish_reason": None}]})
+    for call in message.get("tool_calls") or []:
+        arguments = call["function"]["arguments"]
+        for number, start in enumerate(range(0, max(len(arguments), 1), 16)):
+            function = {"arguments": arguments[start:start + 16]}
+            if number == 0:
+                function["name"] = call["function"]["name"]
+            chunks.append({**base, "choices": [{"index": 0, "delta": {"tool_calls": [
+                {"index": 0, "id": call["id"], "type": "function", "function": function}]}, "finish_reason": None}]})
+    chunks.append({**base, "choices": [{"index": 0, "delta": {}, "finish_reason": choice["finish_reason"]}]})
+    if usage is not None:
+        chunks.append({**base, "choices": [], "usage": usage})
+    return "".join(f"data: {json.dumps(chunk)}\n\n" for chunk in chunks).encode() + b"data: [DONE]\n\n"
+
+
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
@@ -396,6 +426,8 @@ class FakeOpenAI:
         ignores_tools: Answer in the message content (a fenced JSON object with a sentence around it) instead of
             the forced tool call, as servers that ignore ``tool_choice`` do; a request without ``tools`` (JSON
             asked for in the content) is answered that way too.
+        interrupts_streams: End a streamed answer after its first pieces, without a finish reason, when another
+            request is in flight (llama-cpp-python's server interrupts a stream when the next request arrives).
         rejected_params: Top-level request parameters answered with a 400 "Unsupported parameter" (as OpenAI
             rejects ``max_tokens`` for its reasoning models, or a server ``response_format``).
         fragment_prose: Answer as models often write: every item description (parameters, returns, yields,
@@ -430,6 +462,7 @@ class FakeOpenAI:
         self._limits: _TokenBuckets | _ShortWindows | None = None
         self.slots: int | None = None
         self.ignores_tools = False
+        self.interrupts_streams = False
         self.rejected_params: set[str] = set()
         self._slots: threading.Semaphore | None = None
         self._prefixes: set[int] = set()
@@ -823,7 +856,15 @@ class FakeOpenAI:
         if isinstance(fault, dict) and "status" in fault:
             payload = fault.get("body") or _error(f"Scripted status {fault['status']}.", "scripted", None)
             return reply(int(fault["status"]), payload, fault.get("headers"))
-        return reply(200, self._completion(body, fault, azure.group("name") if azure else body.get("model")), limited)
+        completion = self._completion(body, fault, azure.group("name") if azure else body.get("model"))
+        if body.get("stream"):
+            record["status"] = 200
+            usage = completion.get("usage") if (body.get("stream_options") or {}).get("include_usage") else None
+            events = _event_stream(completion, usage)
+            if self.interrupts_streams and self._in_flight > 1:  # as llama-cpp-python's server does by default
+                events = events.split(b"\n\n", 3)[0] + b"\n\ndata: [DONE]\n\n"
+            return self._send_raw(handler, 200, events, "text/event-stream")
+        return reply(200, completion, limited)
 
     def _cached_tokens(self, body: dict[str, Any]) -> int:
         """Prompt tokens served from a provider-style prefix cache: the longest prefix (tools, then messages)

@@ -241,8 +241,8 @@ def test_a_timed_out_request_keeps_its_place_until_the_server_answers_something(
 
 def test_a_one_slot_server_is_not_timed_out_while_it_works_through_its_queue(
         fake_openai: FakeOpenAI, azure_env: dict[str, str]) -> None:
-    fake_openai.slots, fake_openai.latency = 1, 0.2  # 9 requests: the last answered after 1.8 s
-    result = docgen_magic.document(_functions(9), use_cache=False, timeout=0.8)
+    fake_openai.slots, fake_openai.latency = 1, 0.4  # 9 requests: the last answered after 3.6 s
+    result = docgen_magic.document(_functions(9), use_cache=False, timeout=1.5)
     assert result.ok, [t.error for t in result.failed]
     assert len(fake_openai.requests) == 9  # no timeout, no retry queued behind an abandoned answer
 
@@ -253,3 +253,23 @@ def test_a_server_that_stops_answering_times_out_with_one_line(
     fake_openai.enqueue("slow", "slow")
     result = docgen_magic.document(_functions(2), use_cache=False, timeout=0.4, max_retries=0)
     assert [t.error for t in result.targets] == ["azure: timed out after 0.4 s (after 0 retries)"] * 2
+
+
+def test_a_local_server_gets_one_request_first_then_a_window_that_doubles() -> None:
+    clock = Clock()
+    limiter = RateLimiter(100, clock=clock)
+    limiter.probe_first = True  # how long one answer takes is unknown: a burst would queue behind it
+
+    async def run() -> None:
+        probe = await limiter.acquire()
+        assert limiter.room_wait(0) is not None  # nothing else before the probe's answer
+        clock.now += 5.0
+        limiter.release(probe, completion_tokens=100)
+        assert limiter.window == 2
+        pair = [await limiter.acquire(), await limiter.acquire()]
+        assert limiter.room_wait(0) is not None
+        for ticket in pair:  # a server with room for both: no queue, the window doubles per round trip
+            limiter.release(ticket, completion_tokens=100)
+        assert limiter.window == 4
+
+    asyncio.run(run())

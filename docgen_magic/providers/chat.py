@@ -48,6 +48,9 @@ logger = logging.getLogger(__name__)
 ENTRA_SCOPE = "https://cognitiveservices.azure.com/.default"
 MAX_RATE_LIMIT_WAIT = 120.0
 """A 429 asking to wait longer than this (a daily quota) fails the request instead of waiting."""
+MAX_TIMEOUT_SCALE = 8
+"""A timeout that passes with the server silent doubles the wait for that server, up to this many times the
+setting (a CPU model's one answer can take longer than the timeout: waiting beats asking again)."""
 MAX_RATE_LIMIT_ROUNDS = 20
 """429s one request may meet before it fails (each one waited out first)."""
 _COMPLETION_ESTIMATE = 300
@@ -144,6 +147,7 @@ class ChatProvider:
         self._client: Any = None  # that client with this provider's options
         self.limiter: RateLimiter | None = None
         self._tool_choice = tool_choice()
+        self._stream_usage = True
 
     def __repr__(self) -> str:
         """Show provider, model and endpoint, never the key.
@@ -231,7 +235,8 @@ class ChatProvider:
         compatible = self.name == "openai" and self.endpoint is not None and not _is_openai_host(self.endpoint)
 
         def assumed() -> ServerTraits:
-            return ServerTraits(cap_parameter="max_tokens" if compatible else "max_completion_tokens")
+            return ServerTraits(cap_parameter="max_tokens" if compatible else "max_completion_tokens",
+                                stream=compatible)
 
         return self._connections.traits(self._client_key, self.model, assumed)
 
@@ -372,6 +377,8 @@ class ChatProvider:
         A web page (a login portal, a wrong URL), text that is not JSON, JSON of another API or a 200 wrapping
         an error would otherwise read as "the model did not call the function" and be asked again for nothing.
         """
+        if isinstance(raw, _Streamed):
+            return None if raw.completion.choices else "the endpoint streamed an answer without choices"
         content = bytes(raw.content or b"")
         if not content.strip():
             return "the endpoint answered 200 with an empty body"
@@ -431,22 +438,37 @@ class ChatProvider:
         import openai
 
         limiter = self.limiter = self._connections.limiter(self._client_key, self.model, self.concurrency)
+        limiter.probe_first = traits.stream or traits.cap_parameter == "max_tokens"  # a local server
         timeouts = 0
         for _ in range(MAX_RATE_LIMIT_ROUNDS):
             ticket = await limiter.acquire(estimate)
             try:
-                raw = await self._answer(client, params, limiter, ticket)
+                self._stream_usage = traits.stream_usage
+                raw = await self._answer(client, params, limiter, ticket, traits)
             except _NoAnswer:
                 limiter.timed_out(ticket)
+                waited = self.timeout * traits.timeout_scale
                 if timeouts >= self.max_retries:
-                    raise ProviderTransientError(f"{self.name}: timed out after {self.timeout:g} s "
+                    raise ProviderTransientError(f"{self.name}: timed out after {waited:g} s "
                                                  f"(after {self._retried(timeouts)})") from None
                 timeouts += 1
                 self.retries += 1
+                longer = ""
+                if limiter.probe_first and traits.timeout_scale < MAX_TIMEOUT_SCALE:
+                    traits.timeout_scale *= 2  # a local model's one answer takes longer than that: wait longer
+                    longer = f", waiting up to {self.timeout * traits.timeout_scale:g} s"
                 logger.info("%s: %s: no answer within %g s while the server answered nothing else; asking again "
-                            "(retry %d of %d)", self.name, request.target.qualname, self.timeout, timeouts,
-                            self.max_retries)
+                            "(retry %d of %d)%s", self.name, request.target.qualname, waited, timeouts,
+                            self.max_retries, longer)
                 continue
+            except _Interrupted:
+                # llama.cpp's Python server, by default, ends a stream when another request arrives: asked
+                # without streaming from now on (a request waiting its turn is then left alone).
+                limiter.fail(ticket)
+                traits.stream = False
+                logger.info("%s: the server cut a streamed answer short (it interrupts one for the next); "
+                            "asking without streaming from now on", self.name)
+                raise _Resend from None
             except openai.RateLimitError as exc:
                 headers = {k.lower(): v for k, v in exc.response.headers.items()}
                 wait = retry_after_seconds(headers)
@@ -472,13 +494,15 @@ class ChatProvider:
         error.status = 429
         raise error
 
-    async def _answer(self, client: Any, params: dict[str, Any], limiter: RateLimiter, ticket: Ticket) -> Any:
-        """Send the request and wait for its answer; the timeout counts from the server's last answer.
+    async def _answer(self, client: Any, params: dict[str, Any], limiter: RateLimiter, ticket: Ticket,
+                      traits: ServerTraits) -> Any:
+        """Send the request and wait for its answer; the timeout counts from the server's last sign of life.
 
         A server that answers one request at a time keeps the others in its queue: while it keeps answering
-        (any request of this deployment), a request waiting its turn is not timed out. It is once the server
-        has answered nothing for ``timeout`` seconds, or after ``timeout`` per request that was in flight
-        when it started.
+        or streaming (any request of this deployment), a request waiting its turn is not timed out. It is once
+        the server has sent nothing for ``timeout`` seconds, or (before its answer starts) after ``timeout``
+        per request that was in flight when it started. A streamed answer is read as it comes, and cut off when
+        it runs away (whitespace or one phrase over and over): closing the stream stops the server's work.
 
         Raises:
             _NoAnswer: The timeout passed (the request is cancelled: its connection closes).
@@ -487,22 +511,59 @@ class ChatProvider:
 
         # The SDK's own read timeout is off (the wait below measures the answer); connecting still times out.
         sdk_timeout = openai.Timeout(None, connect=self.timeout, write=self.timeout)
-        task = asyncio.ensure_future(client.chat.completions.with_raw_response.create(**params, timeout=sdk_timeout))
-        hard = ticket.at + self.timeout * max(2, ticket.in_flight)
+        stream = traits.stream
+        extra: dict[str, Any] = {}
+        if stream:
+            extra = {"stream": True, "stream_options": {"include_usage": True}} if self._stream_usage else \
+                {"stream": True}
+        heard = ticket.at
+
+        async def within(awaitable: Any, bounded: bool) -> Any:
+            task = asyncio.ensure_future(awaitable)
+            try:
+                while True:
+                    now = time.monotonic()
+                    timeout = self.timeout * traits.timeout_scale  # read each time: another request may raise it
+                    # a backstop for a server that answers others but never this one: a timeout per request
+                    # that was in flight at its start or started since (a queue's order is not the tickets')
+                    hard = ticket.at + timeout * (1 + ticket.in_flight + limiter.stats.started - ticket.seq)
+                    deadline = max(heard, limiter.last_answer or heard) + timeout
+                    if now >= (min(hard, deadline) if bounded else deadline):
+                        raise _NoAnswer
+                    done, _ = await asyncio.wait({task}, timeout=(min(hard, deadline) if bounded else deadline) - now)
+                    if done:
+                        return task.result()
+            finally:
+                if not task.done():
+                    task.cancel()
+                    with contextlib.suppress(BaseException):
+                        await task
+
+        raw = await within(client.chat.completions.with_raw_response.create(**params, **extra, timeout=sdk_timeout),
+                           True)
+        if not stream:
+            return raw
+        chunks = raw.parse()
+        collected = _Collected()
+        iterator = chunks.__aiter__()
         try:
             while True:
-                now = time.monotonic()
-                deadline = min(hard, max(ticket.at, limiter.last_answer or ticket.at) + self.timeout)
-                if now >= deadline:
-                    raise _NoAnswer
-                done, _ = await asyncio.wait({task}, timeout=deadline - now)
-                if done:
-                    return task.result()
+                try:
+                    chunk = await within(iterator.__anext__(), not collected.pieces)
+                except StopAsyncIteration:
+                    break
+                heard = time.monotonic()
+                limiter.heard()
+                if collected.add(chunk):
+                    logger.info("%s: the answer ran away (whitespace or repetition); cut off after %d tokens",
+                                self.name, collected.pieces)
+                    break
         finally:
-            if not task.done():
-                task.cancel()
-                with contextlib.suppress(BaseException):
-                    await task
+            with contextlib.suppress(Exception):
+                await chunks.close()
+        if collected.finish is None:  # ended without a finish reason: the server cut it short
+            raise _Interrupted
+        return _Streamed(raw.headers, collected.completion(), int(getattr(raw, "retries_taken", 0) or 0))
 
     def _adapt(self, exc: Any, params: dict[str, Any], traits: ServerTraits) -> bool:
         """Learn from a 400 that names a parameter the server does not take, when there is another way.
@@ -517,6 +578,13 @@ class ChatProvider:
         if (param == sent or (sent in text and other in text)) and not traits.cap_switched:
             traits.cap_parameter, traits.cap_switched = other, True
             logger.info("%s: the server takes %s, not %s; sending that", self.name, other, sent)
+            return True
+        if traits.stream and "stream_options" in text and traits.stream_usage:
+            traits.stream_usage = False
+            return True
+        if traits.stream and "stream" in text:
+            traits.stream = False
+            logger.info("%s: the server does not stream answers; asking without streaming", self.name)
             return True
         if self.structured_output != "auto":
             return False
@@ -545,7 +613,9 @@ class ChatProvider:
                 called = str(function.arguments or "")
                 break
         content = getattr(message, "content", None)
-        truncated = finish == "length"
+        # Some servers (llama.cpp's) report a tool call cut off by the cap as finished: the token count tells.
+        written = usage.completion_tokens or int(getattr(response, "pieces", 0) or 0)
+        truncated = finish == "length" or written >= self.completion_cap(request.target)
         data = read_object(called if called is not None else content, truncated=truncated)
         if self.structured_output == "auto" and traits.mode is None and (called is not None or data is not None):
             traits.mode = "tool" if called is not None or mode != "tool" else "json_schema"
@@ -658,8 +728,91 @@ class _Resend(Exception):
     """The server rejected a parameter it can do without: send the request again as the traits now say."""
 
 
+class _Interrupted(Exception):
+    """A streamed answer ended without a finish reason: the server cut it short."""
+
+
 class _NoAnswer(Exception):
     """No answer within the timeout (counted from the server's last answer)."""
+
+
+RUNAWAY_WHITESPACE = 160
+"""Characters of whitespace only at the end of a streamed answer that show it ran away."""
+RUNAWAY_SPAN = 160
+"""Characters at the end of a streamed answer made of one short piece (up to 40 characters) repeated."""
+
+
+class _Collected:
+    """A streamed chat completion put back together, watching for an answer that runs away."""
+
+    def __init__(self) -> None:
+        self.content: list[str] = []
+        self.arguments: list[str] = []
+        self.name: str | None = None
+        self.finish: str | None = None
+        self.usage: Any = None
+        self.pieces = 0
+        self.tail = ""
+
+    def add(self, chunk: Any) -> bool:
+        """Add one chunk; True when the answer ran away (it is then marked cut off by the cap)."""
+        self.pieces += 1
+        text = ""
+        for choice in getattr(chunk, "choices", None) or []:
+            delta = getattr(choice, "delta", None)
+            piece = getattr(delta, "content", None)
+            if piece:
+                self.content.append(piece)
+                text += piece
+            for call in getattr(delta, "tool_calls", None) or []:
+                function = getattr(call, "function", None)
+                self.name = self.name or getattr(function, "name", None)
+                piece = getattr(function, "arguments", None)
+                if piece:
+                    self.arguments.append(piece)
+                    text += piece
+            self.finish = getattr(choice, "finish_reason", None) or self.finish
+        if getattr(chunk, "usage", None) is not None:
+            self.usage = chunk.usage
+        self.tail = (self.tail + text)[-4 * RUNAWAY_SPAN:]
+        if _runs_away(self.tail):
+            self.finish = "length"
+            return True
+        return False
+
+    def completion(self) -> Any:
+        """Return the answer as a non-streamed completion reads (what :meth:`ChatProvider._reply` takes)."""
+        from types import SimpleNamespace as Record
+
+        calls = ([Record(function=Record(name=self.name or TOOL_NAME, arguments="".join(self.arguments)))]
+                 if self.name or self.arguments else None)
+        message = Record(content="".join(self.content) or None, tool_calls=calls)
+        choices = [Record(message=message, finish_reason=self.finish)] if self.pieces else []
+        # pieces: about one token each; it stands in for the completion tokens where the server reports no usage
+        return Record(choices=choices, usage=self.usage, pieces=self.pieces)
+
+
+def _runs_away(tail: str) -> bool:
+    """Whether the end of an answer is whitespace only, or one short piece over and over."""
+    if len(tail) >= RUNAWAY_WHITESPACE and not tail[-RUNAWAY_WHITESPACE:].strip():
+        return True
+    if len(tail) < RUNAWAY_SPAN:
+        return False
+    end = tail[-RUNAWAY_SPAN:]
+    return any(end == (end[-period:] * (RUNAWAY_SPAN // period + 1))[-RUNAWAY_SPAN:] for period in range(1, 41))
+
+
+class _Streamed:
+    """A streamed answer, read to its end: what :meth:`ChatProvider.generate` reads of a raw response."""
+
+    def __init__(self, headers: Any, completion: Any, retries_taken: int) -> None:
+        self.headers = headers
+        self.completion = completion
+        self.retries_taken = retries_taken
+
+    def parse(self) -> Any:
+        """Return the completion put back together."""
+        return self.completion
 
 
 def _is_openai_host(url: str) -> bool:
@@ -671,7 +824,8 @@ def _is_openai_host(url: str) -> bool:
 def _completion_tokens(raw: Any) -> int:
     """Completion tokens an answer reports (0 when it reports none or is not a completion)."""
     try:
-        return _count(getattr(raw.parse(), "usage", None), "completion_tokens")
+        response = raw.parse()
+        return _count(getattr(response, "usage", None), "completion_tokens") or _count(response, "pieces")
     except Exception:
         return 0
 

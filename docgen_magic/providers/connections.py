@@ -73,6 +73,9 @@ class ServerTraits:
     mode: str | None = None
     cap_parameter: str = "max_completion_tokens"
     cap_switched: bool = False
+    stream: bool = False
+    stream_usage: bool = True
+    timeout_scale: float = 1.0
 
 
 _Owned = tuple["weakref.ref[asyncio.AbstractEventLoop]", Any]

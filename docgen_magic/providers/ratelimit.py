@@ -212,9 +212,12 @@ class RateLimiter:
 
     Attributes:
         ceiling: The most requests in flight at once (the ``concurrency`` setting).
+        probe_first: Send one request alone before any answer (a local server: how long one answer takes is
+            unknown, and a burst would queue behind it); the window then grows by one per answer without a
+            queue, doubling each round trip.
         window: The current allowance of requests in flight (1 .. ceiling).
         in_flight: Requests started and not finished (timed-out ones whose place is still taken included).
-        last_answer: When the server last answered anything (the limiter's clock), or None.
+        last_answer: When the server last answered (or streamed) anything (the limiter's clock), or None.
         stats: Counters.
     """
 
@@ -241,6 +244,7 @@ class RateLimiter:
         self._fastest: float | None = None  # the fastest answer's seconds per completion token
         self._ghosts: list[float] = []  # until when each abandoned request's place stays taken
         self._changed: asyncio.Event | None = None
+        self.probe_first = False
 
     def __repr__(self) -> str:
         """Show the window and the ceiling.
@@ -264,7 +268,8 @@ class RateLimiter:
         if now < self._paused_until:
             return self._paused_until - now
         self._expire_ghosts(now)
-        if self.in_flight + len(self._ghosts) >= max(1, int(self.window)):
+        window = 1 if self.probe_first and self._fastest is None else max(1, int(self.window))
+        if self.in_flight + len(self._ghosts) >= window:
             # an answer frees a place (and wakes the waiters); with none in flight, only a ghost's expiry can
             return _UNKNOWN_WAIT if self.in_flight else min(g - now for g in self._ghosts)
         if self._reading is None:
@@ -362,6 +367,8 @@ class RateLimiter:
             self._ghosts.pop(0)
         self._learn(headers, ticket)
         pace = (now - ticket.at) / max(1, completion_tokens)
+        if self._fastest is None and self.probe_first:  # the probe answered: grow from there (doubling)
+            self.window = min(self.window, 1.0)
         self._fastest = pace if self._fastest is None else min(self._fastest, pace)
         if pace > QUEUE_TOLERANCE * self._fastest and ticket.in_flight > 1:
             served = ticket.in_flight * self._fastest / pace  # what the server serves at once (Little's law)
@@ -370,6 +377,10 @@ class RateLimiter:
         else:
             self.window = min(float(self.ceiling), self.window + 1.0)
         self._notify()
+
+    def heard(self) -> None:
+        """Record a sign of life from the server (a streamed piece of an answer): timeouts count from it."""
+        self.last_answer = self._clock()
 
     def fail(self, ticket: Ticket) -> None:
         """Record a request that got no answer (a transport failure): free its place, learn nothing.
