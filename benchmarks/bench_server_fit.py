@@ -8,6 +8,9 @@
 - An unlimited server at 500 ms: 20 functions still take about one round trip.
 
 Run: ``.venv/bin/python benchmarks/bench_server_fit.py [--repeat N]``; prints medians (state the machine's load).
+``.venv-model/bin/python benchmarks/bench_server_fit.py --real FILE`` documents FILE against the real llama.cpp
+server (``tests/real_server.py``) with default settings and with ``--concurrency 1`` and prints wall time,
+requests, timeouts and where each docstring came from.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import os
 import statistics
 import tempfile
 import time
+from pathlib import Path
 
 from common import table
 
@@ -80,10 +84,35 @@ def round_trip(cache_dir: str, repeat: int) -> tuple[float, float]:
     return statistics.median(ones), statistics.median(twenties)
 
 
+def real_server(path: str) -> None:
+    from tests.real_server import MODEL_NAME, real_server
+
+    source = Path(path).read_text(encoding="utf-8")
+    with real_server() as url, tempfile.TemporaryDirectory() as cache_dir:
+        for changes in ({}, {"concurrency": 1}):
+            settings = resolve_settings({"provider": "openai", "openai_base_url": url, "model": MODEL_NAME,
+                                         "cache_dir": cache_dir, "use_cache": False, **changes}, environ={})
+            start = time.perf_counter()
+            result = document(source, settings=settings)
+            wall = time.perf_counter() - start
+            close()
+            origins: dict[str, int] = {}
+            for target in result.targets:
+                key = target.status if target.status != "documented" else getattr(target, "origin", "documented")
+                origins[key] = origins.get(key, 0) + 1
+            timeouts = sum("timed out" in (t.error or "") for t in result.targets)
+            print(f"{changes or 'default settings'}: {wall:.0f} s, {result.usage.requests} requests, "
+                  f"{timeouts} timeouts, {origins}, load average {os.getloadavg()[0]:.1f}", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--real", metavar="FILE", help="document FILE against the real llama.cpp server instead")
     args = parser.parse_args()
+    if args.real:
+        real_server(args.real)
+        return
     with tempfile.TemporaryDirectory() as cache_dir:
         az_wall, az_share, az_failed = azure_windows(cache_dir, args.repeat)
         default, one, timeouts, peak = one_slot(cache_dir, args.repeat)
