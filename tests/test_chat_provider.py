@@ -682,7 +682,7 @@ def test_runs_share_a_client_and_close_releases_it_and_the_loop(fake_openai: Fak
 
 def test_verbose_output_is_sentences_one_line_per_retry_and_no_tracebacks(fake_openai: FakeOpenAI,
                                                                           tmp_path: Path) -> None:
-    from tests.test_faults import run_docgen
+    from tests.docgen_runner import run_docgen
 
     source = tmp_path / "m.py"
     source.write_text(SOURCE)
