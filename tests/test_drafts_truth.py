@@ -16,6 +16,7 @@ from __future__ import annotations
 import ast
 import functools
 import json
+import os
 import re
 import subprocess
 from pathlib import Path
@@ -141,7 +142,8 @@ def test_docstring_parser_reads_placeholders_as_text(style: str) -> None:
 
 def test_napoleon_and_numpydoc_read_placeholders_as_text() -> None:
     if not TOOLS_PYTHON.exists():
-        pytest.skip("the tool environment is missing: run `make tools`")
+        message = "Sphinx's and numpydoc's tool environment is missing: run `make tools`"
+        pytest.fail(message) if os.environ.get("DOCGEN_REQUIRE_TOOLS") else pytest.skip(message)
     items = [{"style": style, "text": ast.get_docstring(t.node) or ""} for style in ("google", "numpy")
              for t in _targets(_document(GAPS, style)).values() if t.name in ("pick", "walk")]
     proc = subprocess.run([str(TOOLS_PYTHON), str(ROOT / "tests" / "readers_judge.py")], input=json.dumps(items),
