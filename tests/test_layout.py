@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from docgen_magic.core.layout import OTHER, PARAMS, RAISES, RETURNS, read_layout
+from docgen_magic.core.layout import read_layout
+from docgen_magic.core.titles import OTHER, PARAMS, RAISES, RETURNS
 
 
 def texts(doc: str) -> list[str]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import asyncio
+import itertools
 import json
 import os
 import subprocess
@@ -24,7 +25,9 @@ import pytest
 from docgen_magic import api
 from docgen_magic.core.cell import parse_cell
 from docgen_magic.core.facts import Target, extract_targets
+from docgen_magic.core.model import ArgDoc, AttributeDoc, Docstring, RaisesDoc
 from docgen_magic.core.ports import GenerationRequest, Provider
+from docgen_magic.core.render import render
 from docgen_magic.core.rules import bare_names
 from docgen_magic.providers.chat import make_azure_provider
 from tests.fake_openai import DISTINCTIVE_KEY as FAKE_KEY
@@ -297,6 +300,33 @@ def _assert_numpydoc_clean(folder: Path) -> None:
 def test_numpydoc_validator_reports_nothing_in_scope(kind: str, fake: FakeOpenAI, tmp_path: Path) -> None:
     _require_tools("numpydoc")
     _assert_numpydoc_clean(_numpydoc_folder(_document_all(kind, "numpy", fake), tmp_path / kind))
+
+
+_ORDERED_CLASS = """class Account:
+    def __init__(self, owner: str, balance: int = 0) -> None:
+        if balance < 0:
+            raise ValueError("negative")
+        self.owner = owner
+        self.balance = balance
+"""
+
+
+def test_numpydoc_validator_accepts_the_section_order(tmp_path: Path) -> None:
+    """A class docstring with its constructor's parameters, its attributes and what the constructor raises gets
+    its sections in numpydoc's order (Parameters, Attributes, Raises), which numpydoc's GL07 checks."""
+    target = next(t for t in extract_targets(parse_cell(_ORDERED_CLASS)) if t.name == "Account")
+    doc = Docstring("Hold what an owner has.", args=[ArgDoc("owner", "str", "Who owns it."),
+                                                     ArgDoc("balance", "int", "What it starts with.")],
+                    raises=[RaisesDoc("ValueError", "If the balance is negative.")],
+                    attributes=[AttributeDoc("owner", "str", "Who owns it."),
+                                AttributeDoc("balance", "int", "What it holds.")])
+    literal = render(doc, target, style="numpy").literal_lines
+    head, *body = _ORDERED_CLASS.splitlines()
+    code = "\n".join([head, *(f"    {line}" if line else "" for line in literal), *body]) + "\n"
+    titles = [line.strip() for line, under in itertools.pairwise(literal) if set(under.strip()) == {"-"}]
+    assert titles == ["Parameters", "Attributes", "Raises"]
+    _require_tools("numpydoc")
+    _assert_numpydoc_clean(_numpydoc_folder({"ordered": code}, tmp_path / "ordered"))
 
 
 def test_numpydoc_validator_reports_nothing_on_fragment_prose(fake: FakeOpenAI, tmp_path: Path) -> None:

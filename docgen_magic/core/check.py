@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from docgen_magic.core.facts import Target, is_documented
-from docgen_magic.core.layout import ATTRIBUTE_FIELDS, PARAM_FIELDS
 from docgen_magic.core.observed import Observation, unsaid
 from docgen_magic.core.rules import (
     Code,
@@ -25,6 +24,7 @@ from docgen_magic.core.rules import (
     says_nothing,
     undocumented_raises,
 )
+from docgen_magic.core.titles import ATTRIBUTE_FIELDS, PARAM_FIELDS
 
 
 @dataclass(frozen=True)

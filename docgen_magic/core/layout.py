@@ -5,8 +5,8 @@ value: each section (Google ``Args:``, NumPy ``Parameters`` over a dashed line, 
 with the line it starts on, its last non-blank line, its entries and the indentation of each level. Nothing
 here changes a line; :mod:`~docgen_magic.core.update` decides what to insert where.
 
-The section titles each style knows, and the order numpydoc's validator and the renderers put them in, are
-data here (``GOOGLE_TITLES``, ``NUMPY_TITLES``, ``SPHINX_FIELDS``).
+The section titles each style knows, and their order, are :mod:`~docgen_magic.core.titles`'s (the renderers
+read the same tables).
 """
 
 from __future__ import annotations
@@ -17,56 +17,7 @@ from dataclasses import dataclass, field
 from docgen_magic.core.cell import leading_indent
 from docgen_magic.core.render.text import indent_columns
 from docgen_magic.core.rules import Style, bare_names
-
-PARAMS = "params"
-RETURNS = "returns"
-YIELDS = "yields"
-RAISES = "raises"
-ATTRIBUTES = "attributes"
-OTHER = "other"
-"""Section keys: what a section documents (``other`` for prose sections such as Examples or Notes)."""
-
-PARAM_KEYS = frozenset({PARAMS, "kwparams", "otherparams"})
-"""Sections whose entries document parameters."""
-
-GOOGLE_TITLES: dict[str, tuple[str, float | None]] = {
-    **dict.fromkeys(("args", "arguments", "parameters", "params"), (PARAMS, 0)),
-    **dict.fromkeys(("keyword args", "keyword arguments", "kwargs"), ("kwparams", 1)),
-    **dict.fromkeys(("other parameters", "other args", "other arguments"), ("otherparams", 2)),
-    **dict.fromkeys(("returns", "return"), (RETURNS, 3)),
-    **dict.fromkeys(("yields", "yield"), (YIELDS, 4)),
-    **dict.fromkeys(("raises", "raise", "exceptions", "except"), (RAISES, 5)),
-    "attributes": (ATTRIBUTES, 6),
-    **dict.fromkeys(("example", "examples", "note", "notes", "todo", "warning", "warnings", "warns", "see also",
-                     "references", "methods", "attention", "caution", "danger", "error", "hint", "important",
-                     "tip", "receives", "receive"), (OTHER, None)),
-}
-"""Google (Napoleon) section titles, lower case: their key and rank (the renderer's order; None: free)."""
-
-NUMPY_TITLES: dict[str, tuple[str, float | None]] = {
-    "Parameters": (PARAMS, 0), "Attributes": (ATTRIBUTES, 1), "Methods": (OTHER, 2), "Returns": (RETURNS, 3),
-    "Yields": (YIELDS, 4), "Receives": (OTHER, 4.5), "Other Parameters": ("otherparams", 5), "Raises": (RAISES, 6),
-    "Warns": (OTHER, 7), "Warnings": (OTHER, 8), "See Also": (OTHER, 9), "Notes": (OTHER, 10),
-    "References": (OTHER, 11), "Examples": (OTHER, 12),
-}
-"""NumPy section titles: their key and rank (numpydoc's ``ALLOWED_SECTIONS`` order, which it validates)."""
-
-PARAM_FIELDS = ("param", "parameter", "arg", "argument", "key", "keyword")
-"""The Sphinx fields (docstring_parser's keys) that document a parameter."""
-
-ATTRIBUTE_FIELDS = ("ivar", "cvar", "var")
-"""The Sphinx fields that document an attribute (docstring_parser reads a Google / NumPy one as ``attribute``)."""
-
-SPHINX_FIELDS: dict[str, tuple[str, float | None]] = {
-    **dict.fromkeys((*PARAM_FIELDS, "type"), (PARAMS, 0)),
-    **dict.fromkeys(("returns", "return", "rtype"), (RETURNS, 1)),
-    **dict.fromkeys(("yields", "yield", "ytype"), (YIELDS, 2)),
-    **dict.fromkeys(("raises", "raise", "except", "exception"), (RAISES, 3)),
-    **dict.fromkeys((*ATTRIBUTE_FIELDS, "vartype"), (ATTRIBUTES, 4)),
-}
-"""Sphinx field names: their key and rank (the renderer's order). Other fields (``:meta:``) are free."""
-
-_TABLES = {Style.GOOGLE: GOOGLE_TITLES, Style.NUMPY: NUMPY_TITLES, Style.SPHINX: SPHINX_FIELDS}
+from docgen_magic.core.titles import GOOGLE_TITLES, NUMPY_TITLES, OTHER, RAISES, RETURNS, SPHINX_FIELDS, YIELDS
 
 _GOOGLE_HEADER = re.compile(r"^[ \t]*([A-Za-z][A-Za-z ]*?)[ \t]*:[ \t]*$")
 _GOOGLE_INLINE = re.compile(r"^[ \t]*([A-Za-z][A-Za-z ]*?)[ \t]*:[ \t]+\S")
@@ -200,19 +151,6 @@ def opens_with_section(texts: list[str]) -> bool:
     if field and field.group(1).lower() in SPHINX_FIELDS:
         return True
     return first.strip() in NUMPY_TITLES and len(texts) > 1 and bool(_UNDERLINE.match(texts[1]))
-
-
-def rank(style: str, key: str) -> float:
-    """Return the place of a section in a style's order.
-
-    Args:
-        style: ``google``, ``numpy`` or ``sphinx``.
-        key: A section key that has a place, e.g. ``returns``.
-
-    Returns:
-        The rank its titles have in the style's table.
-    """
-    return min(r for k, r in _TABLES[Style(style)].values() if k == key and r is not None)
 
 
 def _depth(line: str) -> int:

@@ -36,23 +36,12 @@ from typing import Any
 from docgen_magic.core import drafts
 from docgen_magic.core.cell import Cell, char_col, leading_indent, line_ending
 from docgen_magic.core.facts import Target
-from docgen_magic.core.layout import (
-    ATTRIBUTES,
-    PARAM_KEYS,
-    PARAMS,
-    RAISES,
-    RETURNS,
-    YIELDS,
-    Layout,
-    Section,
-    opens_with_section,
-    rank,
-    read_layout,
-)
+from docgen_magic.core.layout import Layout, Section, opens_with_section, read_layout
 from docgen_magic.core.model import ArgDoc, AttributeDoc, Docstring, RaisesDoc, ReturnsDoc, YieldsDoc
 from docgen_magic.core.render import sections as render_sections
 from docgen_magic.core.render.text import indent_columns
 from docgen_magic.core.rules import Style, is_raised, needs_returns_section, needs_yields, undocumented_raises
+from docgen_magic.core.titles import ATTRIBUTES, PARAM_KEYS, PARAMS, RAISES, RETURNS, YIELDS, rank
 
 _OPENING = re.compile(r"([A-Za-z]*)(\"\"\"|''')")
 _HEADER_LINES = {Style.GOOGLE: 1, Style.NUMPY: 2, Style.SPHINX: 0}

@@ -16,6 +16,10 @@ from docgen_magic.core.facts import Target
 from docgen_magic.core.model import Docstring
 from docgen_magic.core.render.parts import ITEM_INDENT, headed_sections, item, type_text
 from docgen_magic.core.render.text import format_block
+from docgen_magic.core.rules import Style
+from docgen_magic.core.titles import ATTRIBUTES, PARAMS, RAISES, RETURNS, YIELDS
+
+_TITLES = {PARAMS: "Args:", RETURNS: "Returns:", YIELDS: "Yields:", RAISES: "Raises:", ATTRIBUTES: "Attributes:"}
 
 _CONTINUATION = ITEM_INDENT * 2
 _INLINE_CODE = re.compile(r"``.+?``|:[\w:.+-]+:`.+?`")
@@ -33,8 +37,7 @@ def sections(doc: Docstring, target: Target, columns: int) -> list[list[str]]:
     Returns:
         One list of lines per non-empty section, in order.
     """
-    return headed_sections(doc, target, ("Args:", "Returns:", "Yields:", "Raises:", "Attributes:"),
-                           _section, functools.partial(_named, columns=columns),
+    return headed_sections(doc, target, Style.GOOGLE, _TITLES, _section, functools.partial(_named, columns=columns),
                            functools.partial(_value, columns=columns),
                            functools.partial(_value, columns=columns, required=True))
 

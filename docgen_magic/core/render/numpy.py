@@ -1,4 +1,6 @@
-"""NumPy style: ``Parameters`` / ``Returns`` / ``Yields`` / ``Raises`` / ``Attributes`` underlined headings.
+"""NumPy style: ``Parameters`` / ``Attributes`` / ``Returns`` / ``Yields`` / ``Raises`` underlined headings.
+
+The sections go in numpydoc's order (:data:`~docgen_magic.core.titles.NUMPY_TITLES`, which its GL07 checks).
 
 Items read ``name : type`` with the description indented below. numpydoc wants a head line before every
 return or yield description, so a value without a type is headed by a name, the convention numpydoc
@@ -12,6 +14,10 @@ import ast
 from docgen_magic.core.facts import Target, own_scope_nodes
 from docgen_magic.core.model import Docstring
 from docgen_magic.core.render.parts import ITEM_INDENT, headed_sections, item, type_text
+from docgen_magic.core.rules import Style
+from docgen_magic.core.titles import ATTRIBUTES, PARAMS, RAISES, RETURNS, YIELDS
+
+_TITLES = {PARAMS: "Parameters", RETURNS: "Returns", YIELDS: "Yields", RAISES: "Raises", ATTRIBUTES: "Attributes"}
 
 
 def sections(doc: Docstring, target: Target, columns: int) -> list[list[str]]:
@@ -26,7 +32,7 @@ def sections(doc: Docstring, target: Target, columns: int) -> list[list[str]]:
         One list of lines per non-empty section, in order.
     """
     return headed_sections(
-        doc, target, ("Parameters", "Returns", "Yields", "Raises", "Attributes"), _section,
+        doc, target, Style.NUMPY, _TITLES, _section,
         lambda name, type_, text: _entry(_head(name, type_), text, columns),
         lambda type_, text: _entry(type_text(type_) or _value_name(target, ast.Return, "result"), text, columns),
         lambda name, text: _entry(name, text, columns),

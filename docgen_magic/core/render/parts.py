@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from docgen_magic.core.facts import ParamKind, Target
 from docgen_magic.core.model import ArgDoc, Docstring
 from docgen_magic.core.render.summary import sentence
 from docgen_magic.core.render.text import clean_inline, clean_text, format_block
+from docgen_magic.core.rules import Style
+from docgen_magic.core.titles import ATTRIBUTES, PARAMS, RAISES, RETURNS, YIELDS, in_order
 
 ITEM_INDENT = "    "
 """Indentation of section items and of continuation lines, relative to the docstring."""
@@ -62,7 +64,7 @@ Entry = Callable[[str, str | None, str], list[str]]
 """Lays out one named item: ``(name, type or None, description) -> lines``."""
 
 
-def headed_sections(doc: Docstring, target: Target, titles: tuple[str, str, str, str, str],
+def headed_sections(doc: Docstring, target: Target, style: Style, titles: Mapping[str, str],
                     section: Callable[[str, list[list[str]]], list[str]], named: Entry,
                     value: Callable[[str | None, str], list[str]], raised: Callable[[str, str], list[str]],
                     yielded: Callable[[str | None, str], list[str]] | None = None) -> list[list[str]]:
@@ -71,7 +73,9 @@ def headed_sections(doc: Docstring, target: Target, titles: tuple[str, str, str,
     Args:
         doc: The docstring content.
         target: The documented target (its signature decides the stars of ``*args`` / ``**kwargs``).
-        titles: The five section titles, in that order.
+        style: The style, whose table (:mod:`~docgen_magic.core.titles`) orders the sections.
+        titles: Each section's title, by section key (``params``, ``returns``, ``yields``, ``raises``,
+            ``attributes``).
         section: Builds a section from its title and its entries' lines (``[]`` when it has none).
         named: Lays out a parameter or an attribute.
         value: Lays out a return or yield value from its type and description.
@@ -79,14 +83,14 @@ def headed_sections(doc: Docstring, target: Target, titles: tuple[str, str, str,
         yielded: Lays out a yield value; ``value`` when None.
 
     Returns:
-        One list of lines per non-empty section, in order.
+        One list of lines per non-empty section, in the style's order.
     """
-    args, returns, yields, raises, attributes = titles
-    blocks = [
-        section(args, [named(arg_name(a, target), a.type, a.description) for a in doc.args]),
-        section(returns, [value(doc.returns.type, doc.returns.description)] if doc.returns else []),
-        section(yields, [(yielded or value)(doc.yields.type, doc.yields.description)] if doc.yields else []),
-        section(raises, [raised(clean_inline(r.exception), r.description) for r in doc.raises]),
-        section(attributes, [named(clean_inline(a.name), a.type, a.description) for a in doc.attributes]),
-    ]
-    return [block for block in blocks if block]
+    return in_order(style, {
+        PARAMS: section(titles[PARAMS], [named(arg_name(a, target), a.type, a.description) for a in doc.args]),
+        RETURNS: section(titles[RETURNS], [value(doc.returns.type, doc.returns.description)] if doc.returns else []),
+        YIELDS: section(titles[YIELDS],
+                        [(yielded or value)(doc.yields.type, doc.yields.description)] if doc.yields else []),
+        RAISES: section(titles[RAISES], [raised(clean_inline(r.exception), r.description) for r in doc.raises]),
+        ATTRIBUTES: section(titles[ATTRIBUTES],
+                            [named(clean_inline(a.name), a.type, a.description) for a in doc.attributes]),
+    })

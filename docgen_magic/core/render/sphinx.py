@@ -3,7 +3,8 @@ r"""Sphinx (reST field list) style: ``:param:``, ``:type:``, ``:returns:``, ``:r
 Attributes use ``:ivar name:`` and ``:vartype name:``. Yields use ``:yields:`` and ``:ytype:`` (the pair
 Sphinx's Python domain and most reST tools use for generators). ``*args`` / ``**kwargs`` are written
 ``\*args`` / ``\*\*kwargs`` as Napoleon does, so reST does not read the star as emphasis (the literal then
-gets an ``r`` prefix). Field bodies continue on lines indented by four spaces; all fields form one block.
+gets an ``r`` prefix). Field bodies continue on lines indented by four spaces; all fields form one block, in
+the order of :data:`~docgen_magic.core.titles.SPHINX_FIELDS`.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from docgen_magic.core.model import Docstring
 from docgen_magic.core.render.parts import ITEM_INDENT, arg_name, item, type_text
 from docgen_magic.core.render.text import clean_inline
 from docgen_magic.core.rules import Style, written_name
+from docgen_magic.core.titles import ATTRIBUTES, PARAMS, RAISES, RETURNS, YIELDS, in_order
 
 
 def sections(doc: Docstring, target: Target, columns: int) -> list[list[str]]:
@@ -26,21 +28,27 @@ def sections(doc: Docstring, target: Target, columns: int) -> list[list[str]]:
     Returns:
         ``[lines]`` with every field, or ``[]`` when there is none.
     """
-    lines: list[str] = []
+    params: list[str] = []
     for arg in doc.args:
         name = written_name(arg_name(arg, target), Style.SPHINX)
-        lines += _pair(f"param {name}", arg.description, f"type {name}", arg.type, columns) if name else []
-    if doc.returns:
-        lines += _pair("returns", doc.returns.description, "rtype", doc.returns.type, columns)
-    if doc.yields:
-        lines += _pair("yields", doc.yields.description, "ytype", doc.yields.type, columns)
+        params += _pair(f"param {name}", arg.description, f"type {name}", arg.type, columns) if name else []
+    raises: list[str] = []
     for raised in doc.raises:
         exception = clean_inline(raised.exception)
-        lines += _field(f"raises {exception}", raised.description, columns) if exception else []
+        raises += _field(f"raises {exception}", raised.description, columns) if exception else []
+    attributes: list[str] = []
     for attribute in doc.attributes:
         name = clean_inline(attribute.name)
-        lines += _pair(f"ivar {name}", attribute.description, f"vartype {name}", attribute.type,
-                       columns) if name else []
+        attributes += _pair(f"ivar {name}", attribute.description, f"vartype {name}", attribute.type,
+                            columns) if name else []
+    fields = in_order(Style.SPHINX, {
+        PARAMS: params,
+        RETURNS: _pair("returns", doc.returns.description, "rtype", doc.returns.type, columns) if doc.returns else [],
+        YIELDS: _pair("yields", doc.yields.description, "ytype", doc.yields.type, columns) if doc.yields else [],
+        RAISES: raises,
+        ATTRIBUTES: attributes,
+    })
+    lines = [line for group in fields for line in group]
     return [lines] if lines else []
 
 
