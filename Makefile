@@ -70,9 +70,10 @@ $(MODEL)/.installed: pyproject.toml Makefile
 	$(MODEL)/bin/python -m pip install --quiet -e .
 	touch $@
 
-# docgen against the real server (slow: a small model on the CPU); `make test` leaves these out.
+# docgen against the real server (slow: a small model on the CPU); `make test` leaves these out. Only their
+# module is collected: .venv-model has the project and pytest, not the other tests' kernel and browser stacks.
 test-model: setup model
-	$(MODEL)/bin/python -m pytest -q -m realmodel
+	$(MODEL)/bin/python -m pytest -q -m realmodel tests/test_real_model.py
 
 bench: setup
 	$(BIN)/python benchmarks/run_all.py

@@ -119,11 +119,13 @@ def real_server(log: Path | None = None) -> Iterator[str]:
 
 def main() -> None:
     """Serve until killed, printing the base URL first."""
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # so that the server is stopped on the way out
     with real_server() as url:
         sys.stdout.write(f"OPENAI_BASE_URL={url}\nDOCGEN_MODEL={MODEL_NAME}\n")
         sys.stdout.flush()
         with contextlib.suppress(KeyboardInterrupt):
-            signal.sigwait({signal.SIGTERM, signal.SIGINT})
+            while True:
+                time.sleep(3600)
 
 
 if __name__ == "__main__":
