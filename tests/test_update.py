@@ -19,6 +19,7 @@ from docgen_magic import api, cli
 from docgen_magic.core.cell import parse_cell
 from docgen_magic.core.check import gaps
 from docgen_magic.core.facts import extract_targets
+from docgen_magic.core.titles import GOOGLE_TITLES
 
 BODY = ("    if strict and not scores:\n        raise ValueError(\"no scores\")\n"
         "    return sum(scores) / len(scores)\n")
@@ -348,3 +349,25 @@ def test_the_model_is_asked_only_for_the_missing_parts(fake_openai: object) -> N
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(pytest.main([__file__, "-q"]))
+
+
+_TITLED = {  # a function whose one documented part is the section's, and the code that needs it
+    "params": ("def f(a):\n", "        a: What gets printed.\n", "    print(a)\n"),
+    "kwparams": ("def f(*, a):\n", "        a: What gets printed.\n", "    print(a)\n"),
+    "otherparams": ("def f(a):\n", "        a: What gets printed.\n", "    print(a)\n"),
+    "returns": ("def f():\n", "        The number one.\n", "    return 1\n"),
+    "yields": ("def f():\n", "        The number one.\n", "    yield 1\n"),
+    "raises": ("def f():\n", "        ValueError: Always.\n", '    raise ValueError("no")\n'),
+}
+
+
+@pytest.mark.parametrize("title", sorted(t for t, (key, _) in GOOGLE_TITLES.items() if key in _TITLED))
+def test_check_and_update_read_every_google_title_alike(title: str) -> None:
+    """Each title Napoleon reads (``Raise:``, ``Keyword Args:``, ``Return:``, ...) documents its part for
+    ``--check`` exactly as for ``--update``: neither reports it missing, so ``--check`` after ``--update`` flags
+    nothing ``--update`` saw."""
+    head, entry, body = _TITLED[GOOGLE_TITLES[title][0]]
+    code = f'{head}    """Do the thing.\n\n    {title.title()}:\n{entry}    """\n{body}'
+    (target,) = extract_targets(parse_cell(code))
+    assert gaps(target) == []
+    assert api.document(code, provider="offline", update=True, use_cache=False).code == code

@@ -1,8 +1,9 @@
 """Documentation coverage without any model: which targets lack a docstring, and what existing ones miss.
 
-Existing docstrings are read with ``docstring_parser`` (Google, NumPy or Sphinx, detected) and compared with
-the facts of the code: every parameter documented, no unknown ones, Returns when a value is returned,
-Yields for generators, Raises for the exceptions raised directly.
+Existing docstrings are compared with the facts of the code: every parameter documented, no unknown ones,
+Returns when a value is returned, Yields for generators, Raises for the exceptions raised directly. Which
+sections a docstring has, and the names they document, are read as ``--update`` reads them
+(:mod:`~docgen_magic.core.layout`); the descriptions are read with ``docstring_parser`` (style detected).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from docgen_magic.core.facts import Target, is_documented
+from docgen_magic.core.layout import read_layout
 from docgen_magic.core.observed import Observation, unsaid
 from docgen_magic.core.rules import (
     Code,
@@ -24,7 +26,7 @@ from docgen_magic.core.rules import (
     says_nothing,
     undocumented_raises,
 )
-from docgen_magic.core.titles import ATTRIBUTE_FIELDS, PARAM_FIELDS
+from docgen_magic.core.titles import ATTRIBUTE_FIELDS, PARAM_FIELDS, PARAM_KEYS, RAISES, RETURNS, YIELDS
 
 
 @dataclass(frozen=True)
@@ -66,9 +68,18 @@ def _parse(text: str) -> Any:
 
 
 def _parsed_names(text: str) -> tuple[list[str], bool, bool, list[str]]:
-    """Parameter names, whether Returns / Yields sections exist, and the exceptions of a docstring."""
-    parsed = _parse(text)
-    return _names_of(parsed) if parsed is not None else ([], False, False, [])
+    """Parameter names, whether Returns / Yields sections exist, and the exceptions of a docstring.
+
+    They are read as ``--update`` reads them (:func:`~docgen_magic.core.layout.read_layout`, with the titles of
+    :mod:`~docgen_magic.core.titles`: ``Raise:`` and ``Keyword Args:`` as Napoleon reads them), so ``--check``
+    never misses what ``--update`` found or added. A docstring that mixes styles, which ``--update`` leaves
+    alone, is read by docstring_parser's choice of one style.
+    """
+    layout = read_layout(text.splitlines() or [""], "")
+    if layout.mixed:
+        parsed = _parse(text)
+        return _names_of(parsed) if parsed is not None else ([], False, False, [])
+    return layout.names(*PARAM_KEYS), layout.has(RETURNS), layout.has(YIELDS), layout.names(RAISES)
 
 
 def _names_of(parsed: Any) -> tuple[list[str], bool, bool, list[str]]:
