@@ -371,3 +371,35 @@ def test_check_and_update_read_every_google_title_alike(title: str) -> None:
     (target,) = extract_targets(parse_cell(code))
     assert gaps(target) == []
     assert api.document(code, provider="offline", update=True, use_cache=False).code == code
+
+
+_CONSTRUCTED = {
+    "google": ('    """Hold an account.\n\n    Args:\n        owner: Who holds it.\n'
+               '        balance: What it starts with.\n{extra}    """\n'),
+    "numpy": ('    """Hold an account.\n\n    Parameters\n    ----------\n    owner : str\n        Who holds it.\n'
+              '    balance : int\n        What it starts with.\n{extra}    """\n'),
+    "sphinx": ('    """Hold an account.\n\n    :param owner: Who holds it.\n'
+               '    :param balance: What it starts with.\n{extra}    """\n'),
+}
+_GONE = {"google": "        overdraft: Gone since the rewrite.\n",
+         "numpy": "    overdraft : int\n        Gone since the rewrite.\n",
+         "sphinx": "    :param overdraft: Gone since the rewrite.\n"}
+
+
+@pytest.mark.parametrize("style", ["google", "numpy", "sphinx"])
+def test_a_class_docstring_may_document_its_constructors_parameters(style: str) -> None:
+    """Neither ``--check`` nor ``--update`` calls a constructor parameter in the class docstring unknown or stale;
+    a name the constructor does not take is, in both; a class whose constructor is inherited is not judged."""
+    init = "    def __init__(self, owner: str, balance: int = 0) -> None:\n        print(owner, balance)\n"
+    code = f"class Account:\n{_CONSTRUCTED[style].format(extra='')}\n{init}"
+    target = extract_targets(parse_cell(code))[0]
+    assert gaps(target) == []
+    [account, _] = api.document(code, provider="offline", update=True, use_cache=False).targets
+    assert (account.name, account.status) == ("Account", "skipped")
+    assert account.reason == "up to date: nothing missing; left as is"
+    stale = f"class Account:\n{_CONSTRUCTED[style].format(extra=_GONE[style])}\n{init}"
+    assert [code for code, _ in gaps(extract_targets(parse_cell(stale))[0])] == ["unknown-param"]
+    [account, _] = api.document(stale, provider="offline", update=True, use_cache=False).targets
+    assert "stale, left in place: parameter overdraft" in (account.reason or "")
+    inherited = f"class Savings(Account):\n{_CONSTRUCTED[style].format(extra=_GONE[style])}"
+    assert gaps(extract_targets(parse_cell(inherited))[0]) == []

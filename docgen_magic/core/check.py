@@ -25,6 +25,7 @@ from docgen_magic.core.rules import (
     prose_fault,
     says_nothing,
     undocumented_raises,
+    unknown_params,
 )
 from docgen_magic.core.titles import ATTRIBUTE_FIELDS, PARAM_FIELDS, PARAM_KEYS, RAISES, RETURNS, YIELDS
 
@@ -230,11 +231,10 @@ def gaps(target: Target, observed: Observation | None = None) -> list[tuple[Code
         return [(Code.NO_DOCSTRING, "no docstring")]
     names, has_returns, has_yields, raises = _parsed_names(target.docstring or "")
     found: list[tuple[Code, str]] = []
-    bare = [p.name for p in target.params]
     missing = [p.display_name for p in target.params if p.name not in names]
     if missing:
         found.append((Code.MISSING_PARAM, f"parameter(s) not documented: {', '.join(missing)}"))
-    unknown = [n for n in dict.fromkeys(names) if n not in bare]
+    unknown = unknown_params(target, names)
     if unknown:
         found.append((Code.UNKNOWN_PARAM, f"documents parameter(s) not in the signature: {', '.join(unknown)}"))
     if needs_returns_section(target) and not has_returns:

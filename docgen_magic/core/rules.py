@@ -176,6 +176,37 @@ def undocumented_raises(target: Target, documented: Iterable[str]) -> list[str]:
     return [name for name in target.raises if not any(same_exception(name, d) for d in given)]
 
 
+def unknown_params(target: Target, documented: Iterable[str]) -> list[str]:
+    """Return the documented parameter names that are not the target's, each once.
+
+    A class has no parameters of its own: its docstring may document its constructor's (Google's ``Args:``
+    and NumPy's ``Parameters`` in a class docstring; ruff and pydoclint accept it), so there a name is unknown
+    only when the class's own ``__init__`` / ``__new__`` does not take it. A class that defines neither has an
+    inherited or generated constructor (a dataclass's), whose parameters the code does not state: no name is
+    judged.
+
+    Args:
+        target: The facts of the target.
+        documented: The bare parameter names a docstring gives.
+
+    Returns:
+        The names the signature (a class's constructor's) lacks, in the docstring's order.
+    """
+    known = _constructor_params(target) if target.is_class else {p.name for p in target.params}
+    return [] if known is None else [name for name in dict.fromkeys(documented) if name not in known]
+
+
+def _constructor_params(target: Target) -> set[str] | None:
+    """Return the parameters of a class's own ``__init__`` / ``__new__`` (not ``self``), or None without either."""
+    node = target.node
+    defined = [stmt.args for stmt in node.body if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef)
+               and stmt.name in ("__init__", "__new__")] if isinstance(node, ast.ClassDef) else []
+    if not defined:
+        return None
+    return {arg.arg for args in defined for arg in (*[*args.posonlyargs, *args.args][1:], args.vararg,
+                                                    *args.kwonlyargs, args.kwarg) if arg is not None}
+
+
 def bare_names(documented: str) -> list[str]:
     r"""Return the bare parameter names one documented entry stands for, in any style.
 

@@ -40,7 +40,14 @@ from docgen_magic.core.layout import Layout, Section, opens_with_section, read_l
 from docgen_magic.core.model import ArgDoc, AttributeDoc, Docstring, RaisesDoc, ReturnsDoc, YieldsDoc
 from docgen_magic.core.render import sections as render_sections
 from docgen_magic.core.render.text import indent_columns
-from docgen_magic.core.rules import Style, is_raised, needs_returns_section, needs_yields, undocumented_raises
+from docgen_magic.core.rules import (
+    Style,
+    is_raised,
+    needs_returns_section,
+    needs_yields,
+    undocumented_raises,
+    unknown_params,
+)
 from docgen_magic.core.titles import ATTRIBUTES, PARAM_KEYS, PARAMS, RAISES, RETURNS, YIELDS, rank
 
 _OPENING = re.compile(r"([A-Za-z]*)(\"\"\"|''')")
@@ -252,10 +259,8 @@ def _one_string(segment: str) -> bool:
 def _missing(target: Target, layout: Layout) -> tuple[list[Part], list[str]]:
     """Find the parts the code needs that the docstring lacks, and its entries for parameters the code lacks."""
     documented = layout.names(*PARAM_KEYS)
-    known = {p.name for p in target.params}
     parts = [Part(f"parameter {p.display_name}", PARAMS, p.name) for p in target.params if p.name not in documented]
-    # A class's parameters are its constructor's, which its docstring may document: none are stale here.
-    stale = [] if target.is_class else [f"parameter {name}" for name in dict.fromkeys(documented) if name not in known]
+    stale = [f"parameter {name}" for name in unknown_params(target, documented)]
     if needs_returns_section(target) and not layout.has(RETURNS):
         parts.append(Part("Returns", RETURNS))
     if needs_yields(target) and not layout.has(YIELDS):
