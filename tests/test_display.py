@@ -270,3 +270,9 @@ def test_rejected_requests_show_in_the_summary() -> None:
     """Requests the API rejected are counted and said."""
     assert Usage(requests=3, failed_requests=3).summary().startswith("3 requests (3 rejected by the API) · ")
     assert "rejected" not in Usage(requests=2).summary()
+
+
+def test_review_data_says_the_runs_mode() -> None:
+    """The review carries the run's resolved mode, so the extension never reads the ``%%docgen`` line."""
+    assert review_data(ReviewState(line="--update"))["mode"] == "add"  # the line alone is not the setting
+    assert review_data(ReviewState(update=True))["mode"] == "update"

@@ -921,8 +921,18 @@ def test_update_mode_fills_gaps_of_existing_docstrings(kernel: Kernel) -> None:
     cell = 'def add_up(a, b):\n    """Add two numbers."""\n    return a + b\n'
     plain = review_of(ask(kernel, {"action": "document", "source": cell, "cell_id": "u"})[-1]["bundle"])
     assert plain["targets"][0]["state"] == "skipped"  # already documented: left alone by default
+    assert plain["mode"] == "add"
     final = ask(kernel, {"action": "document", "source": cell, "cell_id": "u", "mode": "update"})[-1]
     review = review_of(final["bundle"])
-    assert review["line"] == "--update" and review["targets"][0]["state"] == "documented"
+    assert review["mode"] == "update" and review["line"] == "" and review["targets"][0]["state"] == "documented"
     code = apply_edits(review)
     assert '"""Add two numbers.' in code and "Args:" in code and "Returns:" in code
+
+
+def test_review_mode_follows_the_line_unless_the_request_names_one(kernel: Kernel) -> None:
+    """Without a mode (a review saved before it carried one) the cell's line decides; a mode named wins."""
+    cell = '%%docgen --update\ndef add_up(a, b):\n    """Add two numbers."""\n    return a + b\n'
+    by_line = review_of(ask(kernel, {"action": "document", "source": cell, "cell_id": "m", "mode": None})[-1]["bundle"])
+    assert by_line["mode"] == "update" and by_line["targets"][0]["state"] == "documented"
+    added = review_of(ask(kernel, {"action": "document", "source": cell, "cell_id": "m", "mode": "add"})[-1]["bundle"])
+    assert added["mode"] == "add" and added["targets"][0]["state"] == "skipped"

@@ -311,7 +311,7 @@ class DocgenMagics(Magics, SettingTraits):  # type: ignore[misc, valid-type]
         from docgen_magic.kernel.review_state import ReviewState, review_bundle  # the views: not at %load_ext
 
         state = ReviewState(cell_id=current_cell_id(), source=raw, body=cell,
-                            line=split_magic_line(raw).options, ran=ran)
+                            line=split_magic_line(raw).options, update=settings.update, ran=ran)
         live = LiveReview(state) if self._live_review_enabled() else None
         if live is not None:
             live.start()

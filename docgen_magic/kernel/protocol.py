@@ -21,6 +21,7 @@ __all__ = [
     "ACTIONS",
     "EXTENSION",
     "MAGIC",
+    "MODES",
     "NOT_RUN",
     "REVIEW_MIME",
     "REVIEW_STATUSES",
@@ -65,6 +66,11 @@ RUNNING_STATES = ("queued", "started", "retrying")
 NOT_RUN = ("%%docgen only reads the cell: its functions are not defined until the cell runs "
            "(Replace cell, then run it, or use %%docgen --run).")
 """The line that says the documented functions were not run."""
+
+MODES = ("add", "update")
+"""What a run does with docstrings that already exist: ``add`` only missing ones, or ``update`` also fills their
+gaps (``--update``). The review's data carries its run's mode; a ``document`` request may carry one to override
+the cell's options (without one, the cell's ``%%docgen`` line decides)."""
 
 MAGIC = "%%docgen"
 """The cell magic's line, as the user types it."""
@@ -195,6 +201,10 @@ def typescript() -> str:
         "",
         *_ts_const("RUNNING_STATES", RUNNING_STATES, "Target states of a run still in flight."),
         *_ts_const("NOT_RUN", _ts_string(NOT_RUN), "The line saying the documented code was not run."),
+        *_ts_const("MODES", MODES, "What a run does with docstrings that already exist."),
+        "/** What a run does with docstrings that already exist (`update`: --update). */",
+        "export type Mode = (typeof MODES)[number];",
+        "",
         *_ts_const("MAGIC", _ts_string(MAGIC), "The cell magic's line, as the user types it."),
     ]
     return "\n".join(lines).rstrip("\n") + "\n"

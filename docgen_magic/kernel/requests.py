@@ -17,7 +17,7 @@ from IPython.core.error import UsageError
 
 from docgen_magic.api import CellSyntaxError, Result, SettingsError, check, start_document, target_names
 from docgen_magic.kernel.check_view import check_bundle
-from docgen_magic.kernel.protocol import split_magic_line
+from docgen_magic.kernel.protocol import MODES, split_magic_line
 from docgen_magic.kernel.review import ReviewProgress
 from docgen_magic.kernel.review_state import ReviewState
 
@@ -65,7 +65,7 @@ def handle_run_request(comm: Any, data: Mapping[str, Any], settings_for: Setting
 
     Args:
         comm: The comm the frontend opened.
-        data: ``{"action": "document", "source", "cell_id", "refresh": [names] | true, "mode": "update"?}`` or
+        data: ``{"action": "document", "source", "cell_id", "refresh": [names] | true, "mode": one of MODES?}`` or
             ``{"action": "check", "cells": [{"cell_id", "source"}]}``.
         settings_for: Resolves the settings of a ``%%docgen`` options line, as the magic would.
         store: Called with the options line and the new result before the final reply, as the magic does
@@ -112,9 +112,10 @@ def _document(comm: Any, data: Mapping[str, Any], settings_for: SettingsForLine,
         raise ValueError("the request has no cell text")
     magic = split_magic_line(source)
     line, body = magic.options, magic.body
-    if data.get("mode") == "update" and "--update" not in line.split():
-        line = f"{line} --update".strip()  # the review's "fill gaps of existing docstrings" mode
     settings = settings_for(line)
+    mode = data.get("mode")
+    if mode in MODES:  # the mode chosen in the review wins over the cell's options
+        settings = settings.with_changes(update=mode == MODES[1])
     try:
         every = target_names(body, settings=settings)
     except CellSyntaxError as exc:
@@ -126,7 +127,8 @@ def _document(comm: Any, data: Mapping[str, Any], settings_for: SettingsForLine,
     else:
         names = tuple(n for n in refresh or () if isinstance(n, str))
     cell_id = data.get("cell_id")
-    state = ReviewState(cell_id=cell_id if isinstance(cell_id, str) else None, source=source, body=body, line=line)
+    state = ReviewState(cell_id=cell_id if isinstance(cell_id, str) else None, source=source, body=body, line=line,
+                        update=settings.update)
     progress = ReviewProgress(state, lambda bundle: _send(comm, {"bundle": bundle}))
     progress.start()
     future = start_document(body, settings=settings, on_progress=progress, refresh=names,

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from docgen_magic.kernel.protocol import NOT_RUN, REVIEW_MIME, REVIEW_VERSION, RUNNING_STATES, STATE_WORDS
+from docgen_magic.kernel.protocol import MODES, NOT_RUN, REVIEW_MIME, REVIEW_VERSION, RUNNING_STATES, STATE_WORDS
 from docgen_magic.views.result import failure_notes, notes_for, outcome_detail, result_html, result_text
 from docgen_magic.views.style import STYLE
 
@@ -34,6 +34,8 @@ class ReviewState:
         source: The cell as the notebook held it when the run started, ``%%docgen`` line included.
         body: The text that was documented (the cell without its ``%%docgen`` line).
         line: The ``%%docgen`` options (Regenerate reuses them).
+        update: The run fills the gaps of existing docstrings (the resolved ``update`` setting, from the line,
+            ``%config`` or the environment); the review's data says it as its ``mode``.
         states: Target name -> progress status, in source order.
         done: Targets finished.
         total: Targets in the run.
@@ -49,6 +51,7 @@ class ReviewState:
     source: str = ""
     body: str = ""
     line: str = ""
+    update: bool = False
     states: dict[str, str] = field(default_factory=dict)
     done: int = 0
     total: int = 0
@@ -126,7 +129,8 @@ def review_data(state: ReviewState) -> dict[str, Any]:
     names = list(state.states) + [n for n in outcomes if n not in state.states]
     data: dict[str, Any] = {
         "version": REVIEW_VERSION, "status": state.status, "cell_id": state.cell_id, "source": state.source,
-        "line": state.line, "done": state.done, "total": state.total, "elapsed_s": round(state.elapsed_s, 2),
+        "line": state.line, "mode": MODES[1] if state.update else MODES[0], "done": state.done,
+        "total": state.total, "elapsed_s": round(state.elapsed_s, 2),
         "message": state.message, "ran": state.ran,
         "targets": [_target_entry(n, state.states.get(n, _QUEUED), outcomes.get(n)) for n in names],
     }

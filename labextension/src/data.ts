@@ -4,7 +4,13 @@
  */
 import type { TranslationBundle } from '@jupyterlab/translation';
 
-import { REVIEW_VERSION, RUNNING_STATES, ReviewStatus } from './protocol';
+import {
+  MODES,
+  Mode,
+  REVIEW_VERSION,
+  RUNNING_STATES,
+  ReviewStatus
+} from './protocol';
 
 /** One target's own edit: original lines [start, stop) become `lines`. */
 export type LineEdit = [number, number, string[]];
@@ -39,6 +45,11 @@ export interface IReview {
   /** The cell as the notebook held it when the run started (%%docgen line included). */
   source: string;
   line: string;
+  /**
+   * What the run did with existing docstrings, as the kernel resolved it
+   * (absent in reviews saved before the kernel wrote it: see runMode).
+   */
+  mode?: Mode;
   done: number;
   total: number;
   elapsed_s: number;
@@ -68,6 +79,19 @@ export function readReview(data: unknown): IReview | null {
     return null;
   }
   return d as IReview;
+}
+
+/**
+ * The mode the run was made with, or null for a review saved without one
+ * (Regenerate then sends no mode, and the cell's %%docgen line decides).
+ */
+export function runMode(review: IReview): Mode | null {
+  return modeOf(review.mode ?? '');
+}
+
+/** The mode a value names (a select's, a saved review's), or null. */
+export function modeOf(value: string): Mode | null {
+  return (MODES as readonly string[]).includes(value) ? (value as Mode) : null;
 }
 
 /** The targets that have an edit (a docstring that passed every check). */

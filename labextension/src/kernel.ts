@@ -8,7 +8,7 @@ import { Kernel, KernelMessage } from '@jupyterlab/services';
 import type { TranslationBundle } from '@jupyterlab/translation';
 import { JSONObject } from '@lumino/coreutils';
 
-import { Action, EXTENSION, RUN_TARGET } from './protocol';
+import { Action, EXTENSION, Mode, RUN_TARGET } from './protocol';
 
 /** Loads the extension in the kernel; quiet when it is already loaded. */
 const LOAD_CODE = `get_ipython().extension_manager.load_extension('${EXTENSION}')`;
@@ -125,7 +125,7 @@ export async function documentIntoOutput(
   source: string,
   cellId: string,
   refresh: boolean | string[],
-  mode: string,
+  mode: Mode | null,
   write: (bundle: JSONObject) => void,
   trans: TranslationBundle
 ): Promise<void> {

@@ -51,5 +51,11 @@ export const RUNNING_STATES = ['queued', 'started', 'retrying'] as const;
 export const NOT_RUN =
   '%%docgen only reads the cell: its functions are not defined until the cell runs (Replace cell, then run it, or use %%docgen --run).';
 
+/** What a run does with docstrings that already exist. */
+export const MODES = ['add', 'update'] as const;
+
+/** What a run does with docstrings that already exist (`update`: --update). */
+export type Mode = (typeof MODES)[number];
+
 /** The cell magic's line, as the user types it. */
 export const MAGIC = '%%docgen';

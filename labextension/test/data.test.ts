@@ -5,8 +5,10 @@ import {
   accepted,
   applyEdits,
   documented,
+  modeOf,
   nothingToReplace,
   readReview,
+  runMode,
   seconds
 } from '../src/data';
 import { F, G, H, LINES, review, target, trans } from './fixtures';
@@ -153,5 +155,34 @@ describe('seconds', () => {
     [125.6, '2 min 6 s']
   ])('%s s reads "%s"', (s, text) => {
     expect(seconds(s, trans)).toBe(text);
+  });
+});
+
+describe('runMode', () => {
+  it('is the mode the kernel recorded for the run', () => {
+    expect(runMode(review())).toBe('add');
+    expect(runMode(review({ mode: 'update' }))).toBe('update');
+  });
+
+  it('is null for a review saved without one, whatever its line says', () => {
+    const old = { ...review({ line: '--update' }), mode: undefined };
+    expect(readReview(old)).toBe(old);
+    expect(runMode(old)).toBeNull();
+  });
+
+  it('is null for a mode this version does not know', () => {
+    const data = { ...review(), mode: 'rewrite' } as unknown as IReview;
+    expect(runMode(data)).toBeNull();
+  });
+});
+
+describe('modeOf', () => {
+  it.each([
+    ['add', 'add'],
+    ['update', 'update'],
+    ['', null],
+    ['--update', null]
+  ])('%j → %j', (value, mode) => {
+    expect(modeOf(value)).toBe(mode);
   });
 });

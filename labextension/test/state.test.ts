@@ -7,7 +7,6 @@ import {
   layoutOf,
   progressOf,
   progressText,
-  regenerateMode,
   replaceLabel,
   reportCells,
   stateWord
@@ -166,18 +165,6 @@ describe('canAskAgain', () => {
     expect(canAskAgain(running(), skipped)).toBe(false);
     expect(canAskAgain(review(), skipped)).toBe(true);
     expect(canAskAgain(running(), G)).toBe(true);
-  });
-});
-
-describe('regenerateMode', () => {
-  it.each([
-    ['%%docgen', 'add'],
-    ['%%docgen --update', 'update'],
-    ['%%docgen -o out --update --run', 'update'],
-    ['%%docgen --updated', 'add'],
-    ['%%docgen --no-update', 'add']
-  ])('%s → %s', (line, mode) => {
-    expect(regenerateMode(line)).toBe(mode);
   });
 });
 

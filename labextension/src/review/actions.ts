@@ -21,10 +21,9 @@ import {
   readReview
 } from '../data';
 import { KernelRequestError, documentIntoOutput } from '../kernel';
-import { MAGIC, REVIEW_MIME } from '../protocol';
+import { MAGIC, Mode, REVIEW_MIME } from '../protocol';
 import { replaceSource } from '../replace';
 import { copyText, el } from './dom';
-import { RegenerateMode } from './state';
 
 /** The review as its actions see it: where it is and how it answers. */
 export interface IActionHost {
@@ -32,8 +31,8 @@ export interface IActionHost {
   readonly node: HTMLElement;
   /** Show one line in the review's status line. */
   say(text: string): void;
-  /** The Regenerate mode chosen in the review. */
-  mode(): RegenerateMode;
+  /** The Regenerate mode chosen in the review (null: as the %%docgen line says). */
+  mode(): Mode | null;
 }
 
 /** A notebook panel and, when found, the cell of the review. */

@@ -13,16 +13,16 @@ import {
   accepted,
   applyEdits,
   documented,
-  nothingToReplace
+  nothingToReplace,
+  runMode
 } from '../data';
-import { NOT_RUN } from '../protocol';
+import { MAGIC, NOT_RUN } from '../protocol';
 import { ReviewActions } from './actions';
 import { button, el, statusLine } from './dom';
 import {
   IProgress,
   canAskAgain,
   changes,
-  regenerateMode,
   replaceLabel,
   reportCells,
   stateWord
@@ -312,7 +312,11 @@ export function footer(
   return { nodes, status, mode };
 }
 
-/** What Regenerate and ↻ do with existing docstrings; starts as the run was made. */
+/**
+ * What Regenerate and ↻ do with existing docstrings; starts as the run was
+ * made. A review saved without its mode starts at "as the %%docgen line says"
+ * (no mode is sent; the kernel reads the line).
+ */
 function modeChoice(
   review: IReview,
   trans: TranslationBundle
@@ -322,15 +326,20 @@ function modeChoice(
     'What Regenerate and ↻ do with docstrings that already exist'
   );
   mode.setAttribute('aria-label', trans.__('regenerate mode'));
-  for (const [value, label] of [
+  const initial = runMode(review);
+  const choices = [
     ['add', trans.__('add missing docstrings')],
     ['update', trans.__('also fill gaps of existing ones (--update)')]
-  ]) {
+  ];
+  if (initial === null) {
+    choices.unshift(['', trans.__('as the %1 line says', MAGIC)]);
+  }
+  for (const [value, label] of choices) {
     const option = el('option', '', label);
     option.value = value;
     mode.appendChild(option);
   }
-  mode.value = regenerateMode(review.line);
+  mode.value = initial ?? '';
   return mode;
 }
 

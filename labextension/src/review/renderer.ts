@@ -13,8 +13,8 @@ import { IRenderMime } from '@jupyterlab/rendermime-interfaces';
 import type { TranslationBundle } from '@jupyterlab/translation';
 import { Widget } from '@lumino/widgets';
 
-import { IReview, readReview } from '../data';
-import { REVIEW_MIME } from '../protocol';
+import { IReview, modeOf, readReview } from '../data';
+import { Mode, REVIEW_MIME } from '../protocol';
 import { IActionHost, ReviewActions } from './actions';
 import { el } from './dom';
 import {
@@ -30,13 +30,7 @@ import {
   tabs,
   targetList
 } from './panes';
-import {
-  IProgress,
-  RegenerateMode,
-  layoutOf,
-  progressOf,
-  progressText
-} from './state';
+import { IProgress, layoutOf, progressOf, progressText } from './state';
 
 /** What the renderer needs from the application. */
 export interface IReviewContext {
@@ -108,10 +102,9 @@ export class ReviewRenderer
     }
   }
 
-  /** The Regenerate mode chosen in the review shown. */
-  mode(): RegenerateMode {
-    const value = this._shown?.drawn.controls?.mode?.value;
-    return value === 'update' ? 'update' : 'add';
+  /** The Regenerate mode chosen in the review shown (null: as the %%docgen line says). */
+  mode(): Mode | null {
+    return modeOf(this._shown?.drawn.controls?.mode?.value ?? '');
   }
 
   /** Build the whole review in a new box (placed in one swap, so overlapping renders never mix). */

@@ -165,14 +165,6 @@ export function canAskAgain(review: IReview, target: ITarget): boolean {
   return target.state !== 'skipped' || review.status === 'done';
 }
 
-/** What Regenerate and ↻ do with docstrings that already exist. */
-export type RegenerateMode = 'add' | 'update';
-
-/** The mode the run was made with: `update` when its %%docgen line has --update. */
-export function regenerateMode(line: string): RegenerateMode {
-  return /(^|\s)--update(\s|$)/.test(line) ? 'update' : 'add';
-}
-
 /** One line of the Changes pane. */
 export interface IDiffLine {
   kind: 'hunk' | 'context' | 'del' | 'add';
