@@ -41,7 +41,7 @@ RUFF_CONVENTION = {"google": "google", "numpy": "numpy", "sphinx": "pep257"}
 _SOURCES = (("placeholder", "TODO"), ("passed on to a call", "Passed to"),
             ("passed on to a call", "Its items are passed"), ("compared", "Compared with"),
             ("iterated over", "Iterated over"), ("returned", "Returned"), ("returned", "The given"),
-            ("flag selecting a branch", "When true"), ("flag selecting a branch", "When false"),
+            ("flag selecting a branch", "When true"), ("flag selecting a branch", "Whether to"), ("flag selecting a branch", "When false"),
             ("stored on the object", "Stored as"), ("attributes read", "Its "), ("indexed", "Indexed as"),
             ("formatted into a text", "Formatted into"), ("read by a nested function", "Read by"),
             ("used in an expression", "Used in"), ("method called on it", "Used as"),
@@ -71,8 +71,10 @@ def draft_figures(modules: list[tuple[str, str]]) -> dict[str, object]:
     """
     sources: collections.Counter[str] = collections.Counter()
     whether, false_whether, lost_defaults = 0, [], []
+    summaries: collections.Counter[str] = collections.Counter()
     for name, source in modules:
         for target in extract_targets(parse_cell(source)):
+            summaries["placeholder" if is_placeholder(drafts.summary_for(target)) else "from the name"] += 1
             for param in target.params:
                 text = drafts.param_text(target, param)
                 sources[source_of(text)] += 1
@@ -85,7 +87,7 @@ def draft_figures(modules: list[tuple[str, str]]) -> dict[str, object]:
                 if any(not is_truth_valued(claim) if claim is not None else not long_tests for claim in claims):
                     false_whether.append(f"{name}:{target.qualname}")
     return {"sources": sources, "whether": whether, "false_whether": false_whether,
-            "lost_defaults": lost_defaults}
+            "lost_defaults": lost_defaults, "summaries": summaries}
 
 
 def _returned(target: Target) -> list[ast.expr]:
@@ -182,6 +184,10 @@ def main(argv: list[str] | None = None) -> list[tuple[str, str, str]]:
     rows = [("stdlib modules (docstrings stripped)", str(len(modules)), ""),
             ("parameter descriptions", str(total), "")]
     rows += [(f"  {label}", str(count), f"{count / total:.1%}") for label, count in sources.most_common()]
+    summaries: collections.Counter[str] = figures["summaries"]  # type: ignore[assignment]
+    rows.append(("summaries", str(sum(summaries.values())), ""))
+    rows += [(f"  {label}", str(count), f"{count / sum(summaries.values()):.1%}")
+             for label, count in summaries.most_common()]
     false_whether: list[str] = figures["false_whether"]  # type: ignore[assignment]
     lost: list[str] = figures["lost_defaults"]  # type: ignore[assignment]
     rows.append(('Returns starting "Whether"', str(figures["whether"]), ""))
@@ -189,7 +195,7 @@ def main(argv: list[str] | None = None) -> list[tuple[str, str, str]]:
                  ", ".join(false_whether[:args.examples])))
     rows.append(("parameters whose default is not given", str(len(lost)), ", ".join(lost[:args.examples])))
     with tempfile.TemporaryDirectory() as tmp:
-        for style in args.styles.split(","):
+        for style in filter(None, args.styles.split(",")):
             found = style_figures(modules, style, Path(tmp) / style)
             own: list[str] = found["own_check"]  # type: ignore[assignment]
             unreported: list[str] = found["unreported"]  # type: ignore[assignment]

@@ -350,7 +350,7 @@ def test_parameter_drafts_say_how_the_body_uses_them() -> None:
     texts = {p.name: drafts.param_text(init, p) for p in init.params}
     assert texts == {
         "path": "Stored as ``self.path``.",
-        "verbose": "When true, ``print('opening')`` is called. Defaults to False.",
+        "verbose": "Whether to call ``print('opening')``. Defaults to False.",
         "strict": "When false, ``None`` is returned. Defaults to True.",
         "ctx": "Its ``.prec`` and ``.rounding`` are read. Defaults to None.",
         "rest": "Read by the nested ``inner``. Defaults to ().",
@@ -380,3 +380,79 @@ def test_a_google_value_without_a_type_is_never_read_as_one(text: str) -> None:
     assert parsed.returns is not None and parsed.returns.type_name is None, value
     first = value.split("Returns:\n", 1)[1].splitlines()[0]
     assert ":" not in re.sub(r"``.+?``", "", first), value  # Napoleon splits the first line at a colon
+
+
+FLAGS = '''\
+def run(verbose=False, strict=False, quiet=False, log=None):
+    if verbose:
+        print("hi")
+    if strict:
+        raise ValueError("strict")
+    if quiet:
+        log = None
+    if log:
+        log.write("x")
+    return log
+
+
+def shown(echo):
+    if echo:
+        print(echo)
+    return echo
+'''
+
+
+def test_a_parameter_only_used_as_a_flag_says_whether_to_do_what_its_branch_does() -> None:
+    found = {t.qualname: t for t in extract_targets(parse_cell(FLAGS))}
+    run = found["run"]
+    texts = {p.name: drafts.param_text(run, p) for p in run.params}
+    assert texts["verbose"] == "Whether to call ``print('hi')``. Defaults to False."
+    assert texts["strict"] == "Whether to raise ``ValueError``. Defaults to False."
+    assert texts["quiet"] == "Whether to set ``log`` to ``None``. Defaults to False."
+    shown = found["shown"]  # also printed and returned: not only a flag, so not "Whether to ..."
+    assert not drafts.param_text(shown, shown.params[0]).startswith("Whether")
+
+
+NAMES = '''\
+def f(x):
+    return x + 1
+
+
+def g(verbose=False):
+    if verbose:
+        print("hi")
+    return 1
+
+
+def isfinite(x):
+    return x == x
+
+
+def load_rows(path):
+    return open(path).readlines()
+
+
+def by_city(rows):
+    return {r: r for r in rows}
+
+
+def config_path():
+    return "a"
+'''
+
+
+def test_a_summary_that_only_restates_a_one_word_name_is_a_placeholder() -> None:
+    summaries = {t.qualname: drafts.summary_for(t) for t in extract_targets(parse_cell(NAMES))}
+    assert summaries == {"f": "TODO summarize ``f``.", "g": "TODO summarize ``g``.",
+                         "isfinite": "TODO summarize ``isfinite``.", "load_rows": "Load the rows.",
+                         "by_city": "Group by city.", "config_path": "Return the config path."}
+
+
+def test_check_says_a_verb_and_the_name_says_nothing_beyond_the_name() -> None:
+    code = ('def f(x):\n    """Return the f.\n\n    Args:\n        x: The number to add one to.\n\n    Returns:\n'
+            '        ``x + 1``.\n    """\n    return x + 1\n\n\n'
+            'def load_rows(path):\n    """Load the rows.\n\n    Args:\n        path: Passed to ``open``.\n\n'
+            '    Returns:\n        The lines read.\n    """\n    return open(path).readlines()\n')
+    found = {t.qualname: dict(gaps(t)) for t in extract_targets(parse_cell(code))}
+    assert "says nothing beyond the name" in found["f"][Code.VACUOUS_SUMMARY]
+    assert found["load_rows"] == {}

@@ -307,8 +307,8 @@ def _use_of(target: Target, name: str) -> str:
         elif isinstance(node, ast.Compare) and len(node.ops) == 1:
             sides = [node.left, node.comparators[0]]
             if any(isinstance(s, ast.Name) and s.id == name for s in sides):
-                other = next(s for s in sides if not (isinstance(s, ast.Name) and s.id == name))
-                code = _code(other, 30)
+                other = next((s for s in sides if not (isinstance(s, ast.Name) and s.id == name)), None)
+                code = _code(other, 30) if other is not None else ""  # ``x == x``: compared with itself
                 if code:
                     return f"compared with {code}"
     for node in own:
@@ -336,7 +336,9 @@ def _other_use(target: Target, name: str, own: list[ast.AST], parents: dict[int,
     it goes to when that says little, the nested function that reads it.
     """
     uses = [n for n in own if isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load)]
-    phrases = [_flag_phrase(use, parents) for use in uses] + [_stored_phrase(use, parents) for use in uses]
+    only_flag = bool(uses) and all(_is_flag_test(use, parents) for use in uses)
+    phrases = [_flag_phrase(use, parents, only_flag=only_flag) for use in uses]
+    phrases += [_stored_phrase(use, parents) for use in uses]
     read = list(dict.fromkeys(parent.attr for use in uses if isinstance(parent := parents.get(id(use)), ast.Attribute)
                               and not isinstance(parents.get(id(parent)), ast.Call)))
     if read:
@@ -345,8 +347,12 @@ def _other_use(target: Target, name: str, own: list[ast.AST], parents: dict[int,
     return next((p for p in phrases if p), "") or _nested_use(own, name)
 
 
-def _flag_phrase(use: ast.Name, parents: dict[int, ast.AST]) -> str:
-    """``if flag:`` / ``if not flag:`` -> what the branch it selects does first, or ``""``."""
+def _flag_phrase(use: ast.Name, parents: dict[int, ast.AST], *, only_flag: bool = False) -> str:
+    """``if flag:`` / ``if not flag:`` -> what the branch it selects does first, or ``""``.
+
+    A name only ever tested as ``if flag:`` is "whether to" do what its branch does first; otherwise (negated,
+    or also used elsewhere) the text says what happens when it is true or false.
+    """
     test = parents.get(id(use))
     negated = isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not)
     statement = parents.get(id(test)) if negated else test
@@ -354,26 +360,59 @@ def _flag_phrase(use: ast.Name, parents: dict[int, ast.AST]) -> str:
         test, statement = use, parents.get(id(use))
     if not isinstance(statement, ast.If) or statement.test is not test or _condition(statement, parents):
         return ""  # under another condition, the flag alone does not select the branch
+    if only_flag and not negated:
+        action = _action(statement.body[0])
+        if action:
+            return f"whether to {action}"
     effect = _effect(statement.body[0])
     return f"when {'false' if negated else 'true'}, {effect}" if effect else ""
 
 
+def _is_flag_test(use: ast.Name, parents: dict[int, ast.AST]) -> bool:
+    """Whether a use of a name is the whole test of an ``if`` (``if flag:`` or ``if not flag:``)."""
+    test = parents.get(id(use))
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        return isinstance(statement := parents.get(id(test)), ast.If) and statement.test is test
+    return isinstance(test, ast.If) and test.test is use
+
+
 def _effect(statement: ast.stmt) -> str:
     """Say what one statement does: ``f(x)`` is called, ``x`` is returned, ``E`` is raised, ``a`` is set."""
+    parts = _effect_parts(statement)
+    if parts is None:
+        return ""
+    kind, code, value = parts
+    if kind == "set":
+        return f"{code} is set to {value}"
+    return f"{code} is {kind}"
+
+
+def _action(statement: ast.stmt) -> str:
+    """Say what one statement does as an action: call ``f(x)``, return ``x``, raise ``E``, set ``a`` to ``b``."""
+    parts = _effect_parts(statement)
+    if parts is None:
+        return ""
+    kind, code, value = parts
+    verb = {"called": "call", "returned": "return", "raised": "raise", "set": "set"}[kind]
+    return f"{verb} {code}" + (f" to {value}" if kind == "set" else "")
+
+
+def _effect_parts(statement: ast.stmt) -> tuple[str, str, str] | None:
+    """Read one statement as (what is done, the code it is done to, the value set), or None when unsaid."""
     if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call):
         code = _code(statement.value, 50)
-        return f"{code} is called" if code else ""
+        return ("called", code, "") if code else None
     if isinstance(statement, ast.Return):
         code = _code(statement.value, 40) if statement.value is not None else "``None``"
-        return f"{code} is returned" if code else ""
+        return ("returned", code, "") if code else None
     if isinstance(statement, ast.Raise) and statement.exc is not None:
         exc = statement.exc.func if isinstance(statement.exc, ast.Call) else statement.exc
         raised = dotted_name(exc)
-        return f"``{raised}`` is raised" if raised else ""
+        return ("raised", f"``{raised}``", "") if raised else None
     if isinstance(statement, ast.Assign) and len(statement.targets) == 1:
         left, right = _code(statement.targets[0], 30), _code(statement.value, 30)
-        return f"{left} is set to {right}" if left and right else ""
-    return ""
+        return ("set", left, right) if left and right else None
+    return None
 
 
 def _stored_phrase(use: ast.Name, parents: dict[int, ast.AST]) -> str:

@@ -688,6 +688,8 @@ def _vacuous(summary: str, target: Target) -> ProseFault | None:
             not is_verb(found[0]) or "." in target.qualname or any(not is_variadic(p) for p in target.params)):
         # "scale." for scale(values): the name and nothing else, where the code names what it acts on
         return ProseFault(Code.VACUOUS_SUMMARY, summary)
+    if target.kind in _ACTIONS and _verb_and_name(found, target.name):
+        return ProseFault(Code.VACUOUS_SUMMARY, summary)
     said = [w for w in found if w not in _FILLER and w not in _META_WORDS and w.rstrip("s") not in own]
     mixed_case = any(c.isupper() for c in target.name[1:]) and any(c.islower() for c in target.name)
     code_like = bool(words(target.name)) and target.name in summary and (
@@ -696,6 +698,29 @@ def _vacuous(summary: str, target: Target) -> ProseFault | None:
     if not said and (code_like or not named):  # the name in code, or only words like "Return the result."
         return ProseFault(Code.VACUOUS_SUMMARY, summary)
     return None
+
+
+def _verb_and_name(found: list[str], name: str) -> bool:
+    """Whether a summary is only a verb and a one-word name that reads as no verb and noun.
+
+    "Return the f." for ``f``, "Compute the isfinite." for ``isfinite``: the name restated as a noun. A name
+    of several words reads as a phrase ("Load the rows." for ``load_rows``, "Return the config path."); a
+    one-word verb name is judged by the rule for a bare verb.
+
+    Args:
+        found: The summary's lower-case words.
+        name: The target's name.
+
+    Returns:
+        True when the summary says nothing beyond the name.
+    """
+    parts = [w.lower() for w in words(name)]
+    if len(parts) != 1 or is_verb(parts[0]) or len(found) < 2:
+        return False
+    if not (is_verb(found[0]) or _base_form(found[0]) is not None):
+        return False
+    rest = [w for w in found[1:] if w not in _FILLER]
+    return bool(rest) and all(w in (parts[0], name.lower()) or w.rstrip("s") == parts[0].rstrip("s") for w in rest)
 
 
 def _contradiction(prose: str, target: Target) -> ProseFault | None:
