@@ -107,11 +107,11 @@ def test_default_output_is_the_code_and_usage_goes_to_stderr(no_model_env: None)
 
 def test_diff_and_write(tmp_path: Path, no_model_env: None) -> None:
     target = tmp_path / "m.py"
-    target.write_text("def area(w: float, h: float) -> float:\n    return w * h\n")
+    target.write_text("def rect_area(w: float, h: float) -> float:\n    return w * h\n")
     diff = run_cli("--diff", str(target))
     assert diff.returncode == 0
     assert diff.stdout.startswith("--- a/") and '+    """' in diff.stdout
-    assert target.read_text() == "def area(w: float, h: float) -> float:\n    return w * h\n"
+    assert target.read_text() == "def rect_area(w: float, h: float) -> float:\n    return w * h\n"
     wrote = run_cli("--write", str(target))
     assert wrote.returncode == 0 and wrote.stdout == ""
     assert '"""' in target.read_text()

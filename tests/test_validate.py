@@ -270,7 +270,7 @@ def test_template_summaries_read_naturally() -> None:
     assert summary_for(found["Point"]) == "Point holding the x, y and label."
     assert summary_for(found["Point.__init__"]) == "Initialize the Point."
     assert summary_for(found["Point.norm"]) == "The norm."
-    assert summary_for(found["stream"]) == "Yield the stream."
+    assert summary_for(found["stream"]) == "TODO summarize ``stream``."  # "Yield the stream." restates it
     cell = parse_cell("def is_valid(x): return bool(x)\ndef to_float(v): return float(v)\n")
     is_valid, to_float = extract_targets(cell)
     assert summary_for(is_valid) == "Return whether it is valid."
