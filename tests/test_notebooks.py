@@ -151,9 +151,11 @@ def test_teaching_before_and_after(offline_runs: dict[str, Any]) -> None:
     assert "pass_mark: Compared with ``score``. Defaults to 50." in filled
     assert 'ValueError: If ``score < 0`` ("negative score").' in filled
     after = next(c for c in book.cells if c.source.startswith("from docgen_magic import check"))
-    # What is left is what only the student can write: the restated "score: The score.".
-    assert stdout_of(after).strip() == ("after --update: 2/3 fully documented\n"
-                                        "grade - says nothing beyond the name: parameter score")
+    # What is left is what only the student can write: the restated "score: The score.", and the summary of
+    # ``letters``, whose one-word name says no more than "Return the letters.".
+    assert stdout_of(after).strip() == ("after --update: 1/3 fully documented\n"
+                                        "grade - says nothing beyond the name: parameter score\n"
+                                        "letters - placeholder text still to write: summary")
     # The exercise: an incomplete docstring, its gaps named, the report kept for grading.
     exercise = outputs["%%docgen --check -o feedback"]["text/plain"]
     assert exercise.startswith("coverage: 0/1")
