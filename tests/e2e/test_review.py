@@ -442,7 +442,7 @@ def test_document_this_cell_and_check_this_notebook(flavor: Flavor, chromium: No
     toolbar button and the command palette document the active cell; "Check this notebook", from the palette,
     lists the findings per cell. The same in JupyterLab and Notebook 7 (Notebook 7 in an 800 px window), the
     pencil readable and both commands listed in the light and the dark theme."""
-    plain = "def area(width, height):\n    return width * height\n"
+    plain = "def rect_area(width, height):\n    return width * height\n"
     other = "def perimeter(width, height):\n    return 2 * (width + height)\n"
     third = "def volume(width, height, depth):\n    return width * height * depth\n"
     root = _root(tmp_path, [("a", plain), ("b", other), ("c", "x = 1\n"), ("d", third)])
