@@ -17,7 +17,7 @@ def main() -> None:
     """Run the benchmark modules in turn and print the combined table."""
     rows = []
     for name in ("bench_offline", "bench_validate", "bench_model", "bench_load", "bench_startup", "bench_scale",
-                 "bench_context"):
+                 "bench_context", "bench_drafts_stdlib"):
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as exc:
