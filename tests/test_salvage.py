@@ -203,3 +203,27 @@ def test_the_report_names_what_was_salvaged_and_from_the_code(fake_openai: FakeO
     proc = subprocess.run([*command, "--json", "--no-cache"], capture_output=True, text=True, cwd=ROOT, env=env,
                           timeout=120)
     assert [t["origin"] for t in json.loads(proc.stdout)["targets"]] == ["salvaged", "code"], proc.stderr
+
+
+ROWS = (
+    "def load_rows(text, delimiter=','):\n"
+    "    reader = csv.DictReader(text.splitlines(), delimiter=delimiter)\n"
+    "    return [dict(r) for r in reader]\n"
+)
+
+
+def test_a_returns_type_the_code_contradicts_is_asked_again_then_left_out(fake_openai: FakeOpenAI) -> None:
+    # Seen from SmolLM2 through llama.cpp: an unannotated function returning a list comprehension, documented
+    # with a Returns *type* of "array". The type is a claim like the prose: re-asked, then never written.
+    answer = {"summary": "Read the rows of a delimited text.", "description": None,
+              "args": [{"name": "text", "type": None, "description": "The delimited text, one row per line."},
+                       {"name": "delimiter", "type": None, "description": "The field separator."}],
+              "returns": {"type": "array", "description": "One dict per row, keyed by the header."},
+              "yields": None, "raises": [], "attributes": []}
+    fake_openai.enqueue(*[{"arguments": answer}] * 3)
+    gen = refine(fake_openai, ROWS)
+    assert gen.error is None and gen.docstring is not None and gen.attempts == 3
+    assert "says an array is returned, but the code returns a list" in refinement_text(fake_openai, 1)
+    assert gen.docstring.returns is not None
+    assert gen.docstring.returns.type is None
+    assert gen.docstring.returns.description == "One dict per row, keyed by the header."

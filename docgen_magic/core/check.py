@@ -26,6 +26,7 @@ from docgen_magic.core.rules import (
     says_nothing,
     undocumented_raises,
     unknown_params,
+    with_article,
 )
 from docgen_magic.core.titles import ATTRIBUTE_FIELDS, PARAM_FIELDS, PARAM_KEYS, RAISES, RETURNS, YIELDS
 
@@ -195,8 +196,8 @@ def _prose_gaps(target: Target) -> list[tuple[Code, str]]:
         elif fault.code is Code.MARKUP:
             found.setdefault(fault.code, []).append(f'{label} ("{fault.found}")')
         else:
-            found.setdefault(fault.code, []).append(f"{label} names a {fault.found}, the code returns a "
-                                                    f"{fault.expected}")
+            found.setdefault(fault.code, []).append(f"{label} names {with_article(fault.found)}, the code returns "
+                                                    f"{with_article(fault.expected)}")
     prefix = {Code.VACUOUS_SUMMARY: "summary ", Code.VACUOUS: "says nothing or talks about the code: ",
               Code.MARKUP: "markup in: ", Code.CONTRADICTS_CODE: ""}
     return [(code, prefix[code] + "; ".join(dict.fromkeys(texts))) for code, texts in found.items()]

@@ -735,6 +735,18 @@ def _contradiction(prose: str, target: Target) -> ProseFault | None:
     return ProseFault(Code.CONTRADICTS_CODE, named.group(1), " or ".join(sorted(returned - {"None"})) or "None")
 
 
+def with_article(noun: str) -> str:
+    """Put "a" or "an" before a noun, by its first letter (``an array``, ``a list``).
+
+    Args:
+        noun: The noun, e.g. a container kind named by :class:`ProseFault`.
+
+    Returns:
+        The noun with its indefinite article.
+    """
+    return f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"
+
+
 def returned_kinds(target: Target) -> frozenset[str] | None:
     """Tell the kinds of value a target evidently returns: from its annotation, else from every ``return``.
 

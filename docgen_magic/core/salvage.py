@@ -190,7 +190,8 @@ def salvage(kept: Candidate, target: Target) -> tuple[Docstring, list[str], list
     returns = doc.returns
     if returns is not None:
         text = keep(returns.description, "Returns", "returns")
-        returns = dataclasses.replace(returns, description=text) if text is not None else None
+        type_ = returns.type if returns.type and prose_fault(returns.type, target, part="returns") is None else None
+        returns = dataclasses.replace(returns, type=type_, description=text) if text is not None else None
     yields = doc.yields
     if yields is not None:
         text = keep(yields.description, "Yields")

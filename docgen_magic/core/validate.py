@@ -32,6 +32,7 @@ from docgen_magic.core.rules import (
     needs_yields,
     prose_fault,
     undocumented_raises,
+    with_article,
 )
 
 
@@ -288,6 +289,9 @@ def _prose_parts(data: dict[str, Any]) -> list[tuple[str, str, object]]:
         value = data.get(key)
         if isinstance(value, dict):
             parts.append((key, f"{key} text", value.get("description")))
+    returns = data.get("returns")
+    if isinstance(returns, dict) and returns.get("type"):  # a type the model gave is a claim like its prose
+        parts.append(("returns", "returns type", returns.get("type")))
     parts += [("raises", f"raises text of `{r.get('exception')}`", r.get("description"))
               for r in data.get("raises") or []]
     parts += [("attribute", f"description of attribute `{a.get('name')}`", a.get("description"))
@@ -327,8 +331,8 @@ def prose_problems(data: dict[str, Any], target: Target) -> list[Problem]:
             message = (f'The {label} contains markup ("{fault.found}"); write plain text, without HTML tags or '
                        "entities.")
         else:
-            message = (f'The {label} says a {fault.found} is returned, but the code returns a {fault.expected}; '
-                       f"say what the {fault.expected} holds.")
+            message = (f"The {label} says {with_article(fault.found)} is returned, but the code returns "
+                       f"{with_article(fault.expected)}; say what the {fault.expected} holds.")
         problems.append(Problem(fault.code, message))
     return problems
 
