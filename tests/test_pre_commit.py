@@ -55,7 +55,8 @@ def test_pre_commit_runs_the_check_and_the_writing_hook(tmp_path: Path) -> None:
     _git(project, "init", "-q")
     (project / ".pre-commit-config.yaml").write_text(
         f"repos:\n  - repo: {hooks}\n    rev: {rev}\n    hooks:\n      - id: docgen-check\n", encoding="utf-8")
-    (project / "stats.py").write_text("def mean(values):\n    return sum(values) / len(values)\n", encoding="utf-8")
+    (project / "stats.py").write_text("def mean_value(values):\n    return sum(values) / len(values)\n",
+                                      encoding="utf-8")
     notebook = nbformat.v4.new_notebook()
     notebook.cells = [nbformat.v4.new_code_cell("def scale(x, factor=2):\n    return x * factor")]
     nbformat.write(notebook, str(project / "analysis.ipynb"))
@@ -70,7 +71,7 @@ def test_pre_commit_runs_the_check_and_the_writing_hook(tmp_path: Path) -> None:
 
     failed = run("run", "--all-files")
     assert failed.returncode == 1, failed.stdout + failed.stderr
-    assert "stats.py:1: mean: no docstring" in failed.stdout
+    assert "stats.py:1: mean_value: no docstring" in failed.stdout
     assert "analysis.ipynb[cell 1]:1: scale: no docstring" in failed.stdout
 
     (project / ".pre-commit-config.yaml").write_text(
