@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from typing import Any
 
 _FENCE = re.compile(r"```[a-zA-Z0-9_-]*\s*\n?(.*?)```", re.S)
@@ -70,11 +71,12 @@ def close_prefix(text: str) -> dict[str, Any] | None:
     return None
 
 
-def _cut_points(text: str) -> list[int]:
-    """Where to try cutting: the whole text, then after each structural character, last first."""
-    points = [len(text)]
+def _quotes_and_structure(text: str) -> Iterator[tuple[int, str]]:
+    """Yield each string's opening and closing quote and each character outside strings, with its index.
+
+    The one reading of JSON's string escapes that both the cutting and the closing rely on.
+    """
     in_string = escaped = False
-    marks = []
     for index, char in enumerate(text):
         if in_string:
             if escaped:
@@ -83,32 +85,39 @@ def _cut_points(text: str) -> list[int]:
                 escaped = True
             elif char == '"':
                 in_string = False
+                yield index, char
+        else:
+            in_string = char == '"'
+            yield index, char
+
+
+def _cut_points(text: str) -> list[int]:
+    """Where to try cutting: the whole text, then after each structural character, last first."""
+    in_string = False
+    marks = []
+    for index, char in _quotes_and_structure(text):
+        if char == '"':
+            if in_string:
                 marks.append(index + 1)
-        elif char == '"':
-            in_string = True
+            in_string = not in_string
         elif char in ",{[]}":
             marks.append(index if char == "," else index + 1)
-    return points + sorted(set(marks), reverse=True)
+    return [len(text), *sorted(set(marks), reverse=True)]
 
 
 def _try_close(prefix: str) -> Any:
     """Close the strings, arrays and objects left open at the end of a prefix; None when that is not JSON."""
     stack: list[str] = []
-    in_string = escaped = False
-    for char in prefix:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif char == "\\":
-                escaped = True
-            elif char == '"':
-                in_string = False
-        elif char == '"':
-            in_string = True
+    in_string = False
+    for _, char in _quotes_and_structure(prefix):
+        if char == '"':
+            in_string = not in_string
         elif char in "{[":
             stack.append("}" if char == "{" else "]")
         elif char in "}]" and stack:
             stack.pop()
+    # inside an open string, an odd run of trailing backslashes ends in an escape waiting for its character
+    escaped = in_string and (len(prefix) - len(prefix.rstrip("\\"))) % 2 == 1
     text = prefix
     if in_string:
         text = (text[:-1] if escaped else text) + '"'
