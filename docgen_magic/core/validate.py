@@ -289,9 +289,8 @@ def _prose_parts(data: dict[str, Any]) -> list[tuple[str, str, object]]:
         value = data.get(key)
         if isinstance(value, dict):
             parts.append((key, f"{key} text", value.get("description")))
-    returns = data.get("returns")
-    if isinstance(returns, dict) and returns.get("type"):  # a type the model gave is a claim like its prose
-        parts.append(("returns", "returns type", returns.get("type")))
+            if key == "returns" and value.get("type"):  # a type the model gave is a claim like its prose
+                parts.append((key, f"{key} type", value.get("type")))
     parts += [("raises", f"raises text of `{r.get('exception')}`", r.get("description"))
               for r in data.get("raises") or []]
     parts += [("attribute", f"description of attribute `{a.get('name')}`", a.get("description"))
