@@ -3,9 +3,14 @@
 - Azure-style limits: 60 functions against a deployment allowing 600 requests a minute, enforced as Azure
   does over 1 s and 10 s windows (10 a second) while its headers count the minute. Goals: at most 5% of the
   requests are 429s; wall time at most 1.3 x 6 s + 1 s.
-- A one-slot server (``fake.slots = 1``, 0.3 s an answer, as llama.cpp / Ollama / LM Studio by default):
-  default settings vs ``--concurrency 1``; goals: within 1.25x, no timeouts, about two requests in flight.
+- A one-slot server (``--slots 1``, 0.3 s an answer, as llama.cpp / Ollama / LM Studio by default, reached as
+  they are: ``--provider openai`` with a base URL): default settings vs ``--concurrency 1``; goals: within
+  1.25x, no timeouts, about two requests in flight.
 - An unlimited server at 500 ms: 20 functions still take about one round trip.
+
+The fake runs in its own process (``python -m tests.fake_openai``), as a real server does: in the client's
+process it would share the interpreter lock, and on a busy machine its answers (a 429 above all) would wait for
+the client's own work, which no real server does.
 
 Run: ``.venv/bin/python benchmarks/bench_server_fit.py [--repeat N]``; prints medians (state the machine's load).
 ``.venv-model/bin/python benchmarks/bench_server_fit.py --real FILE`` documents FILE against the real llama.cpp
@@ -16,17 +21,23 @@ requests, timeouts and where each docstring came from.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import json
 import os
+import signal
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from common import table
+from common import ROOT, table
 
 from docgen_magic.api import close, document
 from docgen_magic.settings import resolve_settings
-from tests.fake_openai import FakeOpenAI
 
 KEY = "bench-key-not-secret"
 
@@ -36,8 +47,43 @@ def functions(n: int, seed: str) -> str:
                        for i in range(n))
 
 
-def run(fake: FakeOpenAI, cell: str, cache_dir: str, **changes: object) -> tuple[float, object]:
+@dataclass
+class FakeServer:
+    """The fake in its own process: its URL, then (once stopped) what it saw."""
+
+    url: str
+    requests: list[tuple[float, int | None]] = field(default_factory=list)
+    max_concurrent: int = 0
+
+    @property
+    def rate_limited(self) -> int:
+        return sum(status == 429 for _, status in self.requests)
+
+
+@contextlib.contextmanager
+def fake_server(*options: str) -> Iterator[FakeServer]:
+    command = [sys.executable, "-m", "tests.fake_openai", "--api-key", KEY, *options]
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    assert process.stdout is not None
+    server = FakeServer(process.stdout.readline().strip().removeprefix("FAKE_OPENAI_URL="))
+    try:
+        yield server
+    finally:
+        process.send_signal(signal.SIGTERM)
+        out, _ = process.communicate(timeout=30)
+        for line in out.splitlines():
+            if line.startswith("FAKE_OPENAI_REPORT="):
+                report = json.loads(line.removeprefix("FAKE_OPENAI_REPORT="))
+                server.requests = [(at, status) for at, status in report["requests"]]
+                server.max_concurrent = report["max_concurrent"]
+
+
+def run(fake: FakeServer, cell: str, cache_dir: str, *, local: bool = False, **changes: object) -> tuple[float, object]:
+    """Document ``cell`` against the fake: as an Azure deployment, or (``local``) as a compatible server."""
     env = {"AZURE_OPENAI_ENDPOINT": fake.url, "AZURE_OPENAI_API_KEY": KEY, "AZURE_OPENAI_DEPLOYMENT": "bench"}
+    if local:  # as llama.cpp, Ollama or LM Studio are reached: the openai provider with a base URL
+        env = {"OPENAI_BASE_URL": fake.url + "/v1", "OPENAI_API_KEY": KEY}
+        changes = {"provider": "openai", **changes}
     settings = resolve_settings({"cache_dir": cache_dir, "use_cache": False, **changes}, environ=env)
     start = time.perf_counter()
     result = document(cell, settings=settings)
@@ -49,13 +95,11 @@ def run(fake: FakeOpenAI, cell: str, cache_dir: str, **changes: object) -> tuple
 def azure_windows(cache_dir: str, repeat: int) -> tuple[float, float, int]:
     walls, shares, failed = [], [], 0
     for i in range(repeat):
-        with FakeOpenAI(api_key=KEY) as fake:
-            fake.latency = 0.2
-            fake.rate_limit(rpm=600, short_windows=True)
+        with fake_server("--latency", "0.2", "--rpm", "600", "--short-windows") as fake:
             wall, result = run(fake, functions(60, f"az{i}"), cache_dir)
-            walls.append(wall)
-            shares.append(fake.rate_limited / len(fake.requests))
-            failed += len(result.failed)  # type: ignore[attr-defined]
+        walls.append(wall)
+        shares.append(fake.rate_limited / len(fake.requests))
+        failed += len(result.failed)  # type: ignore[attr-defined]
     return statistics.median(walls), statistics.median(shares), failed
 
 
@@ -63,21 +107,20 @@ def one_slot(cache_dir: str, repeat: int) -> tuple[float, float, int, int]:
     defaults, ones, timeouts, peak = [], [], 0, 0
     for i in range(repeat):
         for concurrency, walls in ((None, defaults), (1, ones)):
-            with FakeOpenAI(api_key=KEY) as fake:
-                fake.latency, fake.slots = 0.3, 1
+            with fake_server("--latency", "0.3", "--slots", "1") as fake:
                 changes = {} if concurrency is None else {"concurrency": concurrency}
-                wall, result = run(fake, functions(9, f"slot{i}{concurrency}"), cache_dir, timeout=5.0, **changes)
-                walls.append(wall)
-                timeouts += sum("timed out" in (t.error or "") for t in result.targets)  # type: ignore[attr-defined]
-                if concurrency is None:
-                    peak = max(peak, fake.max_concurrent)
+                wall, result = run(fake, functions(9, f"slot{i}{concurrency}"), cache_dir, local=True, timeout=5.0,
+                                   **changes)
+            walls.append(wall)
+            timeouts += sum("timed out" in (t.error or "") for t in result.targets)  # type: ignore[attr-defined]
+            if concurrency is None:
+                peak = max(peak, fake.max_concurrent)
     return statistics.median(defaults), statistics.median(ones), timeouts, peak
 
 
 def round_trip(cache_dir: str, repeat: int) -> tuple[float, float]:
     ones, twenties = [], []
-    with FakeOpenAI(api_key=KEY) as fake:
-        fake.latency = 0.5
+    with fake_server("--latency", "0.5") as fake:
         for i in range(repeat):
             ones.append(run(fake, functions(1, f"rt1_{i}"), cache_dir)[0])
             twenties.append(run(fake, functions(20, f"rt20_{i}"), cache_dir)[0])

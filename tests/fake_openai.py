@@ -40,8 +40,10 @@ Counting: ``fake.requests`` records EVERY HTTP request received (SDK retries inc
 the usage of every answered (200) request, ``fake.usage_totals`` their sums, ``fake.max_concurrent`` the
 most requests in flight at once.
 
-Standalone: ``python -m tests.fake_openai --port 0 --api-key K [--latency S]`` prints
-``FAKE_OPENAI_URL=http://127.0.0.1:PORT`` and serves until killed.
+Standalone: ``python -m tests.fake_openai --port 0 --api-key K [--latency S] [--slots N] [--rpm N
+[--short-windows]]`` prints ``FAKE_OPENAI_URL=http://127.0.0.1:PORT`` and serves until SIGTERM; then it prints
+``FAKE_OPENAI_REPORT=`` and a JSON line: each request's arrival (seconds since the start) and status, and the
+most requests in flight at once (benchmarks run the server in its own process, as a real one is).
 """
 
 from __future__ import annotations
@@ -946,8 +948,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--api-key", default="test-key")
     parser.add_argument("--latency", type=float, default=0.0)
+    parser.add_argument("--slots", type=int, help="requests worked on at once (the others queue)")
+    parser.add_argument("--rpm", type=int, help="requests allowed per minute")
+    parser.add_argument("--short-windows", action="store_true", help="enforce --rpm over 1 s and 10 s windows")
     args = parser.parse_args(argv)
     fake = FakeOpenAI(api_key=args.api_key, latency=args.latency)
+    fake.slots = args.slots
+    if args.rpm:
+        fake.rate_limit(rpm=args.rpm, short_windows=args.short_windows)
+    started = time.monotonic()
     if args.port:
         fake._server = None
         server = _Server(("127.0.0.1", args.port), _Handler)
@@ -965,6 +974,10 @@ def main(argv: list[str] | None = None) -> None:
     with contextlib.suppress(KeyboardInterrupt):
         stop.wait()
     fake.stop()
+    report = {"requests": [[round(r["time"] - started, 4), r["status"]] for r in fake.requests],
+              "max_concurrent": fake.max_concurrent}
+    sys.stdout.write(f"FAKE_OPENAI_REPORT={json.dumps(report)}\n")
+    sys.stdout.flush()
 
 
 if __name__ == "__main__":

@@ -230,6 +230,7 @@ def test_transient_fault_is_retried_and_counted_once(fake_openai: FakeOpenAI, fa
     assert reply.usage.requests == 1  # one answered request
     assert provider.retries == 1
     assert fake_openai.usage_totals["requests"] == 1
+    assert provider.limiter.stats.sent == 2  # the HTTP client told the request's limiter of each attempt
 
 
 def test_429_is_sent_again_by_the_rate_limiter_not_the_sdk(fake_openai: FakeOpenAI) -> None:
@@ -624,21 +625,25 @@ def test_protocol_and_abort_flag(fake_openai: FakeOpenAI) -> None:
     assert generation.error == abort.reason == "azure: authentication failed (401): check AZURE_OPENAI_API_KEY"
 
 
-def test_standalone_fake_prints_its_url() -> None:
-    process = subprocess.Popen([sys.executable, "-m", "tests.fake_openai", "--port", "0", "--api-key", FAKE_KEY],
-                               cwd=ROOT, stdout=subprocess.PIPE, text=True)
+def test_standalone_fake_prints_its_url_then_what_it_saw() -> None:
+    process = subprocess.Popen([sys.executable, "-m", "tests.fake_openai", "--port", "0", "--api-key", FAKE_KEY,
+                                "--rpm", "60", "--short-windows"], cwd=ROOT, stdout=subprocess.PIPE, text=True)
     try:
         assert process.stdout is not None
         line = process.stdout.readline().strip()
         assert line.startswith("FAKE_OPENAI_URL=http://127.0.0.1:")
         url = line.split("=", 1)[1]
-        reply = ask(make_openai_provider(model="m", base_url=url + "/v1", api_key=FAKE_KEY, timeout=10,
-                                         max_retries=0, strict=True, max_completion_tokens=64,
-                                         send_temperature=False))
-        assert reply.arguments is not None
+        provider = make_openai_provider(model="m", base_url=url + "/v1", api_key=FAKE_KEY, timeout=10,
+                                        max_retries=0, strict=True, max_completion_tokens=64,
+                                        send_temperature=False)
+        assert ask(provider).arguments is not None
+        assert ask(provider).arguments is not None  # one a second: the second waits out a 429
     finally:
         process.terminate()
-        process.wait(timeout=10)
+        out, _ = process.communicate(timeout=10)
+    report = json.loads(out.split("FAKE_OPENAI_REPORT=", 1)[1])
+    assert [status for _, status in report["requests"]] == [200, 429, 200]
+    assert report["max_concurrent"] == 1
 
 
 def test_credentials_in_an_endpoint_url_are_never_shown(fake_openai: FakeOpenAI) -> None:

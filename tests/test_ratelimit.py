@@ -10,7 +10,14 @@ from pathlib import Path
 import pytest
 
 import docgen_magic
-from docgen_magic.providers.ratelimit import RateHeaders, RateLimiter, parse_duration, retry_after_seconds
+from docgen_magic.providers.ratelimit import (
+    INITIAL_BURST,
+    RAMP_SECONDS,
+    RateHeaders,
+    RateLimiter,
+    parse_duration,
+    retry_after_seconds,
+)
 from tests.fake_openai import FakeOpenAI
 
 
@@ -52,6 +59,47 @@ def test_the_window_halves_once_per_429_burst_and_grows_back_to_the_ceiling() ->
         assert limiter.window == 8  # +1 per answer, capped at the ceiling
         limiter.rate_limited(await limiter.acquire(), None)
         assert limiter.window == 4 and limiter.room_wait(0) == pytest.approx(1.0)  # no retry-after: 1 s
+
+    asyncio.run(run())
+
+
+def test_before_any_answer_the_ramp_waits_for_the_last_request_to_reach_the_wire() -> None:
+    clock = Clock()
+    limiter = RateLimiter(100, clock=clock)
+
+    async def run() -> None:
+        burst = [await limiter.acquire() for _ in range(INITIAL_BURST)]
+        for ticket in burst:
+            limiter.sending(ticket)
+        assert limiter.room_wait(0) == pytest.approx(RAMP_SECONDS)  # one more, a little after the last went out
+        clock.now += 2 * RAMP_SECONDS
+        ramped = await limiter.acquire()
+        clock.now += 1.0  # a busy client: a second passes and the request is still not on the wire
+        assert limiter.room_wait(0) is not None
+        limiter.sending(ramped)
+        assert limiter.room_wait(0) == pytest.approx(RAMP_SECONDS)
+        clock.now += 2 * RAMP_SECONDS
+        unsent = await limiter.acquire()
+        clock.now += 1.0
+        limiter.fail(unsent)  # it failed before reaching the wire: it does not hold the ramp
+        assert limiter.room_wait(0) is None
+        assert limiter.stats.sent == INITIAL_BURST + 1
+
+    asyncio.run(run())
+
+
+def test_a_429s_headers_stop_new_starts_before_its_error_is_read() -> None:
+    clock = Clock()
+    limiter = RateLimiter(100, clock=clock)
+
+    async def run() -> None:
+        ticket = await limiter.acquire()
+        limiter.warned(0.4)  # the HTTP client's response hook, as the headers arrive
+        assert limiter.room_wait(0) == pytest.approx(0.4)
+        limiter.rate_limited(ticket, 0.4)  # then the SDK's error: counted once, the window halves once
+        assert limiter.stats.rate_limited == 1 and limiter.window == 50
+        clock.now += 0.4
+        assert limiter.room_wait(0) is None
 
     asyncio.run(run())
 

@@ -23,6 +23,7 @@ import json
 import logging
 import time
 import urllib.parse
+from contextvars import ContextVar
 from typing import Any
 
 from docgen_magic.core.errors import (
@@ -53,6 +54,9 @@ MAX_TIMEOUT_SCALE = 8
 setting (a CPU model's one answer can take longer than the timeout: waiting beats asking again)."""
 MAX_RATE_LIMIT_ROUNDS = 20
 """429s one request may meet before it fails (each one waited out first)."""
+_SENDING: ContextVar[tuple[RateLimiter, Ticket] | None] = ContextVar("docgen_sending", default=None)
+"""The limiter and ticket of the request the current task sends: the HTTP client's hooks tell the limiter when
+it goes on the wire and when a 429 comes back."""
 _COMPLETION_ESTIMATE = 300
 """Completion tokens assumed per request when pacing against the remaining-tokens header."""
 CAP_BASE = 160
@@ -198,11 +202,20 @@ class ChatProvider:
                                              "openai") from None
         install_log_redaction()  # the SDK and its HTTP client log request URLs; their loggers exist by now
 
+        async def on_the_wire(request: Any) -> None:
+            sending = _SENDING.get()
+            if sending is not None:
+                sending[0].sending(sending[1])
+
         async def no_sdk_retry_on_429(response: Any) -> None:
             if response.status_code == 429:  # the limiter waits it out and asks again, for every request at once
                 response.headers["x-should-retry"] = "false"
+                sending = _SENDING.get()
+                if sending is not None:  # stop new starts now, before the SDK reads the body and raises
+                    sending[0].warned(retry_after_seconds({k.lower(): v for k, v in response.headers.items()}))
 
-        http_client = openai.DefaultAsyncHttpxClient(event_hooks={"response": [no_sdk_retry_on_429]})
+        http_client = openai.DefaultAsyncHttpxClient(event_hooks={"request": [on_the_wire],
+                                                                    "response": [no_sdk_retry_on_429]})
         common: dict[str, Any] = {"timeout": self.timeout, "max_retries": self.max_retries,
                                   "http_client": http_client}
         try:
@@ -442,6 +455,7 @@ class ChatProvider:
         timeouts = 0
         for _ in range(MAX_RATE_LIMIT_ROUNDS):
             ticket = await limiter.acquire(estimate)
+            _SENDING.set((limiter, ticket))
             try:
                 self._stream_usage = traits.stream_usage
                 raw = await self._answer(client, params, limiter, ticket, traits)

@@ -1,9 +1,10 @@
 """Pacing of model requests: a concurrency window under a ceiling, read from the answers and their latency.
 
 The window starts at the ceiling (``concurrency``), but before the server has said anything only
-:data:`INITIAL_BURST` requests start at once and one more every :data:`RAMP_SECONDS` (a 429, the first headers
-or the first answers come back long before a whole burst of 100 would be sent); then the run follows the
-server's own signals:
+:data:`INITIAL_BURST` requests start at once, then one more :data:`RAMP_SECONDS` after the previous one went on
+the wire (the HTTP client tells: on a busy machine our own sending slows, and the ramp with it, so a 429 still
+comes back before many more are sent). A 429 stops new starts the moment its headers arrive; the first answers'
+headers give the real room. Then the run follows the server's own signals:
 
 - rate headers read as rates: a reported per-minute limit (``x-ratelimit-limit-requests`` / ``-tokens``) is
   paced as limit / 60 a second over short windows, as Azure OpenAI enforces it (over 1 s and 10 s windows,
@@ -45,8 +46,8 @@ _UNKNOWN_WAIT = 0.25
 INITIAL_BURST = 8
 """Requests started at once before the server has said anything about its limits."""
 RAMP_SECONDS = 0.005
-"""Then one more every this many seconds, until the first answer's headers or 429 give the real room (20 start
-within 60 ms; a 429 comes back well before the next few would start)."""
+"""Then one more this many seconds after the previous one went on the wire, until the first answer's headers or
+429 give the real room (20 start within about 60 ms on a quiet machine)."""
 RATE_WINDOW = 1.0
 """Seconds over which a reported per-minute limit is enforced (Azure OpenAI: 1 s and 10 s windows)."""
 RATE_MARGIN = 0.9
@@ -170,6 +171,7 @@ class LimiterStats:
 
     Attributes:
         started: Requests started.
+        sent: HTTP requests the client put on the wire (the SDK's own retries included).
         rate_limited: Answers that were 429s.
         timed_out: Requests abandoned after the timeout.
         waits: Times a request waited for room (pause, window, rate or reported remaining).
@@ -177,6 +179,7 @@ class LimiterStats:
     """
 
     started: int = 0
+    sent: int = 0
     rate_limited: int = 0
     timed_out: int = 0
     waits: int = 0
@@ -238,7 +241,8 @@ class RateLimiter:
         self._last_decrease = -1.0
         self._reading: tuple[RateHeaders, Ticket] | None = None
         self._reading_at = 0.0
-        self._last_start = 0.0
+        self._last_sent = 0.0
+        self._last_sent_seq = 0
         self._tokens_started = 0
         self._recent: deque[tuple[float, int]] = deque()  # (start time, tokens) within the last RATE_WINDOW
         self._fastest: float | None = None  # the fastest answer's seconds per completion token
@@ -275,7 +279,9 @@ class RateLimiter:
         if self._reading is None:
             if self.stats.started < INITIAL_BURST:
                 return None
-            since = now - self._last_start
+            if self._last_sent_seq < self.stats.started:  # the last one is not on the wire yet
+                return _UNKNOWN_WAIT
+            since = now - self._last_sent
             return RAMP_SECONDS - since if since < RAMP_SECONDS else None
         seen, ticket = self._reading
         age = now - self._reading_at
@@ -343,7 +349,7 @@ class RateLimiter:
             await self._wait_for_change(wait)
         if waited:
             self.stats.waits += 1
-        now = self._last_start = self._clock()
+        now = self._clock()
         self.in_flight += 1
         self.stats.started += 1
         self.stats.peak_in_flight = max(self.stats.peak_in_flight, self.in_flight + len(self._ghosts))
@@ -360,6 +366,7 @@ class RateLimiter:
             completion_tokens: Tokens the answer was (0 when the server did not say): its latency is compared
                 per token, since a long answer takes longer without any queue.
         """
+        self._gone(ticket)
         now = self._clock()
         self.in_flight = max(0, self.in_flight - 1)
         self.last_answer = now
@@ -388,6 +395,7 @@ class RateLimiter:
         Args:
             ticket: The request's ticket.
         """
+        self._gone(ticket)
         self.in_flight = max(0, self.in_flight - 1)
         self._notify()
 
@@ -400,12 +408,37 @@ class RateLimiter:
         Args:
             ticket: The request's ticket.
         """
+        self._gone(ticket)
         now = self._clock()
         self.in_flight = max(0, self.in_flight - 1)
         self.stats.timed_out += 1
         self._ghosts.append(now + GHOST_SECONDS)
         self.window = max(1.0, self.window / 2)
         self._notify()
+
+    def sending(self, ticket: Ticket) -> None:
+        """Record that a request goes on the wire now (its HTTP request is built and about to be sent).
+
+        Args:
+            ticket: The request's ticket.
+        """
+        self.stats.sent += 1
+        self._gone(ticket, self._clock())
+        self._notify()
+
+    def _gone(self, ticket: Ticket, at: float | None = None) -> None:
+        """Count ``ticket`` as past the opening's gate: sent ``at``, or finished (sent when it started, if ever)."""
+        if ticket.seq > self._last_sent_seq:
+            self._last_sent_seq, self._last_sent = ticket.seq, ticket.at if at is None else at
+
+    def warned(self, retry_after: float | None) -> None:
+        """Stop new starts the moment a 429's headers arrive (its accounting follows in :meth:`rate_limited`).
+
+        Args:
+            retry_after: Seconds the server asked to wait, or None.
+        """
+        pause = retry_after if retry_after is not None else DEFAULT_RETRY_AFTER
+        self._paused_until = max(self._paused_until, self._clock() + pause)
 
     def rate_limited(self, ticket: Ticket, retry_after: float | None, headers: RateHeaders | None = None) -> None:
         """Record a 429: pause new requests, halve the window once per pause.
@@ -415,6 +448,7 @@ class RateLimiter:
             retry_after: Seconds the server asked to wait, or None.
             headers: The 429's rate-limit headers, or None.
         """
+        self._gone(ticket)
         now = self._clock()
         self.in_flight = max(0, self.in_flight - 1)
         self.last_answer = now
