@@ -5,7 +5,7 @@
 at a time, as llama.cpp, Ollama and LM Studio run by default. Both packages live in ``.venv-model`` (``make
 test-model``), not in the project's main environment: the llama.cpp build takes minutes.
 
-Used by the ``realmodel`` tests (``tests/test_real_model.py``) and by ``benchmarks/bench_real_server.py``.
+Used by the ``realmodel`` tests (``tests/test_real_model.py``) and by ``benchmarks/bench_server_fit.py --real``.
 Standalone: ``python -m tests.real_server`` prints ``OPENAI_BASE_URL=...`` and serves until killed.
 """
 

@@ -6,8 +6,10 @@ import pytest
 
 import docgen_magic
 from docgen_magic.api import describe_provider, session_usage
+from docgen_magic.kernel.review_state import ReviewState, review_data
 from docgen_magic.providers.select import choose_provider
 from docgen_magic.settings import Prices, SettingsError, resolve_settings
+from docgen_magic.views.result import REPORT_COLUMNS, report_rows
 from tests.fake_openai import FakeOpenAI
 
 CELL = "def area(w: float, h: float) -> float:\n    return w * h\n"
@@ -66,6 +68,20 @@ def test_cost_comes_only_from_the_users_price_table(azure_env: dict[str, str], f
     assert priced.cost == pytest.approx(expected)
     assert f"≈ {expected:.4f} EUR" in priced.usage_line()
     assert docgen_magic.document(CELL, provider="offline", prices=prices).cost is None
+
+
+def test_answers_without_token_counts_are_said_not_counted(azure_env: dict[str, str],
+                                                            fake_openai: FakeOpenAI) -> None:
+    prices = Prices(prompt=0.15, completion=0.6, currency="EUR")
+    fake_openai.enqueue({"usage": None})  # as llama.cpp's server streams: no counts in the answer
+    result = docgen_magic.document("def f(a):\n    return a\n", use_cache=False, prices=prices)
+    assert result.usage.requests == 1 and result.usage.uncounted == 1 and result.usage.prompt_tokens == 0
+    line = result.usage_line()
+    assert "0 prompt + 0 completion tokens (not counted for 1 answer)" in line
+    assert "≥ 0.0000 EUR" in line and "≈" not in line  # what it cost is not known: zero is only a floor
+    assert [row[REPORT_COLUMNS.index("tokens")] for row in report_rows(result)] == ["not counted"]
+    (entry,) = review_data(ReviewState(status="done", result=result))["targets"]
+    assert entry["tokens"] == 0 and entry["tokens_uncounted"] is True  # the review shows "not counted"
 
 
 def test_session_totals_add_up_every_run(azure_env: dict[str, str], fake_openai: FakeOpenAI) -> None:

@@ -111,13 +111,14 @@ def usage_summary(results: Sequence[Result]) -> dict[str, int]:
         results: The cells' or files' results to add up.
 
     Returns:
-        requests, prompt, completion, total, cached and reasoning tokens, cache hits.
+        requests, prompt, completion, total, cached and reasoning tokens, answers without token counts, cache
+        hits.
     """
     total = Usage()
     for result in results:
         total.add(result.usage)
     keys = ("requests", "prompt_tokens", "completion_tokens", "total_tokens", "cached_tokens",
-            "reasoning_tokens", "cache_hits")
+            "reasoning_tokens", "uncounted", "cache_hits")
     return {k: getattr(total, k) for k in keys}
 
 

@@ -253,7 +253,9 @@ def usage_line(results: Sequence[Result]) -> str:
     parts = [", ".join(counts), usage.summary(), f"{max((r.elapsed_s for r in results), default=0.0):.2f} s"]
     costs = [r.cost for r in results]
     if results and all(cost is not None for cost in costs):
-        parts.append(f"≈ {sum(c for c in costs if c is not None):.4f} {results[0].currency}")
+        # answers without token counts cost something too: the estimate is then a floor
+        parts.append(f"{'≥' if usage.uncounted else '≈'} {sum(c for c in costs if c is not None):.4f} "
+                     f"{results[0].currency}")
     first = results[0] if results else Result(code="", original="")
     source = first.provider if first.model is None else f"{first.provider}:{first.model}"
     parts.append(source + (" (template)" if first.template else ""))

@@ -17,6 +17,8 @@ class Usage:
         total_tokens: Total tokens, as the API reported them.
         cached_tokens: Prompt tokens served from the provider's prompt cache.
         reasoning_tokens: Reasoning tokens inside the completion tokens.
+        uncounted: Answered requests whose answer gave no token counts (some compatible servers stream without
+            them): the token counters leave them out.
         cache_hits: Targets answered from the local cache.
         latency_s: Summed wall time of the requests, in seconds.
     """
@@ -28,6 +30,7 @@ class Usage:
     total_tokens: int = 0
     cached_tokens: int = 0
     reasoning_tokens: int = 0
+    uncounted: int = 0
     cache_hits: int = 0
     latency_s: float = 0.0
 
@@ -46,12 +49,28 @@ class Usage:
         total.add(other)
         return total
 
+    @property
+    def tokens(self) -> int:
+        """Prompt and completion tokens together, as counted."""
+        return self.prompt_tokens + self.completion_tokens
+
+    def tokens_text(self) -> str:
+        """Return the tokens for people: ``1,234``; ``≥ 1,234`` or ``not counted`` when answers gave no counts.
+
+        Returns:
+            The text.
+        """
+        if not self.uncounted:
+            return f"{self.tokens:,}"
+        return f"≥ {self.tokens:,}" if self.tokens else "not counted"
+
     def summary(self) -> str:
         """Return requests, tokens and local cache hits, for people.
 
         Returns:
             e.g. ``3 requests · 1,234 prompt (512 cached by the API) + 210 completion (9 reasoning) tokens ·
-            1 from the local cache``; the parenthesised parts only when non-zero.
+            1 from the local cache``; the parenthesised parts only when non-zero, and ``tokens (not counted
+            for 2 answers)`` when some answers gave no counts.
         """
         prompt = f"{self.prompt_tokens:,} prompt" + (
             f" ({self.cached_tokens:,} cached by the API)" if self.cached_tokens else "")
@@ -59,7 +78,9 @@ class Usage:
             f" ({self.reasoning_tokens:,} reasoning)" if self.reasoning_tokens else "")
         failed = f" ({self.failed_requests} rejected by the API)" if self.failed_requests else ""
         requests = f"{self.requests} request{'s' if self.requests != 1 else ''}{failed}"
-        return f"{requests} · {prompt} + {completion} tokens · {self.cache_hits} from the local cache"
+        uncounted = (f" (not counted for {self.uncounted} answer{'s' if self.uncounted != 1 else ''})"
+                     if self.uncounted else "")
+        return f"{requests} · {prompt} + {completion} tokens{uncounted} · {self.cache_hits} from the local cache"
 
     def to_dict(self) -> dict[str, int | float]:
         """Return the counters as a JSON-ready dict.

@@ -100,9 +100,11 @@ def _target_entry(name: str, state: str, outcome: TargetOutcome | None) -> dict[
     entry: dict[str, Any] = {"name": name, "state": outcome.status if outcome else state}
     if outcome is None:
         return entry
+    if outcome.usage.uncounted:  # some answers gave no token counts: ``tokens`` is a floor
+        entry["tokens_uncounted"] = True
     edit = outcome.edit
     entry.update(kind=outcome.kind, lineno=outcome.lineno, attempts=outcome.attempts, cached=outcome.cached,
-                 tokens=outcome.usage.prompt_tokens + outcome.usage.completion_tokens,
+                 tokens=outcome.usage.tokens,
                  elapsed_s=round(outcome.elapsed_s, 2), detail=outcome_detail(outcome),
                  problems_fixed=list(outcome.problems_fixed),
                  changes=outcome.changes.to_dict() if outcome.changes is not None else None,

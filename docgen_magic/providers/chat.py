@@ -885,6 +885,7 @@ def usage_of(response: Any, latency: float) -> Usage:
         total_tokens=_count(usage, "total_tokens"),
         cached_tokens=_count(getattr(usage, "prompt_tokens_details", None), "cached_tokens"),
         reasoning_tokens=_count(getattr(usage, "completion_tokens_details", None), "reasoning_tokens"),
+        uncounted=int(_count(usage, "total_tokens") == 0 and _count(usage, "prompt_tokens") == 0),
         latency_s=latency,
     )
 

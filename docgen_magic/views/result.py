@@ -69,9 +69,8 @@ def report_rows(result: Result) -> list[tuple[str, ...]]:
     """
     rows: list[tuple[str, ...]] = []
     for t in result.targets:
-        tokens = t.usage.prompt_tokens + t.usage.completion_tokens
         rows.append((t.name, t.kind, t.status, str(t.attempts), "yes" if t.cached else "no",
-                     f"{tokens:,}", f"{t.elapsed_s:.2f} s", ", ".join(t.problems_fixed), outcome_detail(t)))
+                     t.usage.tokens_text(), f"{t.elapsed_s:.2f} s", ", ".join(t.problems_fixed), outcome_detail(t)))
     return rows
 
 

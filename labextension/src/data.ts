@@ -25,6 +25,8 @@ export interface ITarget {
   attempts?: number;
   cached?: boolean;
   tokens?: number;
+  /** Some of its answers gave no token counts (as llama.cpp's server streams them): tokens is a floor. */
+  tokens_uncounted?: boolean;
   elapsed_s?: number;
   detail?: string;
   problems_fixed?: string[];

@@ -157,6 +157,14 @@ describe('reportCells', () => {
       details: ''
     });
   });
+
+  it.each<[number, string]>([
+    [0, 'not counted'],
+    [1234, '≥ 1,234']
+  ])('says when answers gave no token counts (%s counted)', (tokens, shown) => {
+    const t: ITarget = { ...target('g'), tokens, tokens_uncounted: true };
+    expect(reportCells(t, trans).tokens).toBe(shown);
+  });
 });
 
 describe('canAskAgain', () => {

@@ -136,6 +136,15 @@ export interface IReportCells {
   details: string;
 }
 
+/** A target's tokens; a floor, or "not counted", when some of its answers gave no counts. */
+function tokensText(target: ITarget, trans: TranslationBundle): string {
+  const counted = (target.tokens ?? 0).toLocaleString('en');
+  if (!target.tokens_uncounted) {
+    return counted;
+  }
+  return target.tokens ? `≥ ${counted}` : trans.__('not counted');
+}
+
 /** One target's row of the report. */
 export function reportCells(
   target: ITarget,
@@ -154,7 +163,7 @@ export function reportCells(
     kind: target.kind ?? '',
     status: target.cached ? trans.__('%1 (cached)', word) : word,
     attempts: String(target.attempts ?? 0),
-    tokens: (target.tokens ?? 0).toLocaleString('en'),
+    tokens: tokensText(target, trans),
     time: seconds(target.elapsed_s ?? 0, trans),
     details
   };
