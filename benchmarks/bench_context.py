@@ -19,7 +19,7 @@ from common import median_seconds, table
 
 from docgen_magic.core.cell import parse_cell
 from docgen_magic.core.facts import extract_targets
-from docgen_magic.kernel import context
+from docgen_magic.infra import namespace as context
 
 CALLS = (
     "frame{i} = clean(sales)\n",

@@ -128,7 +128,7 @@ def _observer(namespace: Mapping[str, Any] | None, settings: Settings) -> Observ
     """Return the hook that reads what a namespace knows of a cell's targets, unless there is none or it is off."""
     if namespace is None or settings.kernel_context == "off":
         return None
-    from docgen_magic.kernel.context import observer  # on first use: start-up time (a run without a namespace)
+    from docgen_magic.infra.namespace import observer  # on first use: start-up time (a run without a namespace)
 
     return observer(namespace, settings.kernel_context)
 
@@ -558,6 +558,6 @@ def kernel_context_report(namespace: Mapping[str, Any], *, settings: Settings | 
     Returns:
         Plain text.
     """
-    from docgen_magic.kernel.context import context_report  # on first use: start-up time
+    from docgen_magic.infra.namespace import context_report  # on first use: start-up time
 
     return context_report(namespace, (settings or resolve_settings()).kernel_context)

@@ -27,10 +27,6 @@ LAYERS = {"core": 0, "infra": 1, "views": 1, "settings": 2, "providers": 3, "api
 
 SHELL_MAY_IMPORT = {"kernel": {"api", "settings", "views", "kernel"}, "cli": {"api", "settings", "infra", "cli"}}
 
-OWN_LAYER = {"docgen_magic.kernel.context": "context"}
-"""Modules that live in a shell's folder but sit lower: the kernel context reads a live namespace with the core
-alone, and the API imports it for ``namespace=`` (so a script's ``globals()`` works as a kernel's does)."""
-LAYERS["context"] = 1
 
 
 def module_name(path: Path) -> str:
@@ -43,8 +39,6 @@ MODULES = {module_name(p): p for p in sorted(PACKAGE.rglob("*.py")) if "labexten
 
 def part_of(module: str) -> str:
     """The part of the package a module belongs to: ``core``, ``api``, ``kernel``... (``""`` for the root)."""
-    if module in OWN_LAYER:
-        return OWN_LAYER[module]
     parts = module.split(".")
     return parts[1] if len(parts) > 1 else ""
 

@@ -27,7 +27,7 @@ from docgen_magic.core.observed import (
     type_text,
     unsaid,
 )
-from docgen_magic.kernel.context import describe, gather
+from docgen_magic.infra.namespace import describe, gather
 from tests.fake_openai import FakeOpenAI
 
 PLANTED = "PLANTED-7Q-value"
@@ -369,7 +369,7 @@ def test_libraries_are_described_only_when_the_user_imported_them() -> None:
     import subprocess
     import sys
 
-    code = ("import sys\nfrom docgen_magic.kernel.context import describe\n"
+    code = ("import sys\nfrom docgen_magic.infra.namespace import describe\n"
             "print(describe({'a': [1.5]}).short, describe(object()).type)\n"
             "print(sorted(m for m in ('numpy', 'pandas', 'polars') if m in sys.modules))\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout

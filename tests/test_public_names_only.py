@@ -20,7 +20,7 @@ OWN_INTERNALS = {TESTS / "fake_openai.py"}
 PACKAGE_EXCEPTIONS = {
     # ast's own public list of a node's fields.
     "core/splice.py": {"left._fields"},
-    "kernel/context.py": {"node._fields"},
+    "infra/namespace.py": {"node._fields"},
     # Secret.__eq__ compares with another Secret.
     "settings.py": {"other._value"},
     # ipykernel >= 7.4's reply routing of a comm (no public API): see runtime._route_replies_here.

@@ -1,6 +1,6 @@
 """What a live kernel knows about the objects a target is called with, as plain data, and how docgen uses it.
 
-The kernel side (``docgen_magic.kernel.context``) finds the calls to each target in the kernel's executed
+The namespace reader (``docgen_magic.infra.namespace``) finds the calls to each target in the kernel's executed
 cells and describes the objects they pass, and the globals the target reads, for known-safe types only: a
 qualified type, an element type, a shape, column or record-key names with their types. Never a value. The
 core sees only these descriptions:

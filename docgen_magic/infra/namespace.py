@@ -1,4 +1,4 @@
-"""Kernel context: what the live namespace says about the objects a cell's functions are called with.
+"""Kernel context: what a live namespace says about the objects a cell's functions are called with.
 
 It reads, never runs. The kernel's executed cells (its input history, ``In``) are parsed, and the calls to
 each target made at module level are resolved against the namespace: a plain name (a loop variable still
