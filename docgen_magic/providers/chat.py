@@ -455,10 +455,13 @@ class ChatProvider:
         timeouts = 0
         for _ in range(MAX_RATE_LIMIT_ROUNDS):
             ticket = await limiter.acquire(estimate)
-            _SENDING.set((limiter, ticket))
+            sending = _SENDING.set((limiter, ticket))
             try:
                 self._stream_usage = traits.stream_usage
-                raw = await self._answer(client, params, limiter, ticket, traits)
+                try:
+                    raw = await self._answer(client, params, limiter, ticket, traits)
+                finally:
+                    _SENDING.reset(sending)
             except _NoAnswer:
                 limiter.timed_out(ticket)
                 waited = self.timeout * traits.timeout_scale
