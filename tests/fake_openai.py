@@ -430,6 +430,8 @@ class FakeOpenAI:
             asked for in the content) is answered that way too.
         interrupts_streams: End a streamed answer after its first pieces, without a finish reason, when another
             request is in flight (llama-cpp-python's server interrupts a stream when the next request arrives).
+        thinks_aloud: With ``ignores_tools``, begin the content with a ``<think>`` block holding a JSON object of
+            its own, as reasoning models served without a reasoning parser do.
         rejected_params: Top-level request parameters answered with a 400 "Unsupported parameter" (as OpenAI
             rejects ``max_tokens`` for its reasoning models, or a server ``response_format``).
         fragment_prose: Answer as models often write: every item description (parameters, returns, yields,
@@ -465,6 +467,7 @@ class FakeOpenAI:
         self.slots: int | None = None
         self.ignores_tools = False
         self.interrupts_streams = False
+        self.thinks_aloud = False
         self.rejected_params: set[str] = set()
         self._slots: threading.Semaphore | None = None
         self._prefixes: set[int] = set()
@@ -908,6 +911,9 @@ class FakeOpenAI:
             # A server that ignores tool_choice (or was asked for JSON in the content) writes the object as text,
             # the way small models do: fenced, with a sentence around it.
             arguments, content = None, f"Here is the docstring:\n```json\n{arguments}\n```\nDone."
+            if self.thinks_aloud:  # a reasoning model without a reasoning parser: braces of its own first
+                content = ('<think>\nA vague answer such as {"summary": "This function does things."} would not '
+                           "do; the code says more.\n</think>\n\n" + content)
         message: dict[str, Any] = {"role": "assistant", "content": content, "refusal": None}
         with self._lock:
             number = self._counter

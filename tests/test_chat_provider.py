@@ -731,6 +731,16 @@ def test_a_server_that_ignores_tool_choice_is_read_from_the_content_then_asked_w
     assert asked[1]["response_format"]["json_schema"]["schema"]["required"][0] == "summary"
 
 
+def test_a_reasoning_models_thinking_aloud_is_not_read_as_its_answer(fake_openai: FakeOpenAI) -> None:
+    fake_openai.ignores_tools = fake_openai.thinks_aloud = True
+    provider = openai_provider(fake_openai, max_completion_tokens=2048)
+    first, second = _ask_twice(provider)
+    for reply in (first, second):
+        assert reply.problem is None and json.loads(reply.arguments or "")["summary"] == "Do the load table step."
+    caps = [r["body"]["max_tokens"] for r in fake_openai.requests]
+    assert caps == [provider.completion_cap(target_of()), 2048]  # thinking needs room: the whole ceiling
+
+
 def test_a_server_that_rejects_response_format_gets_the_schema_in_the_prompt(fake_openai: FakeOpenAI) -> None:
     fake_openai.ignores_tools = True
     fake_openai.rejected_params = {"response_format"}

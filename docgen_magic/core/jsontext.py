@@ -2,6 +2,9 @@
 
 Small and local models put raw control characters (a newline, a tab) inside strings, wrap the object in a
 Markdown code fence, write a sentence before or after it, or are cut off by the token limit half way through.
+Reasoning models served without a reasoning parser (Qwen3, DeepSeek-R1 and their distillations through
+llama.cpp, LM Studio or vLLM) first think aloud in a ``<think>`` block, often with braces of their own: that
+block is never read as the answer.
 :func:`read_object` finds the object and reads it leniently; :func:`close_prefix` turns a cut-off answer into
 the longest prefix that is a complete object (the entries written so far), so what the model did write is
 used and the rest can be asked again or filled from the code.
@@ -17,6 +20,42 @@ from typing import Any
 _FENCE = re.compile(r"```[a-zA-Z0-9_-]*\s*\n?(.*?)```", re.S)
 _MAX_CUTS = 64  # the last cut points only: a prefix that fails this often ends in garbage, not in a cut entry
 _DECODER = json.JSONDecoder(strict=False)  # strict=False: control characters inside strings are accepted
+_REASONING_TAGS = "think|thinking|reasoning|reflection"
+_REASONING = re.compile(rf"<({_REASONING_TAGS})>.*?</\1>", re.S | re.I)
+_REASONING_CLOSE = re.compile(rf"</(?:{_REASONING_TAGS})>", re.I)
+_REASONING_OPEN = re.compile(rf"<(?:{_REASONING_TAGS})>", re.I)
+
+
+def thinks_aloud(text: str | None) -> bool:
+    """Tell whether a model's text holds a reasoning block (or the tag that opens or closes one).
+
+    Args:
+        text: The message content, or None.
+
+    Returns:
+        True when a ``<think>`` (or ``<thinking>``, ``<reasoning>``, ``<reflection>``) tag is in it.
+    """
+    return text is not None and bool(_REASONING_OPEN.search(text) or _REASONING_CLOSE.search(text))
+
+
+def without_reasoning(text: str) -> str:
+    """Remove a reasoning model's thinking aloud from its answer.
+
+    Closed blocks go; text before a closing tag with no opening one (servers that strip the opening tag) goes;
+    an opening tag never closed (cut off while thinking) leaves only what came before it.
+
+    Args:
+        text: The message content.
+
+    Returns:
+        The text without its reasoning.
+    """
+    text = _REASONING.sub("", text)
+    closings = list(_REASONING_CLOSE.finditer(text))
+    if closings:
+        text = text[closings[-1].end():]
+    opening = _REASONING_OPEN.search(text)
+    return text[:opening.start()] if opening else text
 
 
 def read_object(text: str | None, *, truncated: bool = False) -> dict[str, Any] | None:
@@ -31,6 +70,7 @@ def read_object(text: str | None, *, truncated: bool = False) -> dict[str, Any] 
     """
     if not text:
         return None
+    text = without_reasoning(text)
     candidates = [m.group(1) for m in _FENCE.finditer(text)] + [text]
     for candidate in candidates:
         start = candidate.find("{")

@@ -33,7 +33,7 @@ from docgen_magic.core.errors import (
     ProviderTransientError,
 )
 from docgen_magic.core.facts import Target
-from docgen_magic.core.jsontext import read_object
+from docgen_magic.core.jsontext import read_object, thinks_aloud
 from docgen_magic.core.ports import GenerationRequest, Reply
 from docgen_magic.core.prompt import TOOL_NAME, answer_sections, prompt_chars, tool_choice, tool_definition
 from docgen_magic.core.rules import Code
@@ -275,9 +275,13 @@ class ChatProvider:
                  + sum(1 for name in ("returns", "yields") if name in sections))
         return max(1, min(self.max_completion_tokens, CAP_BASE + CAP_PER_ITEM * items))
 
+    def _cap(self, target: Target, traits: ServerTraits) -> int:
+        """Return the cap a request gets: what the target needs, or the ceiling for a model thinking aloud first."""
+        return self.max_completion_tokens if traits.thinks else self.completion_cap(target)
+
     def _params(self, request: GenerationRequest, traits: ServerTraits, mode: str) -> dict[str, Any]:
         params: dict[str, Any] = {"model": self.model, "messages": request.messages,
-                                  traits.cap_parameter: self.completion_cap(request.target)}
+                                  traits.cap_parameter: self._cap(request.target, traits)}
         tool = tool_definition(request.target, strict=self.strict)
         if mode == "tool":
             params["tools"] = [tool]
@@ -632,7 +636,12 @@ class ChatProvider:
         content = getattr(message, "content", None)
         # Some servers (llama.cpp's) report a tool call cut off by the cap as finished: the token count tells.
         written = usage.completion_tokens or int(getattr(response, "pieces", 0) or 0)
-        truncated = finish == "length" or written >= self.completion_cap(request.target)
+        cap = self._cap(request.target, traits)
+        truncated = finish == "length" or written >= cap
+        if called is None and not traits.thinks and thinks_aloud(content):
+            traits.thinks = True
+            logger.info("%s: the model thinks aloud (<think>) before answering: its answers get the whole cap of %d "
+                        "tokens from now on", self.name, self.max_completion_tokens)
         data = read_object(called if called is not None else content, truncated=truncated)
         if self.structured_output == "auto" and traits.mode is None and (called is not None or data is not None):
             traits.mode = "tool" if called is not None or mode != "tool" else "json_schema"
@@ -646,7 +655,7 @@ class ChatProvider:
             return Reply(arguments=None, usage=usage, prompt_chars=prompt_chars, problem=problem)
         if truncated:
             logger.info("%s: %s: the answer was cut off at %d tokens; using the %d part(s) written before the cut",
-                        self.name, request.target.qualname, self.completion_cap(request.target), len(data))
+                        self.name, request.target.qualname, cap, len(data))
         return Reply(arguments=json.dumps(data, ensure_ascii=False), usage=usage, prompt_chars=prompt_chars)
 
     # -- errors --------------------------------------------------------------------------------------------

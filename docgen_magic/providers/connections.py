@@ -68,6 +68,8 @@ class ServerTraits:
             until the first answer shows what the server does.
         cap_parameter: The completion cap's parameter the server reads: ``max_completion_tokens`` (OpenAI,
             Azure OpenAI) or ``max_tokens`` (compatible servers: llama.cpp, Ollama, LM Studio, vLLM).
+        thinks: The model thinks aloud in its content before answering (a ``<think>`` block): its answers get
+            the whole ceiling of the completion cap, not what the docstring alone needs.
     """
 
     mode: str | None = None
@@ -76,6 +78,7 @@ class ServerTraits:
     stream: bool = False
     stream_usage: bool = True
     timeout_scale: float = 1.0
+    thinks: bool = False
 
 
 _Owned = tuple["weakref.ref[asyncio.AbstractEventLoop]", Any]
