@@ -18,6 +18,7 @@ Scripted faults, consumed in order by the next requests (``fake.enqueue("429", "
     portal or a wrong URL gives), "empty-200" (status 200, empty body), "half-body" (a valid answer cut off
     half way, the connection then closed); or a dict: ``{"status": 503}``
     (optionally with "headers" / "body"), or an answer override ``{"arguments": {...} | "raw text",
+    "tool_name": ..., "arguments_as_object": True,
     "finish_reason": ..., "content": ..., "usage": {...} | None}``.
 
 Rate limits: ``fake.rate_limit(rpm, tpm)`` enforces requests-per-minute and tokens-per-minute token buckets
@@ -918,8 +919,12 @@ class FakeOpenAI:
         with self._lock:
             number = self._counter
         if arguments is not None:
-            message["tool_calls"] = [{"id": f"call_{number}", "type": "function",
-                                      "function": {"name": TOOL_NAME, "arguments": arguments}}]
+            function: dict[str, Any] = {"name": TOOL_NAME, "arguments": arguments}
+            if isinstance(fault, dict):  # as some servers and small models call the one tool
+                function["name"] = fault.get("tool_name", TOOL_NAME)
+                if fault.get("arguments_as_object"):
+                    function["arguments"] = json.loads(arguments)
+            message["tool_calls"] = [{"id": f"call_{number}", "type": "function", "function": function}]
         prompt = len(json.dumps(body)) // 4
         completion = len(arguments or content or "") // 4 + 1
         usage: dict[str, Any] | None = {

@@ -310,6 +310,13 @@ def test_unknown_openai_model_is_fatal(fake_openai: FakeOpenAI) -> None:
     assert error.fatal and "model 'gpt-test' not found (404)" in str(error)
 
 
+def test_a_base_url_without_the_api_says_where_it_usually_is(fake_openai: FakeOpenAI) -> None:
+    error = ask_error(openai_provider(fake_openai, base_url=fake_openai.url))  # /v1 left out, as users do
+    assert error.fatal and str(error) == (f"openai: no Chat Completions API at {fake_openai.url} (404: Resource not "
+                                          f"found): check OPENAI_BASE_URL (compatible servers serve it below /v1: "
+                                          f"{fake_openai.url}/v1?)")
+
+
 def test_permission_denied_is_fatal(fake_openai: FakeOpenAI) -> None:
     fake_openai.enqueue({"status": 403})
     error = ask_error(azure(fake_openai))
@@ -729,6 +736,16 @@ def test_a_server_that_ignores_tool_choice_is_read_from_the_content_then_asked_w
     assert "tools" in asked[0] and "response_format" not in asked[0]
     assert "tools" not in asked[1] and asked[1]["response_format"]["type"] == "json_schema"
     assert asked[1]["response_format"]["json_schema"]["schema"]["required"][0] == "summary"
+
+
+@pytest.mark.parametrize("answer", [{"tool_name": "docstring"}, {"arguments_as_object": True},
+                                    {"tool_name": "write_doc", "arguments_as_object": True}])
+def test_a_misnamed_call_of_the_one_tool_or_arguments_sent_as_an_object_are_read(
+        fake_openai: FakeOpenAI, answer: dict[str, Any]) -> None:
+    fake_openai.enqueue(answer)
+    reply = ask(azure(fake_openai))  # answered whole, not streamed: an object cannot come in pieces
+    assert reply.problem is None and json.loads(reply.arguments or "")["summary"] == "Do the load table step."
+    assert len(fake_openai.requests) == 1
 
 
 def test_a_reasoning_models_thinking_aloud_is_not_read_as_its_answer(fake_openai: FakeOpenAI) -> None:

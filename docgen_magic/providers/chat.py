@@ -627,12 +627,7 @@ class ChatProvider:
         usage = usage_of(response, latency)
         if finish == "content_filter":
             return Reply(arguments=None, usage=usage, prompt_chars=prompt_chars, problem=finish_problem(finish))
-        called = None
-        for call in getattr(message, "tool_calls", None) or []:
-            function = getattr(call, "function", None)
-            if function is not None and getattr(function, "name", None) == TOOL_NAME:
-                called = str(function.arguments or "")
-                break
+        called = _called_arguments(getattr(message, "tool_calls", None) or [])
         content = getattr(message, "content", None)
         # Some servers (llama.cpp's) report a tool call cut off by the cap as finished: the token count tells.
         written = usage.completion_tokens or int(getattr(response, "pieces", 0) or 0)
@@ -709,8 +704,7 @@ class ChatProvider:
                 return ProviderConfigurationError(f"azure: deployment {self.model!r} not found at "
                                                   f"{self.shown_endpoint} (404): check AZURE_OPENAI_DEPLOYMENT and "
                                                   "the endpoint")
-            return ProviderConfigurationError(f"openai: model {self.model!r} not found (404): check the model name "
-                                              "and OPENAI_BASE_URL")
+            return self._not_found(exc)
         if isinstance(exc, openai.RateLimitError):
             return ProviderTransientError(f"{name}: rate limited (429) {retried}")
         if isinstance(exc, openai.InternalServerError):
@@ -721,6 +715,17 @@ class ChatProvider:
             return ProviderTransientError(f"{name}: request failed ({exc.status_code}): "
                                           f"{self._server_message(exc)}")
         return ProviderTransientError(f"{name}: request failed: {type(exc).__name__}: {self._scrub(exc)}")
+
+    def _not_found(self, exc: Any) -> ProviderConfigurationError:
+        """Tell a model the server does not have from a base URL with no Chat Completions API behind it."""
+        said = self._server_message(exc)
+        if self.endpoint is not None and "model" not in said.lower():
+            base = (self.shown_endpoint or self.endpoint).rstrip("/")
+            hint = "" if base.endswith("/v1") else f" (compatible servers serve it below /v1: {base}/v1?)"
+            return ProviderConfigurationError(f"openai: no Chat Completions API at {base} (404: {said}): check "
+                                              f"OPENAI_BASE_URL{hint}")
+        return ProviderConfigurationError(f"openai: model {self.model!r} not found (404): check the model name "
+                                          "and OPENAI_BASE_URL")
 
     def _server_message(self, exc: Any) -> str:
         body = getattr(exc, "body", None)
@@ -877,6 +882,21 @@ def finish_problem(finish_reason: str | None) -> Problem | None:
 def _count(obj: Any, name: str) -> int:
     value = getattr(obj, name, None) if obj is not None else None
     return value if isinstance(value, int) else 0
+
+
+def _called_arguments(calls: list[Any]) -> str | None:
+    """Return the arguments of the answer's call of the one tool, as JSON text, or None without a call.
+
+    A call named otherwise still counts when it is the only one (the request offers one tool; small models
+    misname it), and arguments sent as an object instead of JSON text (some compatible servers) are read.
+    """
+    functions = [f for f in (getattr(call, "function", None) for call in calls) if f is not None]
+    ours = [f for f in functions if getattr(f, "name", None) == TOOL_NAME]
+    chosen = ours[0] if ours else functions[0] if len(functions) == 1 else None
+    if chosen is None:
+        return None
+    arguments = getattr(chosen, "arguments", None)
+    return json.dumps(arguments, ensure_ascii=False) if isinstance(arguments, (dict, list)) else str(arguments or "")
 
 
 def usage_of(response: Any, latency: float) -> Usage:
