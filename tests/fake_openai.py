@@ -869,6 +869,7 @@ class FakeOpenAI:
             events = _event_stream(completion, usage)
             if self.interrupts_streams and self._in_flight > 1:  # as llama-cpp-python's server does by default
                 events = events.split(b"\n\n", 3)[0] + b"\n\ndata: [DONE]\n\n"
+                record["interrupted"] = True
             return self._send_raw(handler, 200, events, "text/event-stream")
         return reply(200, completion, limited)
 

@@ -829,9 +829,10 @@ def test_a_server_that_rejects_stream_options_still_streams(fake_openai: FakeOpe
     assert asked == [(400, True, True), (200, True, False), (200, True, False)]
 
 
-def test_a_server_that_interrupts_streams_is_asked_without_streaming(
+def test_a_server_that_interrupts_streams_for_the_next_request_is_sent_one_at_a_time(
         fake_openai: FakeOpenAI, tmp_path: Path) -> None:
-    fake_openai.interrupts_streams, fake_openai.latency = True, 0.2
+    # as llama-cpp-python's server by default: one answer at a time, and a waiting request ends the running stream
+    fake_openai.interrupts_streams, fake_openai.slots, fake_openai.latency = True, 1, 0.2
     settings = resolve_settings({"provider": "openai", "openai_base_url": fake_openai.openai_base_url,
                                  "openai_api_key": FAKE_KEY, "model": "m", "use_cache": False}, environ={})
     from docgen_magic.api import document
@@ -839,4 +840,7 @@ def test_a_server_that_interrupts_streams_is_asked_without_streaming(
     result = document(SOURCE + "\n\ndef two(b):\n    return b\n\n\ndef three(c):\n    return c\n",
                       settings=settings)
     assert result.ok, [t.error for t in result.failed]
-    assert not fake_openai.requests[-1]["body"].get("stream")  # learned: no streaming for this server
+    assert all(r["body"].get("stream") for r in fake_openai.requests)  # still streamed: a runaway can be cut off
+    interrupted = [r for r in fake_openai.requests if r.get("interrupted")]
+    # the first interruption is the last: one request at a time from then on, each one answered once
+    assert len(interrupted) == 1 and len(fake_openai.requests) == 3 + 1

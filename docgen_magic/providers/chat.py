@@ -483,12 +483,18 @@ class ChatProvider:
                             self.max_retries, longer)
                 continue
             except _Interrupted:
-                # llama.cpp's Python server, by default, ends a stream when another request arrives: asked
-                # without streaming from now on (a request waiting its turn is then left alone).
                 limiter.fail(ticket)
-                traits.stream = False
-                logger.info("%s: the server cut a streamed answer short (it interrupts one for the next); "
-                            "asking without streaming from now on", self.name)
+                if limiter.in_flight and limiter.ceiling > 1:
+                    # llama.cpp's Python server, by default, ends a stream when another request arrives: it
+                    # serves one at a time, so a second request in flight only wastes the first one's work.
+                    # Streaming stays (a runaway answer can still be cut off).
+                    limiter.one_at_a_time()
+                    logger.info("%s: the server cut a streamed answer short when another request arrived (it "
+                                "serves one at a time); sending one request at a time from now on", self.name)
+                else:
+                    traits.stream = False
+                    logger.info("%s: the server cut a streamed answer short; asking without streaming from now on",
+                                self.name)
                 raise _Resend from None
             except openai.RateLimitError as exc:
                 headers = {k.lower(): v for k, v in exc.response.headers.items()}

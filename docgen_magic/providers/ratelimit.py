@@ -385,6 +385,12 @@ class RateLimiter:
             self.window = min(float(self.ceiling), self.window + 1.0)
         self._notify()
 
+    def one_at_a_time(self) -> None:
+        """Keep to one request in flight from now on (a server that interrupts an answer for the next one)."""
+        self.ceiling = 1
+        self.window = 1.0
+        self._notify()
+
     def heard(self) -> None:
         """Record a sign of life from the server (a streamed piece of an answer): timeouts count from it."""
         self.last_answer = self._clock()
