@@ -13,9 +13,9 @@ process it would share the interpreter lock, and on a busy machine its answers (
 the client's own work, which no real server does.
 
 Run: ``.venv/bin/python benchmarks/bench_server_fit.py [--repeat N]``; prints medians (state the machine's load).
-``.venv-model/bin/python benchmarks/bench_server_fit.py --real FILE`` documents FILE against the real llama.cpp
-server (``tests/real_server.py``) with default settings and with ``--concurrency 1`` and prints wall time,
-requests, timeouts and where each docstring came from.
+``.venv-model/bin/python benchmarks/bench_server_fit.py --real FILE [--repeat N]`` documents FILE against the real
+llama.cpp server (``tests/real_server.py``) with default settings and with ``--concurrency 1``, N times each,
+alternating, and prints wall time, requests, timeouts and where each docstring came from, then the medians.
 """
 
 from __future__ import annotations
@@ -127,14 +127,23 @@ def round_trip(cache_dir: str, repeat: int) -> tuple[float, float]:
     return statistics.median(ones), statistics.median(twenties)
 
 
-def real_server(path: str) -> None:
+def real_server(path: str, repeat: int) -> None:
+    """Default settings vs ``--concurrency 1``, alternating (ABBA) so drift in the machine's load cancels out.
+
+    Both send ``temperature=0``: the model then writes the same answers to the same prompts, and the two runs
+    differ only in how they send them (at the server's default temperature the answers, and so the re-asks and
+    the wall time, vary from run to run more than the two ways of sending do).
+    """
     from tests.real_server import MODEL_NAME, real_server
 
     source = Path(path).read_text(encoding="utf-8")
+    walls: dict[str, list[float]] = {"default settings": [], "--concurrency 1": []}
+    order = [({}, "default settings"), ({"concurrency": 1}, "--concurrency 1")]
     with real_server() as url, tempfile.TemporaryDirectory() as cache_dir:
-        for changes in ({}, {"concurrency": 1}):
+        for changes, label in [pair for i in range(repeat) for pair in (order if i % 2 == 0 else order[::-1])]:
             settings = resolve_settings({"provider": "openai", "openai_base_url": url, "model": MODEL_NAME,
-                                         "cache_dir": cache_dir, "use_cache": False, **changes}, environ={})
+                                         "cache_dir": cache_dir, "use_cache": False, "send_temperature": True,
+                                         **changes}, environ={})
             start = time.perf_counter()
             result = document(source, settings=settings)
             wall = time.perf_counter() - start
@@ -144,8 +153,11 @@ def real_server(path: str) -> None:
                 key = target.status if target.status != "documented" else getattr(target, "origin", "documented")
                 origins[key] = origins.get(key, 0) + 1
             timeouts = sum("timed out" in (t.error or "") for t in result.targets)
-            print(f"{changes or 'default settings'}: {wall:.0f} s, {result.usage.requests} requests, "
-                  f"{timeouts} timeouts, {origins}, load average {os.getloadavg()[0]:.1f}", flush=True)
+            walls[label].append(wall)
+            print(f"{label}: {wall:.0f} s, {result.usage.requests} requests, {timeouts} timeouts, {origins}, "
+                  f"load average {os.getloadavg()[0]:.1f}", flush=True)
+    default, one = (statistics.median(w) for w in walls.values())
+    print(f"median of {repeat}: default {default:.0f} s, --concurrency 1 {one:.0f} s: {default / one:.2f}x")
 
 
 def main() -> None:
@@ -154,7 +166,7 @@ def main() -> None:
     parser.add_argument("--real", metavar="FILE", help="document FILE against the real llama.cpp server instead")
     args = parser.parse_args()
     if args.real:
-        real_server(args.real)
+        real_server(args.real, args.repeat)
         return
     with tempfile.TemporaryDirectory() as cache_dir:
         az_wall, az_share, az_failed = azure_windows(cache_dir, args.repeat)

@@ -837,10 +837,10 @@ def test_a_server_that_interrupts_streams_for_the_next_request_is_sent_one_at_a_
                                  "openai_api_key": FAKE_KEY, "model": "m", "use_cache": False}, environ={})
     from docgen_magic.api import document
 
-    result = document(SOURCE + "\n\ndef two(b):\n    return b\n\n\ndef three(c):\n    return c\n",
-                      settings=settings)
+    cell = SOURCE + "".join(f"\n\ndef step_{i}(b):\n    return b + {i}\n" for i in range(5))
+    result = document(cell, settings=settings)
     assert result.ok, [t.error for t in result.failed]
     assert all(r["body"].get("stream") for r in fake_openai.requests)  # still streamed: a runaway can be cut off
     interrupted = [r for r in fake_openai.requests if r.get("interrupted")]
     # the first interruption is the last: one request at a time from then on, each one answered once
-    assert len(interrupted) == 1 and len(fake_openai.requests) == 3 + 1
+    assert len(interrupted) == 1 and len(fake_openai.requests) == 6 + 1

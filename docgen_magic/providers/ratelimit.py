@@ -218,6 +218,8 @@ class RateLimiter:
         probe_first: Send one request alone before any answer (a local server: how long one answer takes is
             unknown, and a burst would queue behind it); the window then grows by one per answer without a
             queue, doubling each round trip.
+        one_slot: The server serves one request at a time and interrupts it for the next (learned): one in
+            flight, whatever the ceiling.
         window: The current allowance of requests in flight (1 .. ceiling).
         in_flight: Requests started and not finished (timed-out ones whose place is still taken included).
         last_answer: When the server last answered (or streamed) anything (the limiter's clock), or None.
@@ -249,6 +251,7 @@ class RateLimiter:
         self._ghosts: list[float] = []  # until when each abandoned request's place stays taken
         self._changed: asyncio.Event | None = None
         self.probe_first = False
+        self.one_slot = False
 
     def __repr__(self) -> str:
         """Show the window and the ceiling.
@@ -272,7 +275,8 @@ class RateLimiter:
         if now < self._paused_until:
             return self._paused_until - now
         self._expire_ghosts(now)
-        window = 1 if self.probe_first and self._fastest is None else max(1, int(self.window))
+        alone = self.one_slot or (self.probe_first and self._fastest is None)
+        window = 1 if alone else max(1, int(self.window))
         if self.in_flight + len(self._ghosts) >= window:
             # an answer frees a place (and wakes the waiters); with none in flight, only a ghost's expiry can
             return _UNKNOWN_WAIT if self.in_flight else min(g - now for g in self._ghosts)
@@ -377,7 +381,9 @@ class RateLimiter:
         if self._fastest is None and self.probe_first:  # the probe answered: grow from there (doubling)
             self.window = min(self.window, 1.0)
         self._fastest = pace if self._fastest is None else min(self._fastest, pace)
-        if pace > QUEUE_TOLERANCE * self._fastest and ticket.in_flight > 1:
+        if self.one_slot:
+            self.window = 1.0
+        elif pace > QUEUE_TOLERANCE * self._fastest and ticket.in_flight > 1:
             served = ticket.in_flight * self._fastest / pace  # what the server serves at once (Little's law)
             if served + 1 < self.window:
                 self.window = max(1.0, self.window / 2, served + 1)
@@ -387,7 +393,7 @@ class RateLimiter:
 
     def one_at_a_time(self) -> None:
         """Keep to one request in flight from now on (a server that interrupts an answer for the next one)."""
-        self.ceiling = 1
+        self.one_slot = True
         self.window = 1.0
         self._notify()
 
