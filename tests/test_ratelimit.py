@@ -268,6 +268,23 @@ def test_latency_from_longer_answers_is_not_a_queue() -> None:
     asyncio.run(run())
 
 
+def test_short_answers_are_not_a_queue() -> None:
+    """A cloud deployment: every answer takes about 0.5 s, however long; short ones are slower per token."""
+    clock = Clock()
+    limiter = RateLimiter(100, clock=clock)
+
+    async def run() -> None:
+        for _ in range(3):  # one cell after another, on the same deployment's limiter
+            tickets = [await limiter.acquire() for _ in range(8)]
+            clock.now += 0.5
+            for tokens, ticket in zip((400, 350, 300, 60, 40, 250, 30, 20), tickets, strict=True):
+                limiter.release(ticket, RateHeaders(limit_requests=60_000, remaining_requests=59_000),
+                                completion_tokens=tokens)
+            assert limiter.window == 100
+
+    asyncio.run(run())
+
+
 def test_a_timed_out_request_keeps_its_place_until_the_server_answers_something() -> None:
     clock = Clock()
     limiter = RateLimiter(2, clock=clock)

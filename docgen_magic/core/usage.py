@@ -58,7 +58,7 @@ class Usage:
         """Return the tokens for people: ``1,234``; ``≥ 1,234`` or ``not counted`` when answers gave no counts.
 
         Returns:
-            The text.
+            The count as the report's tokens column shows it.
         """
         if not self.uncounted:
             return f"{self.tokens:,}"

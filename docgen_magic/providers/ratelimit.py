@@ -13,10 +13,12 @@ headers give the real room. Then the run follows the server's own signals:
   limit is reported;
 - every 429: nothing new starts before its ``retry-after-ms`` / ``retry-after`` has passed, and the window
   halves (at most once per pause: one burst of 429s is one signal);
-- latency: an answer that took much longer than the fastest one (per completion token) while more requests
+- latency: an answer that took much longer than the quickest answer at least as long while more requests
   were in flight shows a queue at the server (llama.cpp, Ollama and LM Studio answer one or a few requests
   at a time): the window shrinks to what the server serves at once, plus one; a one-slot server ends with
   one or two requests in flight. An answer without a queue widens the window by one, back up to the ceiling;
+- a server that cuts short the answer it is streaming when the next request arrives (llama-cpp-python's
+  default) is sent one request at a time from then on (:meth:`RateLimiter.one_at_a_time`);
 - a timeout: the request is abandoned, but the server may still be working on it, so its place stays taken
   until the server answers something else (or a while has passed), and the window halves; a retry never
   queues behind an answer nobody waits for.
@@ -45,7 +47,7 @@ _UNKNOWN_WAIT = 0.25
 """Seconds to wait for fresh headers when the room is used up and no reset time was reported."""
 INITIAL_BURST = 8
 """Requests started at once before the server has said anything about its limits."""
-RAMP_SECONDS = 0.005
+RAMP_SECONDS = 0.002
 """Then one more this many seconds after the previous one went on the wire, until the first answer's headers or
 429 give the real room (20 start within about 60 ms on a quiet machine)."""
 RATE_WINDOW = 1.0
@@ -53,7 +55,9 @@ RATE_WINDOW = 1.0
 RATE_MARGIN = 0.9
 """Share of a reported rate the run uses: arrival times at the server jitter around the start times."""
 QUEUE_TOLERANCE = 1.5
-"""An answer slower than this many times the fastest (per completion token) shows a queue at the server."""
+"""An answer slower than this many times the quickest answer at least as long shows a queue at the server."""
+ANSWERS_KEPT = 256
+"""Recent answers (length and time) kept to tell how long an answer takes without a queue."""
 GHOST_SECONDS = 30.0
 """How long a timed-out request's place stays taken when the server answers nothing else meanwhile."""
 
@@ -248,6 +252,7 @@ class RateLimiter:
         self._tokens_started = 0
         self._recent: deque[tuple[float, int]] = deque()  # (start time, tokens) within the last RATE_WINDOW
         self._fastest: float | None = None  # the fastest answer's seconds per completion token
+        self._answers: deque[tuple[int, float]] = deque(maxlen=ANSWERS_KEPT)  # (completion tokens, seconds)
         self._ghosts: list[float] = []  # until when each abandoned request's place stays taken
         self._changed: asyncio.Event | None = None
         self.probe_first = False
@@ -377,19 +382,34 @@ class RateLimiter:
         if self._ghosts:  # the server moved on: the oldest abandoned request is likely done
             self._ghosts.pop(0)
         self._learn(headers, ticket)
-        pace = (now - ticket.at) / max(1, completion_tokens)
+        tokens, seconds = max(1, completion_tokens), now - ticket.at
+        expected = self._unqueued_seconds(tokens)
         if self._fastest is None and self.probe_first:  # the probe answered: grow from there (doubling)
             self.window = min(self.window, 1.0)
-        self._fastest = pace if self._fastest is None else min(self._fastest, pace)
+        self._fastest = min(seconds / tokens, self._fastest if self._fastest is not None else seconds / tokens)
+        self._answers.append((tokens, seconds))
         if self.one_slot:
             self.window = 1.0
-        elif pace > QUEUE_TOLERANCE * self._fastest and ticket.in_flight > 1:
-            served = ticket.in_flight * self._fastest / pace  # what the server serves at once (Little's law)
+        elif expected is not None and seconds > QUEUE_TOLERANCE * expected and ticket.in_flight > 1:
+            served = ticket.in_flight * expected / seconds  # what the server serves at once (Little's law)
             if served + 1 < self.window:
                 self.window = max(1.0, self.window / 2, served + 1)
         else:
             self.window = min(float(self.ceiling), self.window + 1.0)
         self._notify()
+
+    def _unqueued_seconds(self, tokens: int) -> float | None:
+        """How long an answer of ``tokens`` takes without a queue, as far as the answers so far tell.
+
+        The quickest answer at least as long (a longer answer never takes less time unless it met no queue);
+        for the longest answer yet, the fastest pace per token times its length. Per token alone would not
+        do: an answer's time has a fixed part, so a short answer (a class's summary) is slower per token than
+        a long one without any queue.
+        """
+        longer = [seconds for count, seconds in self._answers if count >= tokens]
+        if longer:
+            return min(longer)
+        return None if self._fastest is None else self._fastest * tokens
 
     def one_at_a_time(self) -> None:
         """Keep to one request in flight from now on (a server that interrupts an answer for the next one)."""
