@@ -9,7 +9,6 @@ against the fake's requests-per-minute and tokens-per-minute limits (429 share, 
 
 from __future__ import annotations
 
-import json
 import os
 import statistics
 import subprocess
@@ -23,7 +22,7 @@ from common import ROOT, median_seconds, table
 
 from docgen_magic.api import document
 from docgen_magic.settings import resolve_settings
-from tests.fake_openai import FakeOpenAI
+from tests.fake_openai import FakeOpenAI, charged_tokens
 
 KEY = "bench-key-not-secret"
 DEPLOYMENT = "bench-deployment"
@@ -137,7 +136,7 @@ def rate_limited(fake: FakeOpenAI, cache_dir: str, copies: int = 100, rpm: int =
     finally:
         fake.rate_limit(None)
     n, sent = len(result.targets), len(fake.requests)
-    charged = [len(json.dumps(r["body"])) // 4 + 120 for r in fake.requests if r["status"] == 200]
+    charged = [charged_tokens(r["body"]) for r in fake.requests if r["status"] == 200]
     allowed = min(rpm / 60, tpm / 60 / statistics.mean(charged))
     rate = n / elapsed
     return [

@@ -285,6 +285,29 @@ def test_short_answers_are_not_a_queue() -> None:
     asyncio.run(run())
 
 
+def test_a_server_that_became_slower_is_not_a_queue_once_an_answer_alone_shows_it() -> None:
+    clock = Clock()
+    limiter = RateLimiter(100, clock=clock)
+    headers = RateHeaders(limit_requests=60_000, remaining_requests=59_000)
+
+    async def batch(size: int, seconds: float) -> None:
+        tickets = [await limiter.acquire() for _ in range(size)]
+        clock.now += seconds
+        for ticket in tickets:
+            limiter.release(ticket, headers, completion_tokens=100)
+
+    async def run() -> None:
+        await batch(4, 0.01)  # a fast server (or a test fake at 0 ms) ...
+        await batch(1, 0.5)  # ... now 50 times slower, with nothing else in flight: its speed, not a queue
+        await batch(8, 0.5)
+        assert limiter.window == 100
+        clock.now += 400  # and what a server did minutes ago no longer counts
+        await batch(8, 5.0)
+        assert limiter.window == 100
+
+    asyncio.run(run())
+
+
 def test_a_timed_out_request_keeps_its_place_until_the_server_answers_something() -> None:
     clock = Clock()
     limiter = RateLimiter(2, clock=clock)

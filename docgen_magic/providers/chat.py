@@ -57,8 +57,6 @@ MAX_RATE_LIMIT_ROUNDS = 20
 _SENDING: ContextVar[tuple[RateLimiter, Ticket] | None] = ContextVar("docgen_sending", default=None)
 """The limiter and ticket of the request the current task sends: the HTTP client's hooks tell the limiter when
 it goes on the wire and when a 429 comes back."""
-_COMPLETION_ESTIMATE = 300
-"""Completion tokens assumed per request when pacing against the remaining-tokens header."""
 CAP_BASE = 160
 """Completion tokens a docstring answer needs besides its items (summary, description, JSON keys)."""
 CAP_PER_ITEM = 64
@@ -321,7 +319,9 @@ class ChatProvider:
         while True:
             mode = self._mode(traits)
             params = self._params(request, traits, mode)
-            estimate = chars // 4 + min(params[traits.cap_parameter], _COMPLETION_ESTIMATE)
+            # what Azure OpenAI and OpenAI charge against the tokens-per-minute limit when a request arrives: the
+            # prompt and the whole completion cap (reserved until the answer says how much was used)
+            estimate = chars // 4 + params[traits.cap_parameter]
             try:
                 raw = await self._create(client, params, estimate, request, traits)
             except _Resend:  # the server rejected a parameter it can do without; the traits now say so

@@ -4,7 +4,8 @@ The window starts at the ceiling (``concurrency``), but before the server has sa
 :data:`INITIAL_BURST` requests start at once, then one more :data:`RAMP_SECONDS` after the previous one went on
 the wire (the HTTP client tells: on a busy machine our own sending slows, and the ramp with it, so a 429 still
 comes back before many more are sent). A 429 stops new starts the moment its headers arrive; the first answers'
-headers give the real room. Then the run follows the server's own signals:
+headers give the real room (an answer without any ends the ramp too: that server reports no limits). Then the
+run follows the server's own signals:
 
 - rate headers read as rates: a reported per-minute limit (``x-ratelimit-limit-requests`` / ``-tokens``) is
   paced as limit / 60 a second over short windows, as Azure OpenAI enforces it (over 1 s and 10 s windows,
@@ -58,6 +59,8 @@ QUEUE_TOLERANCE = 1.5
 """An answer slower than this many times the quickest answer at least as long shows a queue at the server."""
 ANSWERS_KEPT = 256
 """Recent answers (length and time) kept to tell how long an answer takes without a queue."""
+ANSWER_MEMORY = 300.0
+"""Seconds an answer's time stays a reference: a server's speed changes (its load, its model, its machine)."""
 GHOST_SECONDS = 30.0
 """How long a timed-out request's place stays taken when the server answers nothing else meanwhile."""
 
@@ -251,8 +254,8 @@ class RateLimiter:
         self._last_sent_seq = 0
         self._tokens_started = 0
         self._recent: deque[tuple[float, int]] = deque()  # (start time, tokens) within the last RATE_WINDOW
-        self._fastest: float | None = None  # the fastest answer's seconds per completion token
-        self._answers: deque[tuple[int, float]] = deque(maxlen=ANSWERS_KEPT)  # (completion tokens, seconds)
+        self._answered = False
+        self._answers: deque[tuple[float, int, float]] = deque(maxlen=ANSWERS_KEPT)  # (when, tokens, seconds)
         self._ghosts: list[float] = []  # until when each abandoned request's place stays taken
         self._changed: asyncio.Event | None = None
         self.probe_first = False
@@ -280,13 +283,13 @@ class RateLimiter:
         if now < self._paused_until:
             return self._paused_until - now
         self._expire_ghosts(now)
-        alone = self.one_slot or (self.probe_first and self._fastest is None)
+        alone = self.one_slot or (self.probe_first and not self._answered)
         window = 1 if alone else max(1, int(self.window))
         if self.in_flight + len(self._ghosts) >= window:
             # an answer frees a place (and wakes the waiters); with none in flight, only a ghost's expiry can
             return _UNKNOWN_WAIT if self.in_flight else min(g - now for g in self._ghosts)
         if self._reading is None:
-            if self.stats.started < INITIAL_BURST:
+            if self.stats.started < INITIAL_BURST or self._answered:  # answered without rate headers: no ramp
                 return None
             if self._last_sent_seq < self.stats.started:  # the last one is not on the wire yet
                 return _UNKNOWN_WAIT
@@ -383,11 +386,13 @@ class RateLimiter:
             self._ghosts.pop(0)
         self._learn(headers, ticket)
         tokens, seconds = max(1, completion_tokens), now - ticket.at
-        expected = self._unqueued_seconds(tokens)
-        if self._fastest is None and self.probe_first:  # the probe answered: grow from there (doubling)
+        expected = self._unqueued_seconds(tokens, now)
+        if not self._answered and self.probe_first:  # the probe answered: grow from there (doubling)
             self.window = min(self.window, 1.0)
-        self._fastest = min(seconds / tokens, self._fastest if self._fastest is not None else seconds / tokens)
-        self._answers.append((tokens, seconds))
+        self._answered = True
+        if ticket.in_flight == 1 and expected is not None and seconds > QUEUE_TOLERANCE * expected:
+            self._answers.clear()  # alone, so no queue of ours, and slower: the server itself is slower now
+        self._answers.append((now, tokens, seconds))
         if self.one_slot:
             self.window = 1.0
         elif expected is not None and seconds > QUEUE_TOLERANCE * expected and ticket.in_flight > 1:
@@ -398,18 +403,22 @@ class RateLimiter:
             self.window = min(float(self.ceiling), self.window + 1.0)
         self._notify()
 
-    def _unqueued_seconds(self, tokens: int) -> float | None:
-        """How long an answer of ``tokens`` takes without a queue, as far as the answers so far tell.
+    def _unqueued_seconds(self, tokens: int, now: float) -> float | None:
+        """How long an answer of ``tokens`` takes without a queue, as far as the recent answers tell.
 
         The quickest answer at least as long (a longer answer never takes less time unless it met no queue);
         for the longest answer yet, the fastest pace per token times its length. Per token alone would not
         do: an answer's time has a fixed part, so a short answer (a class's summary) is slower per token than
-        a long one without any queue.
+        a long one without any queue. Answers older than :data:`ANSWER_MEMORY` no longer count.
         """
-        longer = [seconds for count, seconds in self._answers if count >= tokens]
+        while self._answers and self._answers[0][0] < now - ANSWER_MEMORY:
+            self._answers.popleft()
+        if not self._answers:
+            return None
+        longer = [seconds for _, count, seconds in self._answers if count >= tokens]
         if longer:
             return min(longer)
-        return None if self._fastest is None else self._fastest * tokens
+        return min(seconds / count for _, count, seconds in self._answers) * tokens
 
     def one_at_a_time(self) -> None:
         """Keep to one request in flight from now on (a server that interrupts an answer for the next one)."""
