@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from docgen_magic.core.jsontext import close_prefix, read_object, without_reasoning
+from docgen_magic.core.jsontext import close_prefix, read_object, thinks_aloud, without_reasoning
 
 ANSWER = {"summary": "Load the rows.", "args": {"path": "The file to read."}}
 
@@ -15,7 +15,6 @@ ANSWER = {"summary": "Load the rows.", "args": {"path": "The file to read."}}
     'Here is the docstring:\n```json\n{"summary": "Load the rows.", "args": {"path": "The file to read."}}\n```\n'
     "Hope this helps!",
     'Sure! {"summary": "Load the rows.", "args": {"path": "The file to read."}} Anything else?',
-    '{"summary": "Load the rows.", "args": {"path": "The file\tto read."}}'.replace("\t", " "),
 ])
 def test_the_object_is_found_around_fences_and_prose(text: str) -> None:
     assert read_object(text) == ANSWER
@@ -36,12 +35,23 @@ def test_raw_control_characters_inside_strings_are_read() -> None:
     '<THINK>{"summary": "Wrong."}</THINK>{"summary": "Load the rows.", "args": {"path": "The file to read."}}',
 ])
 def test_a_reasoning_models_thinking_is_never_read_as_the_answer(text: str) -> None:
-    assert read_object(text) == ANSWER
+    assert thinks_aloud(text)
+    assert read_object(without_reasoning(text)) == ANSWER
 
 
 def test_an_answer_cut_off_while_thinking_has_no_object() -> None:
-    assert read_object('<think>The answer will be {"summary": "Wrong."} and', truncated=True) is None
-    assert without_reasoning('{"summary": "S."}\n<think>and then {"x": 2}') == '{"summary": "S."}\n'
+    assert read_object(without_reasoning('<think>The answer will be {"summary": "Wrong."} and'), truncated=True) is None
+
+
+@pytest.mark.parametrize("text", [
+    '{"summary": "Tell whether text holds a <think> tag."}',
+    '{"summary": "Split at the </think> tag."}',
+    '{"summary": "Remove <think>...</think> blocks."}',
+    '```json\n{"summary": "Split at the </think> tag."}\n```',
+])
+def test_tags_inside_an_answer_are_the_answers_own_words(text: str) -> None:
+    assert not thinks_aloud(text) and without_reasoning(text) == text
+    assert read_object(text) is not None and "think>" in read_object(text)["summary"]  # type: ignore[index]
 
 
 def test_a_cut_off_answer_keeps_its_complete_entries() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import time
 from pathlib import Path
 
 import pytest
@@ -188,6 +189,9 @@ def test_a_quota_429_asking_for_hours_fails_at_once(fake_openai: FakeOpenAI, azu
     assert not result.ok
     assert all("asks to wait 86,400 s" in (t.error or "") for t in result.targets)
     assert len(fake_openai.requests) == 2  # not waited for, not sent again
+    started = time.monotonic()
+    assert docgen_magic.document(_functions(1), use_cache=False).ok  # the quota was lifted: the next run goes
+    assert time.monotonic() - started < 5  # the deployment's limiter was not paused for the quota's hours
 
 
 def test_the_ceiling_can_exceed_twenty(fake_openai: FakeOpenAI, azure_env: dict[str, str]) -> None:
@@ -290,20 +294,24 @@ def test_a_server_that_became_slower_is_not_a_queue_once_an_answer_alone_shows_i
     limiter = RateLimiter(100, clock=clock)
     headers = RateHeaders(limit_requests=60_000, remaining_requests=59_000)
 
-    async def batch(size: int, seconds: float) -> None:
+    async def batch(size: int, seconds: float, tokens: int = 100) -> None:
         tickets = [await limiter.acquire() for _ in range(size)]
         clock.now += seconds
         for ticket in tickets:
-            limiter.release(ticket, headers, completion_tokens=100)
+            limiter.release(ticket, headers, completion_tokens=tokens)
 
     async def run() -> None:
         await batch(4, 0.01)  # a fast server (or a test fake at 0 ms) ...
         await batch(1, 0.5)  # ... now 50 times slower, with nothing else in flight: its speed, not a queue
         await batch(8, 0.5)
         assert limiter.window == 100
+        held = await limiter.acquire()  # in flight throughout: every answer below met another request
         clock.now += 400  # and what a server did minutes ago no longer counts
         await batch(8, 5.0)
         assert limiter.window == 100
+        await batch(8, 12.0, tokens=0)  # answers of unknown length tell nothing about a queue
+        assert limiter.window == 100
+        limiter.release(held, headers, completion_tokens=100)
 
     asyncio.run(run())
 

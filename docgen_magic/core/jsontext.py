@@ -3,8 +3,8 @@
 Small and local models put raw control characters (a newline, a tab) inside strings, wrap the object in a
 Markdown code fence, write a sentence before or after it, or are cut off by the token limit half way through.
 Reasoning models served without a reasoning parser (Qwen3, DeepSeek-R1 and their distillations through
-llama.cpp, LM Studio or vLLM) first think aloud in a ``<think>`` block, often with braces of their own: that
-block is never read as the answer.
+llama.cpp, LM Studio or vLLM) first think aloud in a ``<think>`` block, often with braces of their own:
+:func:`without_reasoning` takes that block off the message content before it is read.
 :func:`read_object` finds the object and reads it leniently; :func:`close_prefix` turns a cut-off answer into
 the longest prefix that is a complete object (the entries written so far), so what the model did write is
 used and the rest can be asked again or filled from the code.
@@ -21,41 +21,45 @@ _FENCE = re.compile(r"```[a-zA-Z0-9_-]*\s*\n?(.*?)```", re.S)
 _MAX_CUTS = 64  # the last cut points only: a prefix that fails this often ends in garbage, not in a cut entry
 _DECODER = json.JSONDecoder(strict=False)  # strict=False: control characters inside strings are accepted
 _REASONING_TAGS = "think|thinking|reasoning|reflection"
-_REASONING = re.compile(rf"<({_REASONING_TAGS})>.*?</\1>", re.S | re.I)
-_REASONING_CLOSE = re.compile(rf"</(?:{_REASONING_TAGS})>", re.I)
-_REASONING_OPEN = re.compile(rf"<(?:{_REASONING_TAGS})>", re.I)
+_LEADING_BLOCK = re.compile(rf"\A\s*<({_REASONING_TAGS})>.*?</\1>", re.S | re.I)
+_LEADING_OPEN = re.compile(rf"\A\s*<(?:{_REASONING_TAGS})>", re.I)
+_CLOSE = re.compile(rf"</(?:{_REASONING_TAGS})>", re.I)
+
+
+def without_reasoning(text: str) -> str:
+    """Remove a reasoning model's thinking aloud from the start of its message content.
+
+    Only where a model thinks: blocks at the very start go; a closing tag with no opening one (servers that
+    strip the opening tag) takes the text before it along, unless the text opens as an answer (``{`` or a
+    fence: the tag is then a word of the answer); a block opened at the start and never closed (cut off while
+    thinking) leaves nothing. Tags inside an answer's text are the answer's own.
+
+    Args:
+        text: The message content (never tool-call arguments: those hold no thinking).
+
+    Returns:
+        The text without its reasoning.
+    """
+    while (block := _LEADING_BLOCK.match(text)) is not None:
+        text = text[block.end():]
+    if _LEADING_OPEN.match(text):
+        return ""
+    closing = _CLOSE.search(text)
+    if closing is not None and not text.lstrip().startswith(("{", "```")):
+        return text[closing.end():]
+    return text
 
 
 def thinks_aloud(text: str | None) -> bool:
-    """Tell whether a model's text holds a reasoning block (or the tag that opens or closes one).
+    """Tell whether a model's message content starts by thinking aloud (see :func:`without_reasoning`).
 
     Args:
         text: The message content, or None.
 
     Returns:
-        True when a ``<think>`` (or ``<thinking>``, ``<reasoning>``, ``<reflection>``) tag is in it.
+        True when there was reasoning to remove.
     """
-    return text is not None and bool(_REASONING_OPEN.search(text) or _REASONING_CLOSE.search(text))
-
-
-def without_reasoning(text: str) -> str:
-    """Remove a reasoning model's thinking aloud from its answer.
-
-    Closed blocks go; text before a closing tag with no opening one (servers that strip the opening tag) goes;
-    an opening tag never closed (cut off while thinking) leaves only what came before it.
-
-    Args:
-        text: The message content.
-
-    Returns:
-        The text without its reasoning.
-    """
-    text = _REASONING.sub("", text)
-    closings = list(_REASONING_CLOSE.finditer(text))
-    if closings:
-        text = text[closings[-1].end():]
-    opening = _REASONING_OPEN.search(text)
-    return text[:opening.start()] if opening else text
+    return text is not None and without_reasoning(text) != text
 
 
 def read_object(text: str | None, *, truncated: bool = False) -> dict[str, Any] | None:
@@ -70,7 +74,6 @@ def read_object(text: str | None, *, truncated: bool = False) -> dict[str, Any] 
     """
     if not text:
         return None
-    text = without_reasoning(text)
     candidates = [m.group(1) for m in _FENCE.finditer(text)] + [text]
     for candidate in candidates:
         start = candidate.find("{")

@@ -33,7 +33,7 @@ from docgen_magic.core.errors import (
     ProviderTransientError,
 )
 from docgen_magic.core.facts import Target
-from docgen_magic.core.jsontext import read_object, thinks_aloud
+from docgen_magic.core.jsontext import read_object, thinks_aloud, without_reasoning
 from docgen_magic.core.ports import GenerationRequest, Reply
 from docgen_magic.core.prompt import TOOL_NAME, answer_sections, prompt_chars, tool_choice, tool_definition
 from docgen_magic.core.rules import Code
@@ -41,14 +41,12 @@ from docgen_magic.core.usage import Usage
 from docgen_magic.core.validate import Problem, no_tool_call
 from docgen_magic.infra.redact import MIN_MASKED_LENGTH, install_log_redaction, redact, register_secret
 from docgen_magic.providers.connections import ClientKey, Connections, ServerTraits
-from docgen_magic.providers.ratelimit import RateHeaders, RateLimiter, Ticket, retry_after_seconds
+from docgen_magic.providers.ratelimit import MAX_PAUSE, RateHeaders, RateLimiter, Ticket, retry_after_seconds
 from docgen_magic.settings import DEFAULT_OPENAI_MODEL, shown_url
 
 logger = logging.getLogger(__name__)
 
 ENTRA_SCOPE = "https://cognitiveservices.azure.com/.default"
-MAX_RATE_LIMIT_WAIT = 120.0
-"""A 429 asking to wait longer than this (a daily quota) fails the request instead of waiting."""
 MAX_TIMEOUT_SCALE = 8
 """A timeout that passes with the server silent doubles the wait for that server, up to this many times the
 setting (a CPU model's one answer can take longer than the timeout: waiting beats asking again)."""
@@ -201,9 +199,21 @@ class ChatProvider:
         install_log_redaction()  # the SDK and its HTTP client log request URLs; their loggers exist by now
 
         async def on_the_wire(request: Any) -> None:
+            # The request hook runs before the connection is made (TCP, TLS): the limiter is told when the
+            # request's headers have been written, from the HTTP core's trace of its own steps.
             sending = _SENDING.get()
-            if sending is not None:
-                sending[0].sending(sending[1])
+            if sending is None:
+                return
+            limiter, ticket = sending
+            previous = request.extensions.get("trace")
+
+            async def trace(event: str, info: dict[str, Any]) -> None:
+                if previous is not None:
+                    await previous(event, info)
+                if event.endswith("send_request_headers.complete"):
+                    limiter.sending(ticket)
+
+            request.extensions["trace"] = trace
 
         async def no_sdk_retry_on_429(response: Any) -> None:
             if response.status_code == 429:  # the limiter waits it out and asks again, for every request at once
@@ -349,7 +359,7 @@ class ChatProvider:
             self.retries += retries
             logger.info("%s: %s answered after %d SDK retr%s", self.name, request.target.qualname, retries,
                         "y" if retries == 1 else "ies")
-        return self._reply(response, latency, chars, request, traits, mode)
+        return self._reply(response, latency, chars, request, traits, mode, cap=params[traits.cap_parameter])
 
     def _prompt_chars(self, request: GenerationRequest) -> int:
         return prompt_chars(request, strict=self.strict)
@@ -484,7 +494,7 @@ class ChatProvider:
                 continue
             except _Interrupted:
                 limiter.fail(ticket)
-                if limiter.in_flight and limiter.ceiling > 1:
+                if limiter.in_flight:
                     # llama.cpp's Python server, by default, ends a stream when another request arrives: it
                     # serves one at a time, so a second request in flight only wastes the first one's work.
                     # Streaming stays (a runaway answer can still be cut off).
@@ -500,7 +510,7 @@ class ChatProvider:
                 headers = {k.lower(): v for k, v in exc.response.headers.items()}
                 wait = retry_after_seconds(headers)
                 limiter.rate_limited(ticket, wait, RateHeaders.from_headers(headers))
-                if wait is not None and wait > MAX_RATE_LIMIT_WAIT:
+                if wait is not None and wait > MAX_PAUSE:
                     raise self._with_status(ProviderConfigurationError(
                         f"{self.name}: rate limited (429): the server asks to wait {wait:,.0f} s (a quota?)"),
                         exc) from None
@@ -626,7 +636,8 @@ class ChatProvider:
         return True
 
     def _reply(self, response: Any, latency: float, prompt_chars: int, request: GenerationRequest,
-               traits: ServerTraits, mode: str) -> Reply:
+               traits: ServerTraits, mode: str, *, cap: int | None = None) -> Reply:
+        """Read one answer; ``cap`` is the completion cap its request was sent with (its own unless given)."""
         choice = response.choices[0] if getattr(response, "choices", None) else None
         message = getattr(choice, "message", None)
         finish = getattr(choice, "finish_reason", None)
@@ -637,13 +648,13 @@ class ChatProvider:
         content = getattr(message, "content", None)
         # Some servers (llama.cpp's) report a tool call cut off by the cap as finished: the token count tells.
         written = usage.completion_tokens or int(getattr(response, "pieces", 0) or 0)
-        cap = self._cap(request.target, traits)
+        cap = self._cap(request.target, traits) if cap is None else cap
         truncated = finish == "length" or written >= cap
         if called is None and not traits.thinks and thinks_aloud(content):
             traits.thinks = True
             logger.info("%s: the model thinks aloud (<think>) before answering: its answers get the whole cap of %d "
                         "tokens from now on", self.name, self.max_completion_tokens)
-        data = read_object(called if called is not None else content, truncated=truncated)
+        data = read_object(called if called is not None else without_reasoning(content or ""), truncated=truncated)
         if self.structured_output == "auto" and traits.mode is None and (called is not None or data is not None):
             traits.mode = "tool" if called is not None or mode != "tool" else "json_schema"
             if traits.mode != mode:
@@ -725,7 +736,12 @@ class ChatProvider:
     def _not_found(self, exc: Any) -> ProviderConfigurationError:
         """Tell a model the server does not have from a base URL with no Chat Completions API behind it."""
         said = self._server_message(exc)
-        if self.endpoint is not None and "model" not in said.lower():
+        body = getattr(exc, "body", None)
+        error = body.get("error") if isinstance(body, dict) and isinstance(body.get("error"), dict) else body
+        code = str(error.get("code") or "") if isinstance(error, dict) else ""
+        names_a_model = any(word in said.lower() for word in ("model", "deployment")) or code in (
+            "model_not_found", "DeploymentNotFound")
+        if self.endpoint is not None and not names_a_model:
             base = (self.shown_endpoint or self.endpoint).rstrip("/")
             hint = "" if base.endswith("/v1") else f" (compatible servers serve it below /v1: {base}/v1?)"
             return ProviderConfigurationError(f"openai: no Chat Completions API at {base} (404: {said}): check "
@@ -859,10 +875,16 @@ def _is_openai_host(url: str) -> bool:
 
 
 def _completion_tokens(raw: Any) -> int:
-    """Completion tokens an answer reports (0 when it reports none or is not a completion)."""
+    """Completion tokens an answer reports, else about a token per 4 characters it wrote (0: not a completion)."""
     try:
         response = raw.parse()
-        return _count(getattr(response, "usage", None), "completion_tokens") or _count(response, "pieces")
+        reported = _count(getattr(response, "usage", None), "completion_tokens") or _count(response, "pieces")
+        if reported:
+            return reported
+        message = getattr(response.choices[0], "message", None) if getattr(response, "choices", None) else None
+        calls = getattr(message, "tool_calls", None) or []
+        written = (_called_arguments(calls) or "") + str(getattr(message, "content", None) or "")
+        return len(written) // 4
     except Exception:
         return 0
 

@@ -44,6 +44,8 @@ _DURATION = re.compile(r"(?P<value>\d+(?:\.\d+)?)(?P<unit>ms|s|m|h)")
 _UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
 DEFAULT_RETRY_AFTER = 1.0
 """Seconds to pause after a 429 that names no retry-after."""
+MAX_PAUSE = 120.0
+"""The longest pause a 429 is waited out for; one asking longer (a daily quota) fails its request instead."""
 _UNKNOWN_WAIT = 0.25
 """Seconds to wait for fresh headers when the room is used up and no reset time was reported."""
 INITIAL_BURST = 8
@@ -375,8 +377,8 @@ class RateLimiter:
         Args:
             ticket: The request's ticket.
             headers: The answer's rate-limit headers, or None.
-            completion_tokens: Tokens the answer was (0 when the server did not say): its latency is compared
-                per token, since a long answer takes longer without any queue.
+            completion_tokens: Tokens the answer was (0 when unknown: its latency then tells nothing): its time is
+                compared with answers at least as long, since a long answer takes longer without any queue.
         """
         self._gone(ticket)
         now = self._clock()
@@ -385,14 +387,15 @@ class RateLimiter:
         if self._ghosts:  # the server moved on: the oldest abandoned request is likely done
             self._ghosts.pop(0)
         self._learn(headers, ticket)
-        tokens, seconds = max(1, completion_tokens), now - ticket.at
-        expected = self._unqueued_seconds(tokens, now)
+        tokens, seconds = completion_tokens, now - ticket.at
+        expected = self._unqueued_seconds(tokens, now) if tokens > 0 else None
         if not self._answered and self.probe_first:  # the probe answered: grow from there (doubling)
             self.window = min(self.window, 1.0)
         self._answered = True
         if ticket.in_flight == 1 and expected is not None and seconds > QUEUE_TOLERANCE * expected:
             self._answers.clear()  # alone, so no queue of ours, and slower: the server itself is slower now
-        self._answers.append((now, tokens, seconds))
+        if tokens > 0:
+            self._answers.append((now, tokens, seconds))
         if self.one_slot:
             self.window = 1.0
         elif expected is not None and seconds > QUEUE_TOLERANCE * expected and ticket.in_flight > 1:
@@ -478,8 +481,13 @@ class RateLimiter:
         Args:
             retry_after: Seconds the server asked to wait, or None.
         """
+        self._pause(self._clock(), retry_after)
+
+    def _pause(self, now: float, retry_after: float | None) -> None:
+        """Hold new starts for a 429's pause; not for a quota's hours (its request fails, the next run asks anew)."""
         pause = retry_after if retry_after is not None else DEFAULT_RETRY_AFTER
-        self._paused_until = max(self._paused_until, self._clock() + pause)
+        if pause <= MAX_PAUSE:
+            self._paused_until = max(self._paused_until, now + pause)
 
     def rate_limited(self, ticket: Ticket, retry_after: float | None, headers: RateHeaders | None = None) -> None:
         """Record a 429: pause new requests, halve the window once per pause.
@@ -496,8 +504,7 @@ class RateLimiter:
         self.stats.rate_limited += 1
         if now >= self._last_decrease:
             self.window = max(1.0, self.window / 2)
-        pause = retry_after if retry_after is not None else DEFAULT_RETRY_AFTER
-        self._paused_until = max(self._paused_until, now + pause)
+        self._pause(now, retry_after)
         self._last_decrease = self._paused_until
         self._learn(headers, ticket)
         self._notify()
