@@ -150,6 +150,9 @@ SUMMARY = _one("class Summary:\n    pass\n")
     "A function that reads a file.", "Docstring for load_data.", "This method reads.", "-a", "¶",
     "`load_data`.", "The load_data function.", "Function to read the file.", "Return the result.", "Docstring.",
     "The function.",
+    # a label before the text, as SmolLM2 writes them through llama.cpp's server
+    "Function `load_data()`: The function returns the text.", "Function load_data - reads a file.",
+    "Method Loader.load_data; reads a file.",
 ])
 def test_vacuous_summaries_are_faults(summary: str) -> None:
     fault = prose_fault(summary, LOAD, part="summary")
@@ -161,6 +164,7 @@ def test_vacuous_summaries_are_faults(summary: str) -> None:
     ("A docstring style.", SUMMARY), ("Function names found in a module.", LOAD),
     ("Documentation coverage of a module.", SUMMARY), ("Load data.", LOAD), ("ABC.", _one("class ABC:\n    x = 1\n")),
     ("This is the same as read, without a copy.", LOAD), ("Data.", _one("class Data:\n    x = 1\n")),
+    ("Class names found in a module: a set.", LOAD),
 ])
 def test_summaries_that_say_something_or_are_the_codes_drafts_pass(summary: str, target: Target) -> None:
     assert prose_fault(summary, target, part="summary") is None

@@ -593,6 +593,10 @@ _META_START = re.compile(
     r"|^(?:(?:a|the)\s+)?class\s+(?:that|which|for|to|representing|used|implementing|defining|holding)\b",
     re.IGNORECASE)
 _ACTIONS = frozenset({TargetKind.FUNCTION, TargetKind.METHOD, TargetKind.CLASSMETHOD, TargetKind.STATICMETHOD})
+_LABEL_START = re.compile(
+    r"^(?:(?:the|a|an)\s+)?(?:function|method|class|routine|generator|coroutine|property)\s+[\w.]+(?:\(\))?"
+    r"\s*[:;\u2013\u2014-]", re.IGNORECASE)
+"""A label before the text: ``Function zscores():``, ``Method Model.fit -``, ``Class Summary;``."""
 _META_WORDS = frozenset({"function", "method", "class", "docstring", "documentation", "code", "python",
                          "property", "routine", "helper", "this", "here", "called", "named", "implementation"})
 _ENTITY = re.compile(r"&(?:#[0-9]+|#x[0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]{1,7});")
@@ -666,6 +670,9 @@ def prose_fault(text: str | None, target: Target, *, part: str) -> ProseFault | 
 
 def _about_code(text: str, target: Target) -> str | None:
     """Return the opening words of a text about the code (``This function ...``), unless they are the name's."""
+    label = _LABEL_START.match(text.replace("`", ""))
+    if label:
+        return label.group(0).strip()
     meta = _META_START.match(text.replace("`", ""))
     if meta and meta.group("verb") and _base_form(meta.group("verb").lower()) is None:
         return None  # "Function names ...": a noun, not "Function returns ..."
