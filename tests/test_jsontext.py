@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from docgen_magic.core.jsontext import close_prefix, read_object, thinks_aloud, without_reasoning
+from docgen_magic.core.jsontext import close_prefix, read_object, without_reasoning
 
 ANSWER = {"summary": "Load the rows.", "args": {"path": "The file to read."}}
 
@@ -35,7 +35,7 @@ def test_raw_control_characters_inside_strings_are_read() -> None:
     '<THINK>{"summary": "Wrong."}</THINK>{"summary": "Load the rows.", "args": {"path": "The file to read."}}',
 ])
 def test_a_reasoning_models_thinking_is_never_read_as_the_answer(text: str) -> None:
-    assert thinks_aloud(text)
+    assert without_reasoning(text) != text
     assert read_object(without_reasoning(text)) == ANSWER
 
 
@@ -50,7 +50,7 @@ def test_an_answer_cut_off_while_thinking_has_no_object() -> None:
     '```json\n{"summary": "Split at the </think> tag."}\n```',
 ])
 def test_tags_inside_an_answer_are_the_answers_own_words(text: str) -> None:
-    assert not thinks_aloud(text) and without_reasoning(text) == text
+    assert without_reasoning(text) == text
     assert read_object(text) is not None and "think>" in read_object(text)["summary"]  # type: ignore[index]
 
 

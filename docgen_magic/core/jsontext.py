@@ -50,18 +50,6 @@ def without_reasoning(text: str) -> str:
     return text
 
 
-def thinks_aloud(text: str | None) -> bool:
-    """Tell whether a model's message content starts by thinking aloud (see :func:`without_reasoning`).
-
-    Args:
-        text: The message content, or None.
-
-    Returns:
-        True when there was reasoning to remove.
-    """
-    return text is not None and without_reasoning(text) != text
-
-
 def read_object(text: str | None, *, truncated: bool = False) -> dict[str, Any] | None:
     """Read the first JSON object in a model's text.
 

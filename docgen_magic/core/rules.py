@@ -670,10 +670,11 @@ def prose_fault(text: str | None, target: Target, *, part: str) -> ProseFault | 
 
 def _about_code(text: str, target: Target) -> str | None:
     """Return the opening words of a text about the code (``This function ...``), unless they are the name's."""
-    label = _LABEL_START.match(text.replace("`", ""))
+    plain = text.replace("`", "")
+    label = _LABEL_START.match(plain)
     if label:
         return label.group(0).strip()
-    meta = _META_START.match(text.replace("`", ""))
+    meta = _META_START.match(plain)
     if meta and meta.group("verb") and _base_form(meta.group("verb").lower()) is None:
         return None  # "Function names ...": a noun, not "Function returns ..."
     own = {w.lower() for w in words(target.name)}

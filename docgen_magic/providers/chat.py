@@ -33,7 +33,7 @@ from docgen_magic.core.errors import (
     ProviderTransientError,
 )
 from docgen_magic.core.facts import Target
-from docgen_magic.core.jsontext import read_object, thinks_aloud, without_reasoning
+from docgen_magic.core.jsontext import read_object, without_reasoning
 from docgen_magic.core.ports import GenerationRequest, Reply
 from docgen_magic.core.prompt import TOOL_NAME, answer_sections, prompt_chars, tool_choice, tool_definition
 from docgen_magic.core.rules import Code
@@ -650,11 +650,12 @@ class ChatProvider:
         written = usage.completion_tokens or int(getattr(response, "pieces", 0) or 0)
         cap = self._cap(request.target, traits) if cap is None else cap
         truncated = finish == "length" or written >= cap
-        if called is None and not traits.thinks and thinks_aloud(content):
+        answer = called if called is not None else without_reasoning(content or "")
+        if called is None and answer != (content or "") and not traits.thinks:
             traits.thinks = True
             logger.info("%s: the model thinks aloud (<think>) before answering: its answers get the whole cap of %d "
                         "tokens from now on", self.name, self.max_completion_tokens)
-        data = read_object(called if called is not None else without_reasoning(content or ""), truncated=truncated)
+        data = read_object(answer, truncated=truncated)
         if self.structured_output == "auto" and traits.mode is None and (called is not None or data is not None):
             traits.mode = "tool" if called is not None or mode != "tool" else "json_schema"
             if traits.mode != mode:
@@ -736,9 +737,7 @@ class ChatProvider:
     def _not_found(self, exc: Any) -> ProviderConfigurationError:
         """Tell a model the server does not have from a base URL with no Chat Completions API behind it."""
         said = self._server_message(exc)
-        body = getattr(exc, "body", None)
-        error = body.get("error") if isinstance(body, dict) and isinstance(body.get("error"), dict) else body
-        code = str(error.get("code") or "") if isinstance(error, dict) else ""
+        code = str(_error_fields(exc).get("code") or "")
         names_a_model = any(word in said.lower() for word in ("model", "deployment")) or code in (
             "model_not_found", "DeploymentNotFound")
         if self.endpoint is not None and not names_a_model:
@@ -750,10 +749,7 @@ class ChatProvider:
                                           "and OPENAI_BASE_URL")
 
     def _server_message(self, exc: Any) -> str:
-        body = getattr(exc, "body", None)
-        message = body.get("message") if isinstance(body, dict) else None
-        if isinstance(body, dict) and isinstance(body.get("error"), dict):
-            message = body["error"].get("message")
+        message = _error_fields(exc).get("message")
         return self._scrub(message or getattr(exc, "message", None) or type(exc).__name__)
 
     def _bad_request(self, exc: Any) -> ProviderError:
@@ -910,6 +906,14 @@ def finish_problem(finish_reason: str | None) -> Problem | None:
 def _count(obj: Any, name: str) -> int:
     value = getattr(obj, name, None) if obj is not None else None
     return value if isinstance(value, int) else 0
+
+
+def _error_fields(exc: Any) -> dict[str, Any]:
+    """Return an API error's fields (``message``, ``code``): its body's ``error`` object, or the body itself."""
+    body = getattr(exc, "body", None)
+    if not isinstance(body, dict):
+        return {}
+    return body["error"] if isinstance(body.get("error"), dict) else body
 
 
 def _called_arguments(calls: list[Any]) -> str | None:

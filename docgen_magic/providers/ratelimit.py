@@ -461,7 +461,7 @@ class RateLimiter:
         self._notify()
 
     def sending(self, ticket: Ticket) -> None:
-        """Record that a request goes on the wire now (its HTTP request is built and about to be sent).
+        """Record that a request's headers have gone on the wire (the HTTP client's trace tells).
 
         Args:
             ticket: The request's ticket.
